@@ -1,0 +1,214 @@
+"""Configuration as data: frameworks, regions, departments and decomposed targets.
+
+Everything the office may change from year to year lives in files under `data/`; this module
+loads them and validates them on load, so that a typo in a YAML file stops the run with a message
+that names the file, the entry and the problem instead of producing wrong scores later.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+class ConfigError(ValueError):
+    """A configuration file is wrong; the message names file, entry and problem (Chinese first)."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Target(_Strict):
+    op: Literal[">=", "<=", "=="]
+    value: float | None = None  # None: only per-region targets (data/targets/) apply
+
+
+class Category(_Strict):
+    code: str
+    name: str
+    name_en: str = ""
+
+
+class Indicator(_Strict):
+    code: str
+    name: str
+    name_en: str = ""
+    category: str
+    unit: str
+    direction: Literal[1, -1]
+    weight_class: str | None = None
+    weight: float | None = Field(default=None, gt=0)
+    binding: bool = False
+    target: Target | None = None
+    valid_range: tuple[float, float]
+    department: str
+    audit: bool = False  # natural-resource indicator shown in the outgoing audit (离任审计)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _weight_given(self) -> "Indicator":
+        if self.weight is None and self.weight_class is None:
+            raise ValueError("需给出 weight 或 weight_class / weight or weight_class is required")
+        lo, hi = self.valid_range
+        if lo >= hi:
+            raise ValueError(f"valid_range 下限须小于上限 / lower bound must be below upper: {self.valid_range}")
+        return self
+
+
+class GradeBand(_Strict):
+    grade: str
+    min: float
+
+
+class Assessment(_Strict):
+    target_points: float = Field(ge=0)
+    index_points: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _sum_100(self) -> "Assessment":
+        if abs(self.target_points + self.index_points - 100) > 1e-9:
+            raise ValueError("target_points + index_points 须等于 100 / must sum to 100")
+        return self
+
+
+class VetoRule(_Strict):
+    id: str
+    kind: Literal["event", "threshold", "data"]
+    name: str
+    effect: Literal["fail", "cap"]
+    cap_grade: str | None = None
+    event_kinds: list[str] = []
+    indicator: str | None = None
+    indicators: Literal["binding"] | list[str] | None = None
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _complete(self) -> "VetoRule":
+        if self.kind == "event" and not self.event_kinds:
+            raise ValueError("event 规则须列出 event_kinds / event rule needs event_kinds")
+        if self.kind == "threshold" and not self.indicator:
+            raise ValueError("threshold 规则须指定 indicator / threshold rule needs indicator")
+        if self.effect == "cap" and not self.cap_grade:
+            raise ValueError("effect=cap 须指定 cap_grade / cap needs cap_grade")
+        return self
+
+
+class Framework(_Strict):
+    id: str
+    name: str
+    name_en: str = ""
+    jurisdiction: str
+    years: tuple[int, int]
+    normalization: Literal["efficacy"] = "efficacy"
+    aggregation: Literal["arithmetic"] = "arithmetic"
+    missing_policy: Literal["reweight"] = "reweight"
+    weight_classes: dict[str, float]
+    assessment: Assessment
+    grade_bands: list[GradeBand]
+    categories: list[Category]
+    indicators: list[Indicator]
+    veto_rules: list[VetoRule] = []
+
+    @field_validator("grade_bands")
+    @classmethod
+    def _bands_descending(cls, bands: list[GradeBand]) -> list[GradeBand]:
+        mins = [b.min for b in bands]
+        if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
+            raise ValueError("grade_bands 的 min 须严格递减 / min must strictly decrease")
+        return bands
+
+    @model_validator(mode="after")
+    def _references(self) -> "Framework":
+        cats = {c.code for c in self.categories}
+        codes = [i.code for i in self.indicators]
+        dupes = {c for c in codes if codes.count(c) > 1}
+        if dupes:
+            raise ValueError(f"指标代码重复 / duplicate indicator codes: {sorted(dupes)}")
+        grades = {b.grade for b in self.grade_bands}
+        for ind in self.indicators:
+            if ind.category not in cats:
+                raise ValueError(f"指标 {ind.code} 的类别 {ind.category!r} 未定义 / unknown category")
+            if ind.weight is None and ind.weight_class not in self.weight_classes:
+                raise ValueError(f"指标 {ind.code} 的权数等级 {ind.weight_class!r} 未定义 / unknown weight class")
+        for rule in self.veto_rules:
+            if rule.indicator and rule.indicator not in codes:
+                raise ValueError(f"否决规则 {rule.id} 引用了未知指标 {rule.indicator!r} / unknown indicator")
+            if rule.cap_grade and rule.cap_grade not in grades:
+                raise ValueError(f"否决规则 {rule.id} 的 cap_grade {rule.cap_grade!r} 不在等级中 / unknown grade")
+        return self
+
+    def indicator_weight(self, ind: Indicator) -> float:
+        """Raw (un-normalized) weight: explicit, or the value of its class ★◆○."""
+        return ind.weight if ind.weight is not None else self.weight_classes[ind.weight_class]
+
+    @property
+    def departments(self) -> list[str]:
+        return sorted({i.department for i in self.indicators})
+
+
+class Department(_Strict):
+    code: str
+    name: str
+
+
+def _explain(path: Path, err: ValidationError, doc: dict) -> ConfigError:
+    """Turn pydantic's errors into one message naming file, entry and problem."""
+    lines = [f"配置文件有误 / invalid configuration: {path}"]
+    for e in err.errors():
+        loc = e["loc"]
+        entry = ".".join(str(p) for p in loc)
+        # name the entry by its code when the location is inside a list of coded items
+        if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(doc.get(loc[0]), list):
+            item = doc[loc[0]][loc[1]]
+            if isinstance(item, dict) and ("code" in item or "id" in item):
+                entry = f"{loc[0]}[{item.get('code', item.get('id'))}]" + "".join(f".{p}" for p in loc[2:])
+        lines.append(f"  条目 {entry}: {e['msg']}")
+    return ConfigError("\n".join(lines))
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"无法读取配置文件 / cannot read {path}: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise ConfigError(f"配置文件须为 YAML 映射 / must be a YAML mapping: {path}")
+    return doc
+
+
+def load_framework(path: Path) -> Framework:
+    doc = _read_yaml(path)
+    try:
+        return Framework.model_validate(doc)
+    except ValidationError as err:
+        raise _explain(path, err, doc) from None
+
+
+def framework_path(framework_id: str, data_dir: Path = DATA_DIR) -> Path:
+    path = data_dir / "frameworks" / f"{framework_id}.yaml"
+    if not path.exists():
+        known = sorted(p.stem for p in (data_dir / "frameworks").glob("*.yaml"))
+        raise ConfigError(f"未找到指标体系 {framework_id!r} / unknown framework; 可用: {known}")
+    return path
+
+
+def load_departments(data_dir: Path = DATA_DIR) -> list[Department]:
+    path = data_dir / "departments.yaml"
+    doc = _read_yaml(path)
+    try:
+        return [Department.model_validate(d) for d in doc["departments"]]
+    except (KeyError, TypeError, ValidationError) as err:
+        raise ConfigError(f"部门配置有误 / invalid departments file {path}: {err}") from None
+
+
+def read_csv_rows(path: Path) -> list[dict[str, str]]:
+    """Small committed CSV config files (regions, targets); UTF-8 only, they are ours."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))

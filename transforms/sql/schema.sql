@@ -1,0 +1,75 @@
+-- Warehouse schema. Nothing is deleted or overwritten: corrections are new submission versions,
+-- computed numbers are kept per run.
+CREATE TABLE IF NOT EXISTS framework (
+    framework_id VARCHAR PRIMARY KEY, name VARCHAR, jurisdiction VARCHAR, file_sha256 VARCHAR, loaded_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS category (
+    framework_id VARCHAR, code VARCHAR, name VARCHAR, weight DOUBLE, position INTEGER,
+    PRIMARY KEY (framework_id, code));
+CREATE TABLE IF NOT EXISTS indicator (
+    framework_id VARCHAR, code VARCHAR, name VARCHAR, name_en VARCHAR, category VARCHAR, unit VARCHAR,
+    direction INTEGER, weight_class VARCHAR, weight DOUBLE, binding BOOLEAN, target_op VARCHAR,
+    target_value DOUBLE, valid_min DOUBLE, valid_max DOUBLE, department VARCHAR, audit BOOLEAN,
+    position INTEGER, PRIMARY KEY (framework_id, code));
+CREATE TABLE IF NOT EXISTS region (
+    region_code VARCHAR PRIMARY KEY, name VARCHAR, parent_code VARCHAR, level VARCHAR, zone VARCHAR,
+    synthetic_note VARCHAR);
+CREATE TABLE IF NOT EXISTS region_target (
+    framework_id VARCHAR, indicator_code VARCHAR, region_code VARCHAR, year INTEGER, op VARCHAR,
+    value DOUBLE, source VARCHAR, PRIMARY KEY (framework_id, indicator_code, region_code, year));
+CREATE TABLE IF NOT EXISTS department (code VARCHAR PRIMARY KEY, name VARCHAR);
+
+CREATE SEQUENCE IF NOT EXISTS submission_id_seq START 1;
+CREATE TABLE IF NOT EXISTS submission (
+    submission_id INTEGER PRIMARY KEY, department VARCHAR, year INTEGER, kind VARCHAR,
+    file_name VARCHAR, source_path VARCHAR, sha256 VARCHAR, size_bytes BIGINT, received_at TIMESTAMP,
+    version INTEGER, encoding VARCHAR, status VARCHAR, archive_path VARCHAR, message VARCHAR);
+CREATE TABLE IF NOT EXISTS observation (
+    submission_id INTEGER, row_number INTEGER, region_code VARCHAR, indicator_code VARCHAR,
+    year INTEGER, value DOUBLE, raw_text VARCHAR);
+CREATE TABLE IF NOT EXISTS event (
+    submission_id INTEGER, row_number INTEGER, event_id VARCHAR, region_code VARCHAR, event_date DATE,
+    kind VARCHAR, severity VARCHAR, description VARCHAR);
+CREATE TABLE IF NOT EXISTS tenure (
+    submission_id INTEGER, row_number INTEGER, cadre_id VARCHAR, name VARCHAR, post VARCHAR,
+    region_code VARCHAR, start_date DATE, end_date DATE, acting BOOLEAN);
+CREATE TABLE IF NOT EXISTS validation_result (
+    submission_id INTEGER, rule_id VARCHAR, expectation_type VARCHAR, column_name VARCHAR,
+    severity VARCHAR, success BOOLEAN, unexpected_count INTEGER, message VARCHAR, failures JSON);
+CREATE TABLE IF NOT EXISTS validation_run (
+    submission_id INTEGER, suite_name VARCHAR, success BOOLEAN, validated_at TIMESTAMP, gx_result JSON);
+
+CREATE TABLE IF NOT EXISTS run (
+    run_id VARCHAR PRIMARY KEY, year INTEGER, framework_id VARCHAR, parameters JSON, fingerprint VARCHAR,
+    started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR, stage_timings JSON,
+    prefect_flow_run_id VARCHAR, summary JSON);
+CREATE TABLE IF NOT EXISTS score (
+    run_id VARCHAR, region_code VARCHAR, indicator_code VARCHAR, value DOUBLE, normalized DOUBLE,
+    weight DOUBLE, contribution DOUBLE, target_op VARCHAR, target_value DOUBLE, met BOOLEAN, flag VARCHAR,
+    submission_id INTEGER);
+CREATE TABLE IF NOT EXISTS category_score (
+    run_id VARCHAR, region_code VARCHAR, category VARCHAR, score DOUBLE, weight DOUBLE);
+CREATE TABLE IF NOT EXISTS result (
+    run_id VARCHAR, region_code VARCHAR, gdi DOUBLE, rank INTEGER, n_regions INTEGER,
+    targets_met INTEGER, targets_total INTEGER, binding_missed INTEGER, missing_count INTEGER,
+    assessment_score DOUBLE, grade_before_veto VARCHAR, grade VARCHAR, vetoed BOOLEAN);
+CREATE TABLE IF NOT EXISTS veto_hit (
+    run_id VARCHAR, region_code VARCHAR, rule_id VARCHAR, rule_name VARCHAR, effect VARCHAR,
+    cap_grade VARCHAR, indicator_code VARCHAR, value DOUBLE, target DOUBLE, event_id VARCHAR,
+    event_kind VARCHAR, event_date DATE, description VARCHAR, submission_id INTEGER);
+CREATE TABLE IF NOT EXISTS cadre_result (
+    run_id VARCHAR, cadre_id VARCHAR, name VARCHAR, post VARCHAR, region_code VARCHAR,
+    start_date DATE, end_date DATE, share DOUBLE, gdi DOUBLE, rank INTEGER, grade VARCHAR, vetoed BOOLEAN);
+
+-- The current data of a (department, year, kind) is its newest accepted submission.
+CREATE OR REPLACE VIEW current_submission AS
+SELECT * FROM submission WHERE status = 'accepted'
+QUALIFY row_number() OVER (PARTITION BY department, year, kind ORDER BY version DESC) = 1;
+CREATE OR REPLACE VIEW current_observation AS
+SELECT o.*, s.department FROM observation o JOIN current_submission s USING (submission_id);
+CREATE OR REPLACE VIEW current_event AS
+SELECT e.* FROM event e JOIN current_submission s USING (submission_id);
+-- Tenures are a roster: the newest accepted roster of any year is the current one.
+CREATE OR REPLACE VIEW current_tenure AS
+SELECT t.* FROM tenure t JOIN (
+    SELECT submission_id FROM submission WHERE status = 'accepted' AND kind = 'tenures'
+    ORDER BY year DESC, version DESC LIMIT 1) USING (submission_id);

@@ -1,0 +1,84 @@
+"""The DuckDB warehouse: schema, connection, and loading the configuration tables."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from transforms.config import DATA_DIR, Framework, load_departments, read_csv_rows
+
+SCHEMA = Path(__file__).resolve().parent / "sql" / "schema.sql"
+
+
+def connect(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; never download extensions (the machine is offline by policy)."""
+    con = duckdb.connect(str(path), config={"autoinstall_known_extensions": False,
+                                            "autoload_known_extensions": False})
+    con.execute(SCHEMA.read_text(encoding="utf-8"))
+    return con
+
+
+def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
+    """A query's result as polars. (DuckDB 2.0: reads go through `sql`, whose results are complete.)"""
+    return con.sql(sql, params=params).pl()
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
+    return con.sql(sql, params=params).fetchall()
+
+
+def normalized_weights(fw: Framework) -> dict[str, float]:
+    """Indicator weights normalized to sum 1 over the framework (★◆○ = 3:2:1 by default)."""
+    raw = {i.code: fw.indicator_weight(i) for i in fw.indicators}
+    total = sum(raw.values())
+    return {code: w / total for code, w in raw.items()}
+
+
+def load_config(con: duckdb.DuckDBPyConnection, fw: Framework, fw_path: Path, data_dir: Path = DATA_DIR) -> None:
+    """Refresh config tables from `data/` in one transaction (they mirror files, not submissions)."""
+    weights = normalized_weights(fw)
+    indicators = pl.DataFrame([{
+        "framework_id": fw.id, "code": i.code, "name": i.name, "name_en": i.name_en, "category": i.category,
+        "unit": i.unit, "direction": i.direction, "weight_class": i.weight_class, "weight": weights[i.code],
+        "binding": i.binding, "target_op": i.target.op if i.target else None,
+        "target_value": i.target.value if i.target else None, "valid_min": i.valid_range[0],
+        "valid_max": i.valid_range[1], "department": i.department, "audit": i.audit, "position": n,
+    } for n, i in enumerate(fw.indicators)])
+    categories = pl.DataFrame([{
+        "framework_id": fw.id, "code": c.code, "name": c.name,
+        "weight": sum(weights[i.code] for i in fw.indicators if i.category == c.code), "position": n,
+    } for n, c in enumerate(fw.categories)])
+    regions = pl.DataFrame(read_csv_rows(data_dir / "regions.csv"))
+    targets_file = data_dir / "targets" / f"{fw.id}.csv"
+    targets = pl.DataFrame(read_csv_rows(targets_file)) if targets_file.exists() else None
+    departments = pl.DataFrame([d.model_dump() for d in load_departments(data_dir)])
+    sha = hashlib.sha256(fw_path.read_bytes()).hexdigest()
+    con.execute("BEGIN")
+    try:
+        con.execute("DELETE FROM indicator WHERE framework_id = ?", [fw.id])
+        con.execute("DELETE FROM category WHERE framework_id = ?", [fw.id])
+        con.execute("DELETE FROM framework WHERE framework_id = ?", [fw.id])
+        con.execute("INSERT INTO framework VALUES (?, ?, ?, ?, now())", [fw.id, fw.name, fw.jurisdiction, sha])
+        con.execute("INSERT INTO indicator BY NAME SELECT * FROM indicators")
+        con.execute("INSERT INTO category BY NAME SELECT * FROM categories")
+        con.execute("DELETE FROM region")
+        con.execute("INSERT INTO region BY NAME SELECT NULLIF(zone, '') AS zone, * EXCLUDE (zone) FROM regions")
+        con.execute("DELETE FROM department")
+        con.execute("INSERT INTO department BY NAME SELECT * FROM departments")
+        con.execute("DELETE FROM region_target WHERE framework_id = ?", [fw.id])
+        if targets is not None:
+            con.execute("""INSERT INTO region_target BY NAME
+                SELECT framework AS framework_id, indicator AS indicator_code, region_code,
+                       CAST(year AS INTEGER) AS year, op, CAST(value AS DOUBLE) AS value, source FROM targets""")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def counties(con: duckdb.DuckDBPyConnection, jurisdiction: str) -> pl.DataFrame:
+    return con.sql("SELECT region_code, name, zone FROM region WHERE parent_code = ? ORDER BY region_code",
+                   params=[jurisdiction]).pl()
