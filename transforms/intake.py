@@ -1,0 +1,153 @@
+"""Receiving submissions: pull from the inbox, archive unchanged, version, parse into the warehouse.
+
+The inbox is a folder (in practice a network share) laid out `<year>/<department>/<file>`.
+Pulling is safe to repeat: a file is identified by its bytes (sha256) per department and year,
+so the same bytes are recognised and never stored twice, and a new file is a new version.
+Archive names are derived from the hash, never taken from outside, so a hostile file name can
+not choose a path. Every received file is archived before anything else happens to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import yaml
+
+from transforms.config import DATA_DIR, Department, Framework
+from transforms.home import Home
+from transforms.parse import ParseError, Problem, parse_submission, to_observations
+from transforms.warehouse import rows
+
+ARCHIVE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm"}
+
+
+@dataclass(frozen=True)
+class Received:
+    submission_id: int
+    department: str
+    year: int
+    file_name: str
+    version: int
+    duplicate: bool
+
+
+def load_units(data_dir: Path = DATA_DIR) -> dict[tuple[str, str], float]:
+    doc = yaml.safe_load((data_dir / "units.yaml").read_text(encoding="utf-8"))
+    return {(c["from"], c["to"]): float(c["factor"]) for c in doc["conversions"]}
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def resolve_department(folder: str, departments: list[Department]) -> Department | None:
+    return next((d for d in departments if folder in (d.code, d.name)), None)
+
+
+def receive_file(con: duckdb.DuckDBPyConnection, home: Home, raw: bytes, file_name: str, department: str,
+                 year: int, source_path: str = "", status: str = "received", message: str | None = None
+                 ) -> Received:
+    """Archive one file and record it as a submission version (or recognise it as already held)."""
+    sha = hashlib.sha256(raw).hexdigest()
+    known = rows(con, "SELECT submission_id, version FROM submission WHERE department = ? AND year = ? AND sha256 = ?",
+                 [department, year, sha])
+    if known:
+        sid, version = known[0]
+        return Received(sid, department, year, file_name, version, duplicate=True)
+    version = rows(con, "SELECT coalesce(max(version), 0) + 1 FROM submission WHERE department = ? AND year = ?",
+                   [department, year])[0][0]
+    suffix = Path(file_name).suffix.lower()
+    suffix = suffix if suffix in ARCHIVE_SUFFIXES else ".bin"
+    safe_dept = hashlib.sha1(department.encode()).hexdigest()[:8] if not department.isascii() else department
+    archive_path = home.archive / str(year) / safe_dept / f"v{version:03d}-{sha[:16]}{suffix}"
+    _write_atomically(archive_path, raw)
+    sid = rows(con, "SELECT nextval('submission_id_seq')")[0][0]
+    con.execute("""INSERT INTO submission (submission_id, department, year, kind, file_name, source_path, sha256,
+                   size_bytes, received_at, version, encoding, status, archive_path, message)
+                   VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)""",
+                [sid, department, year, file_name, source_path, sha, len(raw), datetime.now(), version, status,
+                 str(archive_path.relative_to(home.root)), message])
+    return Received(sid, department, year, file_name, version, duplicate=False)
+
+
+def pull_inbox(con: duckdb.DuckDBPyConnection, home: Home, inbox: Path, departments: list[Department],
+               years: set[int] | None = None) -> list[Received]:
+    """Receive every file under `inbox/<year>/<department>/`; repeatable without effect."""
+    received: list[Received] = []
+    for year_dir in sorted(p for p in inbox.iterdir() if p.is_dir() and p.name.isdigit()):
+        year = int(year_dir.name)
+        if years is not None and year not in years:
+            continue
+        for dept_dir in sorted(p for p in year_dir.iterdir() if p.is_dir()):
+            dept = resolve_department(dept_dir.name, departments)
+            for path in sorted(p for p in dept_dir.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))):
+                raw = path.read_bytes()
+                if dept is None:
+                    received.append(receive_file(
+                        con, home, raw, path.name, dept_dir.name, year, str(path), status="rejected",
+                        message=f"文件夹“{dept_dir.name}”不是已登记的报送部门, 文件已存档但不予受理。"))
+                else:
+                    received.append(receive_file(con, home, raw, path.name, dept.code, year, str(path)))
+    return received
+
+
+def _store_problems(con: duckdb.DuckDBPyConnection, sid: int, problems: list) -> None:
+    for p in problems:
+        con.execute("""INSERT INTO validation_result (submission_id, rule_id, expectation_type, column_name, severity,
+                       success, unexpected_count, message, failures) VALUES (?, ?, 'parse', ?, ?, false, 1, ?, ?)""",
+                    [sid, p.rule_id, p.column, p.severity, p.message,
+                     pl.DataFrame([{"row": p.row, "column": p.column}]).write_json()])
+
+
+def parse_received(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework,
+                   units: dict[tuple[str, str], float]) -> list[int]:
+    """Parse every submission still `received` into observations/events/tenures (one transaction each)."""
+    pending = rows(con, "SELECT submission_id, file_name, archive_path, year FROM submission "
+                        "WHERE status = 'received' AND kind IS NULL ORDER BY submission_id")
+    parsed_ids = []
+    for sid, file_name, archive_path, year in pending:
+        raw = (home.root / archive_path).read_bytes()
+        con.execute("BEGIN")
+        try:
+            try:
+                parsed = parse_submission(raw, file_name, fw, units)
+            except ParseError as exc:
+                con.execute("UPDATE submission SET status = 'rejected', kind = 'unreadable', message = ? "
+                            "WHERE submission_id = ?", [str(exc), sid])
+                _store_problems(con, sid, [Problem("file.unreadable", "error", str(exc))])
+                con.execute("COMMIT")
+                continue
+            f = parsed.frame.with_columns(pl.lit(sid).alias("submission_id"))
+            if parsed.kind == "indicators":
+                obs = to_observations(parsed, year).with_columns(pl.lit(sid).alias("submission_id"))
+                con.execute("INSERT INTO observation BY NAME SELECT row AS row_number, * EXCLUDE (row) FROM obs")
+            elif parsed.kind == "events":
+                con.execute("""INSERT INTO event BY NAME SELECT submission_id, row AS row_number, event_id, region_code,
+                               TRY_CAST(event_date AS DATE) AS event_date, kind, severity, description FROM f""")
+            else:
+                con.execute("""INSERT INTO tenure BY NAME SELECT submission_id, row AS row_number, cadre_id, name, post,
+                               region_code, TRY_CAST(start_date AS DATE) AS start_date,
+                               TRY_CAST(end_date AS DATE) AS end_date,
+                               coalesce(acting IN ('是', '代理', 'true', '1'), false) AS acting FROM f""")
+            _store_problems(con, sid, parsed.problems)
+            con.execute("UPDATE submission SET kind = ?, encoding = ? WHERE submission_id = ?",
+                        [parsed.kind, parsed.encoding, sid])
+            con.execute("COMMIT")
+            parsed_ids.append(sid)
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    return parsed_ids
+
