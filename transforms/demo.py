@@ -57,7 +57,7 @@ def indicator_values(fw: Framework, counties: list[dict[str, str]], years: list[
         else:
             t = ind.target.value if ind.target and ind.target.value is not None else (lo + hi) / 2
             spread = max(abs(t) * 0.08, (hi - lo) * 0.02)
-            base = rng.normal(t + ind.direction * spread * 0.3, spread, n)
+            base = rng.normal(t + ind.direction * spread * 1.1, spread, n)  # ~85% of targets met
             if ind.code == "EP01":  # forest cover: ecological zones are the forested ones
                 base = np.where(eco, rng.normal(82, 3, n), rng.normal(68, 6, n))
             drift = lambda prev: prev + rng.normal(0.2 * ind.direction * spread * 0.1, spread * 0.25, n)  # noqa: E731,B023

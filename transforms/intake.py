@@ -33,7 +33,7 @@ class Received:
     department: str
     year: int
     file_name: str
-    version: int
+    version: int | None  # assigned per (department, year, kind) once parsed
     duplicate: bool
 
 
@@ -66,20 +66,19 @@ def receive_file(con: duckdb.DuckDBPyConnection, home: Home, raw: bytes, file_na
     if known:
         sid, version = known[0]
         return Received(sid, department, year, file_name, version, duplicate=True)
-    version = rows(con, "SELECT coalesce(max(version), 0) + 1 FROM submission WHERE department = ? AND year = ?",
-                   [department, year])[0][0]
     suffix = Path(file_name).suffix.lower()
     suffix = suffix if suffix in ARCHIVE_SUFFIXES else ".bin"
-    safe_dept = hashlib.sha1(department.encode()).hexdigest()[:8] if not department.isascii() else department
-    archive_path = home.archive / str(year) / safe_dept / f"v{version:03d}-{sha[:16]}{suffix}"
-    _write_atomically(archive_path, raw)
+    safe_dept = department if department.isascii() and department.isalnum() else \
+        hashlib.sha1(department.encode()).hexdigest()[:8]
     sid = rows(con, "SELECT nextval('submission_id_seq')")[0][0]
+    archive_path = home.archive / str(year) / safe_dept / f"{sid:06d}-{sha[:16]}{suffix}"
+    _write_atomically(archive_path, raw)
     con.execute("""INSERT INTO submission (submission_id, department, year, kind, file_name, source_path, sha256,
                    size_bytes, received_at, version, encoding, status, archive_path, message)
-                   VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)""",
-                [sid, department, year, file_name, source_path, sha, len(raw), datetime.now(), version, status,
+                   VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?)""",
+                [sid, department, year, file_name, source_path, sha, len(raw), datetime.now(), status,
                  str(archive_path.relative_to(home.root)), message])
-    return Received(sid, department, year, file_name, version, duplicate=False)
+    return Received(sid, department, year, file_name, None, duplicate=False)
 
 
 def pull_inbox(con: duckdb.DuckDBPyConnection, home: Home, inbox: Path, departments: list[Department],
@@ -111,6 +110,13 @@ def _store_problems(con: duckdb.DuckDBPyConnection, sid: int, problems: list) ->
                      pl.DataFrame([{"row": p.row, "column": p.column}]).write_json()])
 
 
+def _next_version(con: duckdb.DuckDBPyConnection, sid: int, kind: str) -> int:
+    """Versions count per (department, year, kind): the 2nd indicator file of a year is version 2."""
+    return rows(con, """SELECT coalesce(max(o.version), 0) + 1 FROM submission o JOIN submission s
+                        ON o.department = s.department AND o.year = s.year
+                        WHERE s.submission_id = ? AND o.kind = ?""", [sid, kind])[0][0]
+
+
 def parse_received(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework,
                    units: dict[tuple[str, str], float]) -> list[int]:
     """Parse every submission still `received` into observations/events/tenures (one transaction each)."""
@@ -124,8 +130,8 @@ def parse_received(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework,
             try:
                 parsed = parse_submission(raw, file_name, fw, units)
             except ParseError as exc:
-                con.execute("UPDATE submission SET status = 'rejected', kind = 'unreadable', message = ? "
-                            "WHERE submission_id = ?", [str(exc), sid])
+                con.execute("UPDATE submission SET status = 'rejected', kind = 'unreadable', message = ?, "
+                            "version = ? WHERE submission_id = ?", [str(exc), _next_version(con, sid, "unreadable"), sid])
                 _store_problems(con, sid, [Problem("file.unreadable", "error", str(exc))])
                 con.execute("COMMIT")
                 continue
@@ -142,8 +148,8 @@ def parse_received(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework,
                                TRY_CAST(end_date AS DATE) AS end_date,
                                coalesce(acting IN ('是', '代理', 'true', '1'), false) AS acting FROM f""")
             _store_problems(con, sid, parsed.problems)
-            con.execute("UPDATE submission SET kind = ?, encoding = ? WHERE submission_id = ?",
-                        [parsed.kind, parsed.encoding, sid])
+            con.execute("UPDATE submission SET kind = ?, encoding = ?, version = ? WHERE submission_id = ?",
+                        [parsed.kind, parsed.encoding, _next_version(con, sid, parsed.kind), sid])
             con.execute("COMMIT")
             parsed_ids.append(sid)
         except Exception:

@@ -1,0 +1,100 @@
+"""The data contracts: Great Expectations suites, generated from the framework.
+
+Every expectation carries its severity (GX `critical` = error, rejects the submission; `warning`
+= accepted and carried into the reports) and, in `meta`, what a data steward needs in Chinese:
+the rule in plain words, what was expected, and how to fix it.
+"""
+
+from __future__ import annotations
+
+import great_expectations as gx
+import great_expectations.expectations as gxe
+from great_expectations.expectations.metadata_types import FailureSeverity
+
+from transforms.config import Framework
+
+ERROR, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
+POSTS = ["党委书记", "政府主要负责人"]
+
+
+def _meta(rule_id: str, rule: str, expected: str, fix: str, indicator: str | None = None) -> dict:
+    return {"rule_id": rule_id, "rule": rule, "expected": expected, "fix": fix, "indicator": indicator}
+
+
+def _region_rules(counties: list[str], complete: bool) -> list[gxe.Expectation]:
+    rules: list[gxe.Expectation] = [
+        gxe.ExpectColumnValuesToNotBeNull(column="region_code", severity=ERROR, meta=_meta(
+            "region.code_present", "每行须填写行政区划代码", "6 位行政区划代码", "补填该行的行政区划代码")),
+        gxe.ExpectColumnValuesToBeInSet(column="region_code", value_set=counties, severity=ERROR, meta=_meta(
+            "region.code_known", "行政区划代码须为本辖区的县(市、区)", "本辖区县级区划代码之一",
+            "核对代码(GB/T 2260), 勿填写市级或乡镇代码")),
+    ]
+    if complete:
+        rules += [
+            gxe.ExpectColumnValuesToBeUnique(column="region_code", severity=ERROR, meta=_meta(
+                "region.unique", "每个县(市、区)只能填报一行", "每个区划代码只出现一次", "删除重复行, 保留核实后的数据")),
+            gxe.ExpectColumnDistinctValuesToContainSet(column="region_code", value_set=counties, severity=ERROR,
+                                                       meta=_meta("region.complete", "须填报辖区内全部县(市、区)",
+                                                                  f"全部 {len(counties)} 个县(市、区)", "补齐缺少的县(市、区)")),
+        ]
+    return rules
+
+
+def indicator_suite(fw: Framework, department: str, counties: list[str], present: set[str]) -> gx.ExpectationSuite:
+    """Suite for one department's indicator submission: columns, regions, completeness, ranges."""
+    suite = gx.ExpectationSuite(name=f"{fw.id}.{department}.indicators")
+    for e in _region_rules(counties, complete=True):
+        suite.add_expectation(e)
+    for ind in fw.indicators:
+        if ind.department != department:
+            continue
+        label = f"{ind.name}({ind.unit})"
+        suite.add_expectation(gxe.ExpectColumnToExist(column=ind.code, severity=ERROR, meta=_meta(
+            "columns.required", f"须包含指标“{label}”列", f"表头含“{label}”",
+            "使用下发的填报模板, 不要删除或改名指标列; 单位不同时在表头括号中注明", ind.code)))
+        if ind.code not in present:
+            continue  # the missing column is reported once, by the rule above
+        lo, hi = ind.valid_range
+        suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column=ind.code, severity=ERROR, meta=_meta(
+            "value.present", f"“{label}”须为每个县填写可识别的数值", "数值(可带 %、千分位逗号)",
+            "填写数值; 确无数据时请联系考核办说明原因", ind.code)))
+        suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(
+            column=ind.code, min_value=lo, max_value=hi, severity=ERROR, meta=_meta(
+                "value.range", f"“{label}”须在合理范围内", f"{lo:g} 至 {hi:g} {ind.unit}",
+                "核对数值与计量单位(如 % 与小数、亩与万亩)", ind.code)))
+    return suite
+
+
+def event_suite(fw: Framework, counties: list[str], year: int) -> gx.ExpectationSuite:
+    kinds = sorted({k for r in fw.veto_rules for k in r.event_kinds} | {"一般突发环境事件", "较大突发环境事件"})
+    suite = gx.ExpectationSuite(name=f"{fw.id}.events")
+    for e in _region_rules(counties, complete=False):
+        suite.add_expectation(e)
+    suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column="event_id", severity=ERROR, meta=_meta(
+        "event.id", "每个事件须有事件编号", "非空且唯一的编号", "补填事件编号")))
+    suite.add_expectation(gxe.ExpectColumnValuesToBeUnique(column="event_id", severity=ERROR, meta=_meta(
+        "event.id_unique", "事件编号不得重复", "唯一编号", "修改重复的事件编号")))
+    suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column="event_date", severity=ERROR, meta=_meta(
+        "event.date", "事件日期须为有效日期", "YYYY-MM-DD 格式的日期", "按 2025-06-14 的格式填写日期")))
+    suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(
+        column="event_year", min_value=year, max_value=year, severity=ERROR, meta=_meta(
+            "event.year", "事件日期须在报送年度内", f"{year} 年内的日期", "核对日期; 其他年度的事件请在相应年度报送")))
+    suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(column="kind", value_set=kinds, severity=ERROR, meta=_meta(
+        "event.kind", "事件类型须为规定类型", "、".join(kinds), "从规定类型中选择")))
+    return suite
+
+
+def tenure_suite(counties: list[str]) -> gx.ExpectationSuite:
+    suite = gx.ExpectationSuite(name="tenures")
+    for e in _region_rules(counties, complete=False):
+        suite.add_expectation(e)
+    suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column="cadre_id", severity=ERROR, meta=_meta(
+        "tenure.cadre_id", "每行须有干部编号", "非空编号", "补填干部编号")))
+    suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(column="post", value_set=POSTS, severity=ERROR, meta=_meta(
+        "tenure.post", "职务须为规定职务", "、".join(POSTS), "按规定职务名称填写")))
+    suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column="start_date", severity=ERROR, meta=_meta(
+        "tenure.start", "任职开始日期须为有效日期", "YYYY-MM-DD", "按 2024-07-01 的格式填写")))
+    suite.add_expectation(gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A="end_or_max", column_B="start_date", or_equal=True, severity=ERROR, meta=_meta(
+            "tenure.order", "任职结束日期不得早于开始日期", "结束 ≥ 开始", "核对两个日期")))
+    return suite

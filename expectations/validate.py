@@ -1,0 +1,163 @@
+"""Run the suites with Great Expectations and decide: accept, accept with warnings, or reject.
+
+GX validates pandas frames pulled from DuckDB (its SQL datasource returns empty results on
+DuckDB, see notes/stack-probe.md §3). Its full result JSON is kept per submission; each failed
+expectation becomes steward-readable rows (file, row, county, indicator, value as submitted).
+A rejected submission never becomes current, so accepted data cannot change because of it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+import duckdb
+import pandas as pd
+import polars as pl
+
+from expectations.suites import event_suite, indicator_suite, tenure_suite
+from transforms.config import Framework
+from transforms.home import Home
+from transforms.warehouse import counties, frame, rows
+
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+
+@dataclass
+class Outcome:
+    submission_id: int
+    department: str
+    file_name: str
+    version: int
+    status: str  # accepted | rejected
+    errors: int
+    warnings: int
+
+
+@lru_cache(maxsize=1)
+def _batch_definition():
+    """One ephemeral GX context per process, with a pandas datasource and progress bars off."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    asset = ctx.data_sources.add_pandas("submissions").add_dataframe_asset("submission")
+    return asset.add_batch_definition_whole_dataframe("whole")
+
+
+def run_suite(batch_definition, suite, df: pd.DataFrame) -> dict:
+    """Validate `df` (must have `row_number`) and return GX's result as a JSON dict."""
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": df})
+    result = batch.validate(suite, result_format={
+        "result_format": "COMPLETE", "unexpected_index_column_names": ["row_number"]})
+    return result.to_json_dict()
+
+
+def _frame_for(con: duckdb.DuckDBPyConnection, sid: int, kind: str) -> pl.DataFrame:
+    if kind == "indicators":
+        obs = frame(con, "SELECT row_number, region_code, indicator_code, value FROM observation "
+                         "WHERE submission_id = ?", [sid])
+        if obs.height == 0:
+            return pl.DataFrame({"row_number": [], "region_code": []}, schema={"row_number": pl.Int32,
+                                                                               "region_code": pl.String})
+        return obs.pivot(on="indicator_code", index=["row_number", "region_code"], values="value",
+                         aggregate_function="first")
+    if kind == "events":
+        return frame(con, "SELECT row_number, event_id, region_code, event_date, year(event_date) AS event_year, kind "
+                          "FROM event WHERE submission_id = ?", [sid])
+    return frame(con, "SELECT row_number, cadre_id, post, region_code, start_date, "
+                      "coalesce(end_date, DATE '9999-12-31') AS end_or_max FROM tenure WHERE submission_id = ?", [sid])
+
+
+def _failures(con: duckdb.DuckDBPyConnection, sid: int, kind: str, res: dict, names: dict[str, str]) -> list[dict]:
+    """The rows a steward must fix: row, county, indicator and the value as submitted."""
+    cfg = res["expectation_config"]
+    column = cfg["kwargs"].get("column")
+    detail = res.get("result") or {}
+    if cfg["type"] == "expect_column_distinct_values_to_contain_set":
+        missing = sorted(set(cfg["kwargs"]["value_set"]) - set(detail.get("observed_value") or []))
+        return [{"row": None, "region_code": c, "region_name": names.get(c), "indicator": None,
+                 "value": None, "note": "缺少该县(市、区)"} for c in missing]
+    index = detail.get("unexpected_index_list") or []
+    if not index:
+        return []
+    found = pl.DataFrame({"row_number": [int(i["row_number"]) for i in index]})
+    if kind == "indicators" and column and column != "region_code":
+        raw = frame(con, "SELECT row_number, region_code, raw_text AS value FROM observation "
+                         "WHERE submission_id = ? AND indicator_code = ?", [sid, column])
+    else:
+        raw = frame(con, f"SELECT DISTINCT row_number, region_code, CAST({'region_code' if kind == 'indicators' else column} "
+                         "AS VARCHAR) AS value FROM " + {"indicators": "observation", "events": "event",
+                                                          "tenures": "tenure"}[kind] + " WHERE submission_id = ?", [sid])
+    hits = found.join(raw, on="row_number", how="left").sort("row_number")
+    return [{"row": r["row_number"], "region_code": r["region_code"], "region_name": names.get(r["region_code"]),
+             "indicator": column if kind == "indicators" and column != "region_code" else None,
+             "value": r["value"], "note": None} for r in hits.iter_rows(named=True)]
+
+
+def validate_submission(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework, sid: int) -> Outcome:
+    department, year, kind, file_name, version = rows(
+        con, "SELECT department, year, kind, file_name, version FROM submission WHERE submission_id = ?", [sid])[0]
+    county_frame = counties(con, fw.jurisdiction)
+    codes = county_frame["region_code"].to_list()
+    names = dict(zip(codes, county_frame["name"].to_list()))
+    data = _frame_for(con, sid, kind)
+    batch_definition = _batch_definition()  # suites need an active GX context to be built
+    if kind == "indicators":
+        suite = indicator_suite(fw, department, codes, set(data.columns) - {"row_number", "region_code"})
+    elif kind == "events":
+        suite = event_suite(fw, codes, year)
+    else:
+        suite = tenure_suite(codes)
+    gx_result = run_suite(batch_definition, suite, data.to_pandas())
+    records = []
+    for res in gx_result["results"]:
+        cfg = res["expectation_config"]
+        meta = cfg.get("meta") or {}
+        severity = "error" if cfg.get("severity", "critical") == "critical" else "warning"
+        failures = [] if res["success"] else _failures(con, sid, kind, res, names)
+        message = f"{meta.get('rule')}。期望: {meta.get('expected')}。修改方法: {meta.get('fix')}"
+        records.append({"submission_id": sid, "rule_id": meta.get("rule_id"), "expectation_type": cfg["type"],
+                        "column_name": cfg["kwargs"].get("column"), "severity": severity,
+                        "success": bool(res["success"]), "unexpected_count": len(failures) or int(not res["success"]),
+                        "message": message, "failures": json.dumps(failures, ensure_ascii=False)})
+    results = pl.DataFrame(records, schema={"submission_id": pl.Int32, "rule_id": pl.String,
+                                            "expectation_type": pl.String, "column_name": pl.String,
+                                            "severity": pl.String, "success": pl.Boolean,
+                                            "unexpected_count": pl.Int32, "message": pl.String,
+                                            "failures": pl.String})
+    parse_errors, parse_warnings = rows(
+        con, "SELECT count(*) FILTER (severity = 'error'), count(*) FILTER (severity = 'warning') "
+             "FROM validation_result WHERE submission_id = ? AND expectation_type = 'parse'", [sid])[0]
+    errors = parse_errors + results.filter(~pl.col("success") & (pl.col("severity") == "error")).height
+    warnings = parse_warnings + results.filter(~pl.col("success") & (pl.col("severity") == "warning")).height
+    status = "rejected" if errors else "accepted"
+    con.execute("BEGIN")
+    try:
+        con.execute("DELETE FROM validation_result WHERE submission_id = ? AND expectation_type <> 'parse'", [sid])
+        con.execute("INSERT INTO validation_result BY NAME SELECT * FROM results")
+        con.execute("INSERT INTO validation_run VALUES (?, ?, ?, ?, ?)",
+                    [sid, suite.name, status == "accepted", datetime.now(), json.dumps(gx_result, ensure_ascii=False,
+                                                                                       default=str)])
+        con.execute("UPDATE submission SET status = ?, message = ? WHERE submission_id = ?",
+                    [status, f"{errors} 项错误, {warnings} 项警告", sid])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    out = home.validation_root / str(sid)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "gx_result.json").write_text(json.dumps(gx_result, ensure_ascii=False, indent=1, default=str), "utf-8")
+    return Outcome(sid, department, file_name, version, status, errors, warnings)
+
+
+def validate_pending(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework,
+                     department: str | None = None) -> list[Outcome]:
+    """Validate every parsed submission not yet decided (optionally of one department)."""
+    pending = rows(con, "SELECT submission_id FROM submission WHERE status = 'received' AND kind IS NOT NULL "
+                        "AND (? IS NULL OR department = ?) ORDER BY submission_id", [department, department])
+    return [validate_submission(con, home, fw, sid) for (sid,) in pending]

@@ -1,0 +1,93 @@
+"""The annual assessment as a Prefect flow: ingest → validate → score → veto → attribute → report.
+
+Thin by design: every task calls one plain function of `transforms.pipeline`. Runs without a
+Prefect server (a temporary local one is started); with PREFECT_API_URL set, runs and their
+artifacts show in the Prefect UI.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.runtime import flow_run
+
+from transforms import pipeline
+from transforms.home import Home
+from transforms.pipeline import RunSpec
+
+DEMO_INBOX = Path(__file__).resolve().parent.parent / "data" / "demo" / "inbox"
+
+
+@task(name="ingest", retries=2, retry_delay_seconds=2)  # file system hiccups on the share are transient
+def ingest(spec: RunSpec) -> dict:
+    return pipeline.ingest(spec)
+
+
+@task(name="validate")  # bad data does not get better by retrying
+def validate(spec: RunSpec, department: str | None = None) -> list[dict]:
+    return pipeline.validate(spec, department)
+
+
+@task(name="score")
+def score(spec: RunSpec, run_id: str) -> dict:
+    return pipeline.score(spec, run_id)
+
+
+@task(name="veto")
+def veto(spec: RunSpec, run_id: str) -> dict:
+    return pipeline.veto(spec, run_id)
+
+
+@task(name="attribute")
+def attribute(spec: RunSpec, run_id: str) -> dict:
+    return pipeline.attribute(spec, run_id)
+
+
+@task(name="report", retries=1, retry_delay_seconds=2)
+def report(spec: RunSpec, run_id: str, pdf: bool) -> dict:
+    return pipeline.report(spec, run_id, pdf)
+
+
+def _publish_artifacts(summary: dict, counts: dict) -> None:
+    lines = [f"# 生态文明建设评价考核运行摘要 / run summary", "",
+             f"- 新收文件 / new files: {counts['ingest']['new_files']}",
+             f"- 审核 / validated: {len(counts['validate'])} 份, 退回 / rejected: "
+             f"{sum(o['status'] == 'rejected' for o in counts['validate'])}",
+             f"- 等级分布 / grades: " + ", ".join(f"{g} {n}" for g, n in summary["grades"].items()),
+             f"- 一票否决 / vetoed: " + ("; ".join(f"{n}({'、'.join(r)})" for n, r in summary["vetoed"].items())
+                                          or "无"),
+             f"- 报告 / documents: {counts['report']['documents']}"]
+    create_markdown_artifact(key="assessment-summary", markdown="\n".join(lines))
+    create_table_artifact(key="validation-by-department", table=summary["validation"])
+    create_table_artifact(key="ranking", table=summary["ranking"])
+
+
+@flow(name="annual_assessment", log_prints=True)
+def annual_assessment(year: int = 2025, framework: str = "ganzhou_2024", inbox: str | None = None,
+                      pdf: bool = True) -> dict:
+    """Run the year's assessment end to end on the home in $ECOASSESS_HOME (default `var/`)."""
+    home = Home.resolve()
+    spec = RunSpec(home, framework, year, Path(inbox) if inbox else None)
+    with pipeline.exclusive(home):
+        run_id = pipeline.start_run(spec, {"year": year, "framework": framework, "inbox": inbox, "pdf": pdf},
+                                    flow_run.get_id())
+        timings: dict[str, float] = {}
+        counts: dict[str, object] = {}
+        status = "failed"
+        try:
+            for name, call in [("ingest", lambda: ingest(spec)), ("validate", lambda: validate(spec)),
+                               ("score", lambda: score(spec, run_id)), ("veto", lambda: veto(spec, run_id)),
+                               ("attribute", lambda: attribute(spec, run_id)),
+                               ("report", lambda: report(spec, run_id, pdf))]:
+                t0 = time.perf_counter()
+                counts[name] = call()
+                timings[name] = round(time.perf_counter() - t0, 3)
+            status = "succeeded"
+        finally:
+            summary = pipeline.run_summary(spec, run_id) if status == "succeeded" else {}
+            pipeline.finish_run(spec, run_id, status, timings, {"counts": counts, **summary})
+        _publish_artifacts(summary, counts)
+        return {"run_id": run_id, "reports": str(home.reports(year)), "timings": timings, **summary}

@@ -1,0 +1,110 @@
+"""`ecoassess`: the command line of the evaluation office (Chinese first, English alongside).
+
+Exit codes: 0 success; 1 the run failed; 2 wrong usage or configuration; 3 another run holds the home.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+app = typer.Typer(help="生态文明建设目标评价考核 / ecological-civilization annual assessment.",
+                  no_args_is_help=True, add_completion=False)
+
+HomeOpt = typer.Option(None, "--home", help="运行目录(默认 var/ 或 $ECOASSESS_HOME) / runtime home")
+
+
+def _set_home(home: Optional[Path]) -> None:
+    if home:
+        os.environ["ECOASSESS_HOME"] = str(home.resolve())
+
+
+@app.command()
+def run(year: int = typer.Option(2025, help="考核年度 / assessment year"),
+        framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id (data/frameworks/*.yaml)"),
+        inbox: Optional[Path] = typer.Option(None, help="报送收件箱 <年>/<部门>/<文件> / submissions inbox"),
+        demo: bool = typer.Option(False, "--demo", help="使用内置演示数据 / use the embedded demo inbox"),
+        pdf: bool = typer.Option(True, help="同时生成 PDF / also render PDF"),
+        home: Optional[Path] = HomeOpt) -> None:
+    """运行年度评价考核 / run the annual assessment.
+
+    例 / example: ecoassess run --year 2025 --demo
+    """
+    _set_home(home)
+    from flows.annual_assessment import DEMO_INBOX, annual_assessment
+    from transforms.config import ConfigError
+    from transforms.pipeline import RunLocked
+
+    chosen = DEMO_INBOX if demo else inbox
+    try:
+        out = annual_assessment(year=year, framework=framework, inbox=str(chosen) if chosen else None, pdf=pdf)
+    except RunLocked as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(3)
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2)
+    typer.echo(f"运行完成 / run {out['run_id']} succeeded")
+    typer.echo("等级分布 / grades: " + ", ".join(f"{g} {n}" for g, n in out["grades"].items()))
+    for name, rules in out["vetoed"].items():
+        typer.echo(f"一票否决 / veto: {name}: {'、'.join(rules)}")
+    rejected = [v for v in out["validation"] if v["状态"] == "rejected"]
+    typer.echo(f"报送文件 / submissions: {len(out['validation'])}, 退回 / rejected: {len(rejected)}")
+    typer.echo(f"报告目录 / reports: {out['reports']}")
+    typer.echo(f"清单 / manifest: {Path(out['reports']) / 'manifest.json'}")
+
+
+@app.command()
+def demo(out: Path = typer.Option(Path("data/demo/inbox"), help="输出目录 / output inbox folder"),
+         years: str = typer.Option("2024,2025", help="年度, 逗号分隔 / years, comma separated"),
+         seed: int = typer.Option(20250101, help="随机种子 / random seed"),
+         framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id")) -> None:
+    """生成演示报送数据(虚构) / write the synthetic demo submissions.
+
+    例 / example: ecoassess demo --out /tmp/inbox --years 2023,2024,2025
+    """
+    from transforms.config import framework_path, load_framework
+    from transforms.demo import write_demo_inbox
+
+    paths = write_demo_inbox(out, load_framework(framework_path(framework)), [int(y) for y in years.split(",")], seed)
+    typer.echo(f"已写入 {len(paths)} 个演示文件 / wrote {len(paths)} files under {out}")
+
+
+@app.command()
+def status(home: Optional[Path] = HomeOpt, limit: int = typer.Option(10, help="显示条数 / rows")) -> None:
+    """查看运行历史 / show the run history."""
+    _set_home(home)
+    from transforms.home import Home
+    from transforms.pipeline import warehouse
+    from transforms.warehouse import rows
+
+    with warehouse(Home.resolve()) as con:
+        runs = rows(con, "SELECT run_id, year, framework_id, status, started_at, finished_at, stage_timings "
+                         "FROM run ORDER BY started_at DESC LIMIT ?", [limit])
+    if not runs:
+        typer.echo("尚无运行记录 / no runs yet")
+    for r in runs:
+        typer.echo(f"{r[0]}  {r[1]}  {r[2]}  {r[3]}  {r[4]:%Y-%m-%d %H:%M:%S}  {r[6] or ''}")
+
+
+@app.command()
+def reports(year: int = typer.Option(2025, help="考核年度 / year"), home: Optional[Path] = HomeOpt) -> None:
+    """列出已生成的报告 / list the reports of a year."""
+    _set_home(home)
+    from transforms.home import Home
+
+    manifest = Home.resolve().reports(year) / "manifest.json"
+    if not manifest.exists():
+        typer.echo(f"未找到 {manifest} / no reports for {year}", err=True)
+        raise typer.Exit(2)
+    for e in json.loads(manifest.read_text(encoding="utf-8"))["reports"]:
+        typer.echo(f"{e['kind']:8} {e['key']:10} {e['title']}  {e['pdf'] or e['html']}")
+
+
+def main() -> None:  # pragma: no cover - entry point
+    sys.exit(app())

@@ -1,0 +1,163 @@
+"""The stages of an annual assessment as plain functions (the Prefect flow only sequences them).
+
+Each stage opens the warehouse, does its work in transactions and closes it, so a stage can be
+re-run alone and a crash leaves the warehouse at the last committed step.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from transforms.config import Framework, framework_path, load_departments, load_framework
+from transforms.home import Home
+from transforms.intake import load_units, parse_received, pull_inbox
+from transforms.warehouse import connect, load_config, rows
+
+
+class RunLocked(RuntimeError):
+    """Another run holds the home; message in Chinese for the operator."""
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    home: Home
+    framework_id: str
+    year: int
+    inbox: Path | None
+
+    @property
+    def framework(self) -> Framework:
+        return load_framework(framework_path(self.framework_id))
+
+
+@contextmanager
+def warehouse(home: Home) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(home.warehouse)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def exclusive(home: Home) -> Iterator[None]:
+    """One run per home at a time: the second stops at once with a clear message."""
+    lock_path = home.root / ".run.lock"
+    with open(lock_path, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunLocked(f"另一个评价考核任务正在使用 {home.root}, 请等待其结束后再运行。"
+                            f" / Another run holds {home.root}; wait for it to finish.") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def start_run(spec: RunSpec, parameters: dict, prefect_flow_run_id: str | None) -> str:
+    run_id = f"{spec.year}-{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    fw_file = framework_path(spec.framework_id)
+    with warehouse(spec.home) as con:
+        load_config(con, spec.framework, fw_file)
+        con.execute("INSERT INTO run (run_id, year, framework_id, parameters, started_at, status, prefect_flow_run_id)"
+                    " VALUES (?, ?, ?, ?, now(), 'running', ?)",
+                    [run_id, spec.year, spec.framework_id, json.dumps(parameters, ensure_ascii=False),
+                     prefect_flow_run_id])
+    return run_id
+
+
+def ingest(spec: RunSpec) -> dict:
+    """Pull the inbox (archive + version every new file) and parse what was received."""
+    fw = spec.framework
+    with warehouse(spec.home) as con:
+        received = pull_inbox(con, spec.home, spec.inbox, load_departments()) if spec.inbox else []
+        parsed = parse_received(con, spec.home, fw, load_units())
+    return {"files_seen": len(received), "new_files": sum(not r.duplicate for r in received),
+            "parsed": len(parsed)}
+
+
+def validate(spec: RunSpec, department: str | None = None) -> list[dict]:
+    from expectations.validate import validate_pending  # GX import is slow; only where needed
+
+    with warehouse(spec.home) as con:
+        return [o.__dict__ for o in validate_pending(con, spec.home, spec.framework, department)]
+
+
+def score(spec: RunSpec, run_id: str) -> dict:
+    from transforms.scoring import score_year
+
+    with warehouse(spec.home) as con:
+        n = score_year(con, spec.framework, spec.year, run_id)
+        fingerprint = input_fingerprint(con, spec)
+        con.execute("UPDATE run SET fingerprint = ? WHERE run_id = ?", [fingerprint, run_id])
+    return {"regions": n, "fingerprint": fingerprint}
+
+
+def veto(spec: RunSpec, run_id: str) -> dict:
+    from transforms.veto import apply_vetoes
+
+    with warehouse(spec.home) as con:
+        hits = apply_vetoes(con, spec.framework, spec.year, run_id)
+        vetoed = rows(con, "SELECT count(*) FROM result WHERE run_id = ? AND vetoed", [run_id])[0][0]
+    return {"hits": hits, "vetoed_regions": vetoed}
+
+
+def attribute(spec: RunSpec, run_id: str) -> dict:
+    from transforms.attribution import attribute_results
+
+    with warehouse(spec.home) as con:
+        return {"cadre_results": attribute_results(con, spec.year, run_id)}
+
+
+def report(spec: RunSpec, run_id: str, pdf: bool = True) -> dict:
+    from report_templates.publish import publish
+    from transforms.report_context import build_contexts
+
+    with warehouse(spec.home) as con:
+        docs = build_contexts(con, spec.framework, spec.year, run_id)
+    out_dir = spec.home.reports(spec.year)
+    manifest = publish(docs, out_dir, run_id, spec.year, spec.framework_id, pdf=pdf)
+    return {"documents": len(docs), "manifest": str(manifest)}
+
+
+def input_fingerprint(con: duckdb.DuckDBPyConnection, spec: RunSpec) -> str:
+    """What the year's numbers depend on: current submissions' bytes and the framework file."""
+    subs = rows(con, "SELECT department, kind, sha256 FROM current_submission WHERE year = ? ORDER BY ALL",
+                [spec.year])
+    h = hashlib.sha256(framework_path(spec.framework_id).read_bytes())
+    h.update(json.dumps(subs).encode())
+    return h.hexdigest()
+
+
+def finish_run(spec: RunSpec, run_id: str, status: str, timings: dict, summary: dict) -> None:
+    with warehouse(spec.home) as con:
+        con.execute("UPDATE run SET finished_at = now(), status = ?, stage_timings = ?, summary = ? WHERE run_id = ?",
+                    [status, json.dumps(timings), json.dumps(summary, ensure_ascii=False, default=str), run_id])
+
+
+def run_summary(spec: RunSpec, run_id: str) -> dict:
+    """Counts for the operator and the Prefect artifacts: grades, vetoes, validation per department."""
+    with warehouse(spec.home) as con:
+        grades = rows(con, "SELECT grade, count(*) FROM result WHERE run_id = ? GROUP BY grade ORDER BY grade", [run_id])
+        vetoed = rows(con, """SELECT g.name, list(DISTINCT h.rule_name) FROM veto_hit h JOIN region g USING (region_code)
+                              WHERE h.run_id = ? GROUP BY g.name ORDER BY g.name""", [run_id])
+        validation = rows(con, """SELECT coalesce(d.name, s.department), s.kind, s.file_name, s.version, s.status,
+                                         s.message FROM submission s LEFT JOIN department d ON d.code = s.department
+                                  WHERE s.year = ? ORDER BY s.department, s.kind, s.version""", [spec.year])
+        ranking = rows(con, """SELECT r.rank, g.name, round(r.gdi, 2), round(r.assessment_score, 2), r.grade
+                               FROM result r JOIN region g USING (region_code) WHERE r.run_id = ?
+                               ORDER BY r.rank""", [run_id])
+    return {"grades": dict(grades), "vetoed": {n: list(r) for n, r in vetoed},
+            "validation": [dict(zip(("部门", "类型", "文件", "版本", "状态", "说明"), v)) for v in validation],
+            "ranking": [dict(zip(("排名", "县(市、区)", "绿色发展指数", "考核得分", "等级"), r)) for r in ranking]}

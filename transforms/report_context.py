@@ -1,0 +1,155 @@
+"""Contexts for the report templates, built with a handful of queries per run (not per document).
+
+The templates only lay out what is here; every number they show comes from this run's rows in
+the warehouse, so a report can always be traced to the submissions it used.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+import duckdb
+import polars as pl
+
+from transforms.attribution import events_in_tenure
+from transforms.config import Framework
+from transforms.warehouse import frame
+
+SYNTHETIC_NOTE = "本报告所用指标数值、干部信息和事件均为演示用虚构数据, 不代表任何地区或个人的真实情况。"
+
+
+def _records(df: pl.DataFrame) -> list[dict]:
+    return df.to_dicts()
+
+
+def _iso(d) -> str | None:
+    return d.isoformat() if d is not None else None
+
+
+def build_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id: str,
+                   synthetic: bool = True) -> list[tuple[str, str, str, dict]]:
+    """All documents of a run as (kind, key, title, context); bulletin first."""
+    jurisdiction = con.sql("SELECT name FROM region WHERE region_code = ?", params=[fw.jurisdiction]).fetchall()[0][0]
+    doc_base = {"jurisdiction_name": jurisdiction, "year": year, "framework_name": fw.name,
+                "generated_at": datetime.now().strftime("%Y-%m-%d %H:%M"), "synthetic": synthetic,
+                "synthetic_note": SYNTHETIC_NOTE, "run_id": run_id}
+    results = frame(con, """SELECT r.*, g.name, g.zone FROM result r JOIN region g USING (region_code)
+                            WHERE run_id = ? ORDER BY rank, region_code""", [run_id])
+    cats = frame(con, "SELECT code, name, weight FROM category WHERE framework_id = ? ORDER BY position", [fw.id])
+    cat_scores = frame(con, "SELECT region_code, category, score FROM category_score WHERE run_id = ?", [run_id])
+    medians = cat_scores.group_by("category").agg(pl.col("score").median().alias("median"))
+    scores = frame(con, """
+        SELECT s.*, i.name, i.unit, i.binding, i.position, c.name AS category_name, d.name AS department_name
+        FROM score s JOIN indicator i ON i.framework_id = ? AND i.code = s.indicator_code
+        JOIN category c ON c.framework_id = i.framework_id AND c.code = i.category
+        LEFT JOIN department d ON d.code = i.department
+        WHERE s.run_id = ? ORDER BY i.position""", [fw.id, run_id])
+    vetoes = frame(con, """
+        SELECT h.*, i.name AS indicator_name, i.unit, s.file_name, s.version, s.sha256
+        FROM veto_hit h LEFT JOIN indicator i ON i.framework_id = ? AND i.code = h.indicator_code
+        LEFT JOIN submission s USING (submission_id) WHERE h.run_id = ? ORDER BY h.rule_id""", [fw.id, run_id])
+    cadres = frame(con, "SELECT * FROM cadre_result WHERE run_id = ? ORDER BY region_code, post, start_date", [run_id])
+    used = frame(con, """
+        SELECT s.department, d.name AS department_name, s.kind, s.file_name, s.version, s.sha256, s.status,
+               (SELECT count(*) FROM validation_result v WHERE v.submission_id = s.submission_id
+                AND NOT v.success AND v.severity = 'warning') AS warnings
+        FROM current_submission s LEFT JOIN department d ON d.code = s.department
+        WHERE s.year = ? ORDER BY s.department, s.kind""", [year])
+    warnings = frame(con, """
+        SELECT d.name AS department_name, v.message FROM validation_result v
+        JOIN current_submission s USING (submission_id) LEFT JOIN department d ON d.code = s.department
+        WHERE s.year = ? AND NOT v.success AND v.severity = 'warning'""", [year])
+    events = events_in_tenure(con).join(frame(con, "SELECT region_code, name AS region_name FROM region"),
+                                        on="region_code", how="left")
+
+    cat_by_region: dict[str, dict[str, float]] = defaultdict(dict)
+    for r in cat_scores.iter_rows(named=True):
+        cat_by_region[r["region_code"]][r["category"]] = r["score"]
+    median = dict(medians.iter_rows())
+    scores_by_region = scores.partition_by("region_code", as_dict=True)
+    vetoes_by_region = vetoes.partition_by("region_code", as_dict=True) if vetoes.height else {}
+    cadres_by_region = cadres.partition_by("region_code", as_dict=True) if cadres.height else {}
+
+    def veto_items(code: str) -> list[dict]:
+        df = vetoes_by_region.get((code,))
+        return [] if df is None else [{
+            "rule_id": v["rule_id"], "rule_name": v["rule_name"], "effect": v["effect"], "cap_grade": v["cap_grade"],
+            "evidence": {"indicator_name": v["indicator_name"], "value": v["value"], "target": v["target"],
+                         "unit": v["unit"], "event_kind": v["event_kind"], "event_date": _iso(v["event_date"]),
+                         "description": v["description"], "file_name": v["file_name"], "version": v["version"],
+                         "sha256": v["sha256"]}} for v in _records(df)]
+
+    docs: list[tuple[str, str, str, dict]] = []
+    counties = []
+    for r in _records(results):
+        code = r["region_code"]
+        counties.append({**{k: r[k] for k in ("rank", "name", "region_code", "zone", "gdi", "assessment_score",
+                                               "grade", "vetoed", "targets_met", "targets_total")},
+                         "category_scores": cat_by_region[code], "report_href": f"county/{code}.html"})
+    grade_counts = results.group_by("grade").len()
+    bulletin = {
+        "doc": doc_base | {"kind": "bulletin", "title": f"{jurisdiction}{year}年度生态文明建设评价考核结果公报"},
+        "categories": _records(cats.select("code", "name")),
+        "counties": counties,
+        "grade_distribution": [{"grade": b.grade, "count": int(dict(grade_counts.iter_rows()).get(b.grade, 0))}
+                               for b in fw.grade_bands],
+        "vetoed": [{"name": c["name"], "reasons": [
+            f"{v['rule_name']}({v['evidence']['event_kind'] or v['evidence']['description']}"
+            f"{', ' + v['evidence']['event_date'] if v['evidence']['event_date'] else ''})"
+            for v in veto_items(c["region_code"])]} for c in counties if veto_items(c["region_code"])],
+        "method_notes": [
+            f"指标体系: {fw.name}, 共 {len(fw.categories)} 类 {len(fw.indicators)} 项指标。",
+            "个体指数采用效能系数法: 正向指标 60 + 40 × (x − 最小值)/(最大值 − 最小值), 逆向指标反之; 各县取值相同时记 100。",
+            "权数按 ★◆○ = 3:2:1 在全部指标间归一; 绿色发展指数为各指标个体指数的加权平均, 缺失指标按权数重新分配并注明。",
+            f"考核得分 = {fw.assessment.target_points:g} × 目标完成权重占比 + {fw.assessment.index_points:g} × (指数 − 60)/40;"
+            " 等级: " + "、".join(f"{b.grade} ≥ {b.min:g}" for b in fw.grade_bands[:-1]) + f", 其余为{fw.grade_bands[-1].grade}。",
+            "一票否决: 发生规定的重大生态环境事件、耕地保有量低于红线或未完成节能目标的, 等级定为不合格。",
+        ],
+    }
+    docs.append(("bulletin", "bulletin", bulletin["doc"]["title"], bulletin))
+
+    for r in _records(results):
+        code = r["region_code"]
+        title = f"{r['name']}{year}年度生态文明建设评价考核报告"
+        sc = scores_by_region[(code,)]
+        ctx = {
+            "doc": doc_base | {"kind": "county", "title": title},
+            "county": {"region_code": code, "name": r["name"], "zone": r["zone"]},
+            "result": {k: r[k] for k in ("gdi", "rank", "n_regions", "assessment_score", "targets_met", "targets_total",
+                                         "binding_missed", "grade", "grade_before_veto", "vetoed", "missing_count")},
+            "vetoes": veto_items(code),
+            "categories": [{"code": c["code"], "name": c["name"], "weight": c["weight"],
+                            "score": cat_by_region[code].get(c["code"]), "median": median.get(c["code"])}
+                           for c in _records(cats)],
+            "indicators": [{"code": s["indicator_code"], "name": s["name"], "category_name": s["category_name"],
+                            "unit": s["unit"], "value": s["value"], "target_op": s["target_op"],
+                            "target_value": s["target_value"], "met": s["met"], "binding": s["binding"],
+                            "score": s["normalized"], "weight": s["weight"], "contribution": s["contribution"],
+                            "department_name": s["department_name"], "flag": s["flag"]} for s in _records(sc)],
+            "cadres": [{"cadre_id": c["cadre_id"], "name": c["name"], "post": c["post"], "share": c["share"],
+                        "start": _iso(c["start_date"]), "end": _iso(c["end_date"])}
+                       for c in _records(cadres_by_region.get((code,), cadres.clear()))],
+            "submissions": _records(used.select("department_name", "file_name", "version", "sha256", "status",
+                                                "warnings")),
+            "warnings": _records(warnings),
+        }
+        docs.append(("county", code, title, ctx))
+
+    for (cadre_id,), posts in sorted(cadres.partition_by("cadre_id", as_dict=True).items()) if cadres.height else []:
+        name = posts["name"][0]
+        title = f"{name}同志{year}年度生态文明建设考核结果"
+        names = dict(results.select("region_code", "name").iter_rows())
+        ctx = {
+            "doc": doc_base | {"kind": "cadre", "title": title},
+            "cadre": {"cadre_id": cadre_id, "name": name},
+            "posts": [{"post": p["post"], "region_name": names.get(p["region_code"]), "region_code": p["region_code"],
+                       "start": _iso(p["start_date"]), "end": _iso(p["end_date"]), "share": p["share"],
+                       "gdi": p["gdi"], "rank": p["rank"], "grade": p["grade"], "vetoed": p["vetoed"]}
+                      for p in _records(posts.sort("start_date"))],
+            "events": [{"date": _iso(e["event_date"]), "region_name": e["region_name"], "kind": e["kind"],
+                        "description": e["description"], "post": e["post"], "year": e["year"]}
+                       for e in _records(events.filter(pl.col("cadre_id") == cadre_id))],
+        }
+        docs.append(("cadre", cadre_id, title, ctx))
+    return docs
