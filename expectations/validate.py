@@ -79,7 +79,9 @@ def _failures(con: duckdb.DuckDBPyConnection, sid: int, kind: str, res: dict, na
     column = cfg["kwargs"].get("column")
     detail = res.get("result") or {}
     if cfg["type"] == "expect_column_distinct_values_to_contain_set":
-        missing = sorted(set(cfg["kwargs"]["value_set"]) - set(detail.get("observed_value") or []))
+        missing = detail.get("partial_missing_list")
+        if missing is None:
+            missing = sorted(set(cfg["kwargs"]["value_set"]) - set(detail.get("observed_value") or []))
         return [{"row": None, "region_code": c, "region_name": names.get(c), "indicator": None,
                  "value": None, "note": "缺少该县(市、区)"} for c in missing]
     index = detail.get("unexpected_index_list") or []

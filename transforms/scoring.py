@@ -12,7 +12,8 @@ Method (DESIGN.md §4, the 绿色发展指数 method):
   contribution     c = w·s / Σ w(present): contributions add up to the index
   category score   Σ w·s / Σ w over the category's present indicators
   assessment       target_points · Σ w·met / Σ w(with target) + index_points · (GDI − 60)/40
-  grade            first band (from the top) whose lower bound the assessment score reaches
+  grade            first band (from the top) whose lower bound the assessment score, rounded to
+                   2 decimals as published, reaches
 """
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ WITH per_region AS (
     WHERE s.run_id = $run_id
     GROUP BY s.region_code
 ), assessed AS (
-    SELECT *, $target_points * coalesce(met_share, 0) + $index_points * (gdi - 60) / 40 AS assessment_score
+    -- rounded to 2 decimals before banding: the grade must agree with the published score
+    SELECT *, round($target_points * coalesce(met_share, 0) + $index_points * (gdi - 60) / 40, 2) AS assessment_score
     FROM per_region
 )
 SELECT $run_id AS run_id, a.region_code, a.gdi,

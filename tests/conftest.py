@@ -1,0 +1,69 @@
+"""Shared fixtures: a tiny hand-checkable jurisdiction (3 counties, 3 indicators) in a real warehouse."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from transforms.config import DATA_DIR, Framework, load_framework
+from transforms.home import Home
+from transforms.warehouse import connect, load_config
+
+MINI_FRAMEWORK = {
+    "id": "mini", "name": "测试指标体系", "jurisdiction": "990000", "years": [2024, 2026],
+    "weight_classes": {"★": 3, "◆": 2, "○": 1},
+    "assessment": {"target_points": 80, "index_points": 20},
+    "grade_bands": [{"grade": "优秀", "min": 90}, {"grade": "良好", "min": 80}, {"grade": "合格", "min": 60},
+                    {"grade": "不合格", "min": 0}],
+    "categories": [{"code": "X", "name": "环境"}, {"code": "Y", "name": "资源"}],
+    "indicators": [
+        {"code": "A", "name": "森林覆盖率", "category": "X", "unit": "%", "direction": 1, "weight_class": "★",
+         "target": {"op": ">=", "value": 50}, "valid_range": [0, 100], "department": "lyj"},
+        {"code": "B", "name": "细颗粒物浓度", "category": "X", "unit": "μg/m³", "direction": -1, "weight_class": "◆",
+         "target": {"op": "<=", "value": 20}, "valid_range": [0, 300], "department": "sthjj"},
+        {"code": "C", "name": "耕地保有量", "category": "Y", "unit": "万亩", "direction": 1, "weight_class": "○",
+         "binding": True, "target": {"op": ">=", "value": 10}, "valid_range": [0, 200], "department": "zrzyj"},
+    ],
+    "veto_rules": [
+        {"id": "V-EVENT", "kind": "event", "name": "重大环境事件", "event_kinds": ["重特大突发环境事件"],
+         "effect": "fail"},
+        {"id": "V-LAND", "kind": "threshold", "name": "耕地低于红线", "indicator": "C", "effect": "fail"},
+    ],
+}
+MINI_REGIONS = """region_code,name,parent_code,level,zone,synthetic_note
+990000,测试市,,city,,
+990001,甲县,990000,county,重点开发区,测试
+990002,乙县,990000,county,农产品主产区,测试
+990003,丙县,990000,county,重点生态功能区,测试
+"""
+
+
+@pytest.fixture
+def mini_data(tmp_path: Path) -> Path:
+    """A data/ folder with the mini framework, 3 counties and the real departments and units."""
+    data = tmp_path / "data"
+    (data / "frameworks").mkdir(parents=True)
+    (data / "frameworks" / "mini.yaml").write_text(yaml.safe_dump(MINI_FRAMEWORK, allow_unicode=True), "utf-8")
+    (data / "regions.csv").write_text(MINI_REGIONS, "utf-8")
+    shutil.copy(DATA_DIR / "departments.yaml", data / "departments.yaml")
+    shutil.copy(DATA_DIR / "units.yaml", data / "units.yaml")
+    return data
+
+
+@pytest.fixture
+def mini(mini_data: Path, tmp_path: Path):
+    """(home, connection, framework) with config tables loaded."""
+    path = mini_data / "frameworks" / "mini.yaml"
+    fw: Framework = load_framework(path)
+    home = Home.resolve(tmp_path / "home")
+    con = connect(home.warehouse)
+    load_config(con, fw, path, mini_data)
+    yield home, con, fw
+    con.close()
+
+
+def csv_bytes(lines: list[str], encoding: str = "utf-8") -> bytes:
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)

@@ -1,0 +1,94 @@
+"""Scoring on a fixture worked by hand (3 counties × 3 indicators, efficacy coefficient)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import csv_bytes
+from transforms.intake import load_units, parse_received, receive_file
+from transforms.scoring import score_year
+from transforms.warehouse import rows
+
+# Values (甲/乙/丙):  A (+, ★, target ≥ 50): 40 / 50 / 60
+#                     B (−, ◆, target ≤ 20): 10 / 30 / 20
+#                     C (+, ○, binding, target ≥ 10): 5 / 5 / 5
+# Efficacy:  A: 60 + 40·(x − 40)/20  -> 60, 80, 100
+#            B: 60 + 40·(30 − x)/20  -> 100, 60, 80
+#            C: all equal            -> 100, 100, 100
+# Weights 3:2:1 / 6 = 1/2, 1/3, 1/6.
+# GDI: 甲 = 30 + 33.333 + 16.667 = 80.000; 乙 = 40 + 20 + 16.667 = 76.667; 丙 = 50 + 26.667 + 16.667 = 93.333
+# Category X (A, B; weight 5/6): 甲 = 63.333/0.8333 = 76; 乙 = 60/0.8333 = 72; 丙 = 76.667/0.8333 = 92
+# Targets met: 甲 B; 乙 A; 丙 A, B; C met by nobody (binding missed = 1 each).
+# Weighted met share: 甲 1/3, 乙 1/2, 丙 5/6.
+# Assessment = 80·share + 20·(GDI − 60)/40:
+#   甲 = 26.667 + 10 = 36.667 (不合格); 乙 = 40 + 8.333 = 48.333 (不合格); 丙 = 66.667 + 16.667 = 83.333 (良好)
+FILES = {
+    "lyj": ["行政区划代码,县(市、区),森林覆盖率(%)", "990001,甲县,40", "990002,乙县,50", "990003,丙县,60"],
+    "sthjj": ["行政区划代码,县(市、区),细颗粒物浓度(μg/m³)", "990001,甲县,10", "990002,乙县,30", "990003,丙县,20"],
+    "zrzyj": ["行政区划代码,县(市、区),耕地保有量(万亩)", "990001,甲县,5", "990002,乙县,5", "990003,丙县,5"],
+}
+
+
+def submit_accepted(home, con, fw, files: dict[str, list[str]], year: int = 2025) -> None:
+    """Receive and parse like the pipeline does, then accept (validation has its own tests)."""
+    for dept, lines in files.items():
+        receive_file(con, home, csv_bytes(lines), f"{dept}.csv", dept, year)
+    parse_received(con, home, fw, load_units())
+    con.execute("UPDATE submission SET status = 'accepted' WHERE status = 'received'")
+
+
+def test_efficacy_weights_index_rank_targets_grade(mini):
+    home, con, fw = mini
+    submit_accepted(home, con, fw, FILES)
+    assert score_year(con, fw, 2025, "t1") == 3
+    got = {r[0]: r[1:] for r in rows(con, "SELECT region_code, gdi, rank, targets_met, targets_total, binding_missed, "
+                                          "assessment_score, grade FROM result WHERE run_id = 't1'")}
+    assert got["990001"][0] == pytest.approx(80.0)
+    assert got["990002"][0] == pytest.approx(76.6667, abs=1e-4)
+    assert got["990003"][0] == pytest.approx(93.3333, abs=1e-4)
+    assert [got[c][1] for c in ("990003", "990001", "990002")] == [1, 2, 3]
+    assert [got[c][2:5] for c in ("990001", "990002", "990003")] == [(1, 3, 1), (1, 3, 1), (2, 3, 1)]
+    assert [got[c][5] for c in ("990001", "990002", "990003")] == [36.67, 48.33, 83.33]  # published, 2 decimals
+    assert [got[c][6] for c in ("990001", "990002", "990003")] == ["不合格", "不合格", "良好"]
+    normalized = dict(((r[0], r[1]), r[2]) for r in rows(
+        con, "SELECT region_code, indicator_code, normalized FROM score WHERE run_id = 't1'"))
+    assert normalized[("990001", "B")] == pytest.approx(100.0)
+    assert normalized[("990002", "B")] == pytest.approx(60.0)
+    assert normalized[("990003", "C")] == pytest.approx(100.0)
+    cat = dict(((r[0], r[1]), r[2]) for r in rows(con, "SELECT region_code, category, score FROM category_score"))
+    assert cat[("990001", "X")] == pytest.approx(76.0)
+    assert cat[("990002", "X")] == pytest.approx(72.0)
+    assert cat[("990003", "X")] == pytest.approx(92.0)
+    # contributions add up to the index (the report's "why" numbers)
+    total = rows(con, "SELECT region_code, sum(contribution) FROM score WHERE run_id = 't1' GROUP BY ALL")
+    assert all(t == pytest.approx(got[c][0]) for c, t in total)
+
+
+def test_missing_value_is_reweighted_and_flagged(mini):
+    # 甲 has no B. B over 乙, 丙 (30, 20): 乙 60, 丙 100.
+    # 甲: (1/2·60 + 1/6·100) / (1/2 + 1/6) = (30 + 16.667) / 0.6667 = 70.0
+    home, con, fw = mini
+    files = dict(FILES, sthjj=["行政区划代码,县(市、区),细颗粒物浓度(μg/m³)", "990001,甲县,—", "990002,乙县,30",
+                               "990003,丙县,20"])
+    submit_accepted(home, con, fw, files)
+    score_year(con, fw, 2025, "t2")
+    gdi, missing = rows(con, "SELECT gdi, missing_count FROM result WHERE run_id = 't2' AND region_code = '990001'")[0]
+    assert gdi == pytest.approx(70.0)
+    assert missing == 1
+    flag, = rows(con, "SELECT flag FROM score WHERE run_id = 't2' AND region_code = '990001' AND indicator_code = 'B'")[0]
+    assert "缺失" in flag
+    assert rows(con, "SELECT normalized FROM score WHERE run_id = 't2' AND region_code = '990003' "
+                     "AND indicator_code = 'B'")[0][0] == pytest.approx(100.0)
+
+
+def test_framework_weights_normalize_to_one():
+    from transforms.config import framework_path, load_framework
+    from transforms.warehouse import normalized_weights
+
+    fw = load_framework(framework_path("ganzhou_2024"))
+    weights = normalized_weights(fw)
+    assert sum(weights.values()) == pytest.approx(1.0)
+    # ★ is three times ○
+    star = next(i.code for i in fw.indicators if i.weight_class == "★")
+    circle = next(i.code for i in fw.indicators if i.weight_class == "○")
+    assert weights[star] == pytest.approx(3 * weights[circle])

@@ -1,0 +1,60 @@
+"""Great Expectations suites on real submissions: failures are named, rejects never change accepted data."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import csv_bytes
+from expectations.validate import validate_pending
+from transforms.intake import load_units, parse_received, receive_file
+from transforms.warehouse import rows
+
+GOOD = ["行政区划代码,县(市、区),森林覆盖率(%)", "990001,甲县,40", "990002,乙县,50", "990003,丙县,60"]
+
+
+def _submit(home, con, fw, lines, name="lyj.csv"):
+    receive_file(con, home, csv_bytes(lines), name, "lyj", 2025)
+    parse_received(con, home, fw, load_units())
+    return validate_pending(con, home, fw)
+
+
+def test_good_file_is_accepted_and_gx_result_kept(mini):
+    home, con, fw = mini
+    [outcome] = _submit(home, con, fw, GOOD)
+    assert (outcome.status, outcome.errors) == ("accepted", 0)
+    gx = json.loads(rows(con, "SELECT gx_result FROM validation_run")[0][0])
+    assert gx["success"] is True and len(gx["results"]) >= 6
+    assert (home.validation_root / str(outcome.submission_id) / "gx_result.json").exists()
+
+
+def test_failing_expectations_reject_and_name_row_county_indicator(mini):
+    home, con, fw = mini
+    _submit(home, con, fw, GOOD)
+    before = rows(con, "SELECT region_code, indicator_code, value FROM current_observation ORDER BY ALL")
+    bad = ["行政区划代码,县(市、区),森林覆盖率(%)", "990001,甲县,140", "990009,错县,50", "990003,丙县,abc"]
+    [outcome] = _submit(home, con, fw, bad, "lyj_v2.csv")
+    assert outcome.status == "rejected" and outcome.errors >= 4
+    failed = {r[0]: (r[1], json.loads(r[2])) for r in rows(
+        con, "SELECT rule_id, message, failures FROM validation_result WHERE submission_id = ? AND NOT success",
+        [outcome.submission_id])}
+    assert set(failed) >= {"value.range", "region.code_known", "region.complete", "value.present"}
+    msg, rows_ = failed["value.range"]
+    assert "森林覆盖率" in msg and "0 至 100" in msg
+    assert rows_ == [{"row": 2, "region_code": "990001", "region_name": "甲县", "indicator": "A", "value": "140",
+                      "note": None}]
+    assert failed["region.code_known"][1][0]["row"] == 3
+    assert failed["region.complete"][1][0]["region_code"] == "990002"
+    assert failed["value.present"][1][0]["value"] == "abc"
+    # the accepted version stays current, byte for byte
+    after = rows(con, "SELECT region_code, indicator_code, value FROM current_observation ORDER BY ALL")
+    assert after == before
+    assert rows(con, "SELECT version, status FROM submission ORDER BY version") == [(1, "accepted"), (2, "rejected")]
+
+
+def test_missing_indicator_column_is_an_error(mini):
+    home, con, fw = mini
+    [outcome] = _submit(home, con, fw, ["行政区划代码,县(市、区),备注", "990001,甲县,x", "990002,乙县,y",
+                                        "990003,丙县,z"])
+    assert outcome.status == "rejected"
+    rule_ids = [r[0] for r in rows(con, "SELECT rule_id FROM validation_result WHERE NOT success")]
+    assert "columns.required" in rule_ids and "header.unknown_column" in rule_ids

@@ -1,0 +1,87 @@
+"""One-vote veto with evidence, and attribution of results and events to cadres by tenure."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import csv_bytes
+from tests.test_scoring import FILES, submit_accepted
+from transforms.attribution import attribute_results, events_in_tenure
+from transforms.scoring import score_year
+from transforms.veto import apply_vetoes
+from transforms.warehouse import rows
+
+EVENTS = ["事件编号,行政区划代码,县(市、区),事件日期,事件类型,严重程度,事件描述",
+          "E1,990003,丙县,2025-06-14,重特大突发环境事件,重大,尾矿库渗漏<script>x</script>",
+          "E2,990001,甲县,2025-03-01,一般突发环境事件,一般,异味投诉"]
+TENURES = ["干部编号,姓名,职务,行政区划代码,县(市、区),任职开始,任职结束,是否代理",
+           "K1,赵一,党委书记,990001,甲县,2020-01-01,2025-06-30,否",   # moves to 丙县 on 1 July
+           "K1,赵一,党委书记,990003,丙县,2025-07-01,,否",
+           "K2,钱二,政府主要负责人,990001,甲县,2022-05-01,,否",
+           "K3,孙三,党委书记,990003,丙县,2019-01-01,2025-06-30,否",
+           "K4,李四,党委书记,990001,甲县,2025-07-01,,是"]
+
+
+@pytest.fixture
+def scored(mini):
+    home, con, fw = mini
+    # 丙 ranks first, but it had a listed event (event veto) and misses C's red line (binding, 9.5 < 10).
+    # C: 12 / 11 / 9.5 -> 100 / 80 / 60; 丙 GDI = 50 + 26.667 + 10 = 86.667; met A, B = 5/6 of weight;
+    # assessment = 66.667 + 20 · 26.667 / 40 = 80.00 exactly (after rounding) -> 良好 before the veto
+    files = dict(FILES, zrzyj=["行政区划代码,县(市、区),耕地保有量(万亩)", "990001,甲县,12", "990002,乙县,11",
+                               "990003,丙县,9.5"])
+    submit_accepted(home, con, fw, files | {"sthjj_events": EVENTS, "zzb": TENURES})
+    # events and tenures were filed under fake department codes above; put them where they belong
+    con.execute("UPDATE submission SET department = 'sthjj' WHERE department = 'sthjj_events'")
+    score_year(con, fw, 2025, "v1")
+    apply_vetoes(con, fw, 2025, "v1")
+    return home, con, fw
+
+
+def test_event_and_threshold_veto_on_one_county_keep_both_hits_and_evidence(scored):
+    home, con, fw = scored
+    hits = rows(con, "SELECT rule_id, event_id, indicator_code, value, target, h.submission_id, s.file_name, "
+                     "s.version, s.sha256 FROM veto_hit h JOIN submission s USING (submission_id) "
+                     "WHERE region_code = '990003' ORDER BY rule_id")
+    assert [h[0] for h in hits] == ["V-EVENT", "V-LAND"]
+    assert hits[0][1] == "E1"
+    assert hits[1][2:5] == ("C", 9.5, 10.0)
+    assert hits[1][6] == "zrzyj.csv" and hits[1][7] == 1 and len(hits[1][8]) == 64
+    grade_before, grade, vetoed = rows(con, "SELECT grade_before_veto, grade, vetoed FROM result "
+                                            "WHERE run_id = 'v1' AND region_code = '990003'")[0]
+    assert (grade_before, grade, vetoed) == ("良好", "不合格", True)
+    # 甲 met its red line (12 ≥ 10) and its event is not a listed kind: no hit
+    assert rows(con, "SELECT count(*) FROM veto_hit WHERE region_code = '990001'")[0][0] == 0
+
+
+def test_cap_rule_caps_but_does_not_raise(mini):
+    home, con, fw = mini
+    fw = fw.model_copy(update={"veto_rules": [fw.veto_rules[0].model_copy(update={
+        "id": "V-CAP", "kind": "data", "effect": "cap", "cap_grade": "合格", "indicators": ["B"],
+        "event_kinds": []})]})
+    files = dict(FILES, sthjj=["行政区划代码,县(市、区),细颗粒物浓度(μg/m³)", "990001,甲县,10", "990002,乙县,30",
+                               "990003,丙县,—"])
+    submit_accepted(home, con, fw, files)
+    score_year(con, fw, 2025, "c1")
+    apply_vetoes(con, fw, 2025, "c1")
+    got = rows(con, "SELECT region_code, grade_before_veto, grade, vetoed FROM result WHERE run_id = 'c1' ORDER BY 1")
+    # 丙 without B: GDI (1/2·100 + 1/6·100)/(2/3) = 100, met share (A)/(A+B+C) = 1/2 -> 40 + 20 = 60 -> 合格;
+    # capped at 合格 leaves it 合格 (a cap never raises nor lowers below the cap)
+    assert got[2] == ("990003", "合格", "合格", False)
+    assert rows(con, "SELECT rule_id, indicator_code FROM veto_hit WHERE run_id = 'c1'") == [("V-CAP", "B")]
+
+
+def test_mid_year_transfer_shares_and_lifetime_events(scored):
+    home, con, fw = scored
+    attribute_results(con, 2025, "v1")
+    got = {(r[0], r[1]): (r[2], r[3]) for r in rows(
+        con, "SELECT cadre_id, region_code, share, grade FROM cadre_result WHERE run_id = 'v1'")}
+    # 2025-01-01..06-30 = 181 days; 07-01..12-31 = 184 days; 365 in all
+    assert got[("K1", "990001")][0] == pytest.approx(181 / 365)
+    assert got[("K1", "990003")] == (pytest.approx(184 / 365), "不合格")
+    assert got[("K2", "990001")][0] == pytest.approx(1.0)
+    assert got[("K4", "990001")][0] == pytest.approx(184 / 365)
+    bound = {(r["cadre_id"], r["event_id"]) for r in events_in_tenure(con).to_dicts()}
+    # E2 (甲, March) binds to K1 even though K1 now serves in 丙; E1 (丙, June) binds to K3, not K1
+    assert ("K1", "E2") in bound and ("K2", "E2") in bound
+    assert ("K3", "E1") in bound and ("K1", "E1") not in bound
