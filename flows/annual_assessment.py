@@ -8,6 +8,7 @@ artifacts show in the Prefect UI.
 from __future__ import annotations
 
 import time
+from datetime import date
 from pathlib import Path
 
 from prefect import flow, task
@@ -66,9 +67,13 @@ def _publish_artifacts(summary: dict, counts: dict) -> None:
 
 
 @flow(name="annual_assessment", log_prints=True)
-def annual_assessment(year: int = 2025, framework: str = "ganzhou_2024", inbox: str | None = None,
+def annual_assessment(year: int | None = None, framework: str = "ganzhou_2024", inbox: str | None = None,
                       pdf: bool = True) -> dict:
-    """Run the year's assessment end to end on the home in $ECOASSESS_HOME (default `var/`)."""
+    """Run the year's assessment end to end on the home in $ECOASSESS_HOME (default `var/`).
+
+    Without a year (the scheduled deployment), it assesses the previous calendar year.
+    """
+    year = year or date.today().year - 1
     home = Home.resolve()
     spec = RunSpec(home, framework, year, Path(inbox) if inbox else None)
     with pipeline.exclusive(home):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -106,5 +105,5 @@ def reports(year: int = typer.Option(2025, help="考核年度 / year"), home: Op
         typer.echo(f"{e['kind']:8} {e['key']:10} {e['title']}  {e['pdf'] or e['html']}")
 
 
-def main() -> None:  # pragma: no cover - entry point
-    sys.exit(app())
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,66 @@
+"""The main job end to end: the `ecoassess run --demo` command, its Prefect flow, warehouse and PDFs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    home = tmp_path_factory.mktemp("home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")} | {"ECOASSESS_HOME": str(home)}
+    proc = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--year", "2025", "--demo"], cwd=PROJECT,
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return home, proc
+
+
+def test_manifest_lists_every_county_cadre_and_the_bulletin(demo_run):
+    home, proc = demo_run
+    manifest = json.loads((home / "reports" / "2025" / "manifest.json").read_text("utf-8"))
+    kinds = [e["kind"] for e in manifest["reports"]]
+    assert kinds.count("bulletin") == 1 and kinds.count("county") == 18
+    assert kinds.count("cadre") == 37  # 36 leaders + 1 appointed mid-year; the transferred one once
+    for e in manifest["reports"]:
+        assert (home / "reports" / "2025" / e["html"]).stat().st_size > 1000
+        assert (home / "reports" / "2025" / e["pdf"]).read_bytes().startswith(b"%PDF")
+    assert str(home / "reports" / "2025") in proc.stdout
+
+
+def test_warehouse_holds_versions_results_and_vetoes(demo_run):
+    home, _ = demo_run
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        assert con.sql("SELECT count(*), count(*) FILTER (status = 'accepted') FROM submission").fetchall() == [(28, 28)]
+        assert con.sql("SELECT count(DISTINCT encoding) FROM submission").fetchall()[0][0] >= 3
+        run_id, status = con.sql("SELECT run_id, status FROM run").fetchall()[0]
+        assert status == "succeeded"
+        assert con.sql("SELECT count(*) FROM result WHERE run_id = ?", params=[run_id]).fetchall()[0][0] == 18
+        vetoed = dict(con.sql("SELECT g.name, list(h.rule_id ORDER BY h.rule_id) FROM veto_hit h "
+                              "JOIN region g USING (region_code) GROUP BY g.name").fetchall())
+        assert "VETO-EVENT" in vetoed["寻乌县"] and "VETO-FARMLAND" in vetoed["定南县"]
+        grades = dict(con.sql("SELECT g.name, r.grade FROM result r JOIN region g USING (region_code)").fetchall())
+        assert grades["寻乌县"] == grades["定南县"] == "不合格"
+    finally:
+        con.close()
+
+
+def test_county_pdf_has_selectable_chinese_and_embedded_font(demo_run):
+    home, _ = demo_run
+    pdf = home / "reports" / "2025" / "county" / "360734.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    for phrase in ("寻乌县", "一票否决", "重特大突发环境事件", "演示用虚构数据", "森林覆盖率"):
+        assert phrase in text, phrase
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    cjk = [line for line in fonts.splitlines() if "NotoSansCJK" in line.replace(" ", "")]
+    assert cjk and all(" yes " in line for line in cjk)  # embedded (and subset)
+    assert "\ufffd" not in text  # no replacement characters
