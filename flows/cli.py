@@ -75,6 +75,37 @@ def demo(out: Path = typer.Option(Path("data/demo/inbox"), help="输出目录 / 
 
 
 @app.command()
+def template(department: str = typer.Argument(..., help="部门代码或名称, 如 lyj 或 市林业局 / department"),
+             year: int = typer.Option(2025, help="填报年度 / year"),
+             framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id"),
+             out: Optional[Path] = typer.Option(None, help="输出文件 / output .xlsx"),
+             home: Optional[Path] = HomeOpt) -> None:
+    """生成部门填报模板(Excel) / write a department's Excel template.
+
+    例 / example: ecoassess template 市林业局 --year 2025 --out 林业局_2025.xlsx
+    """
+    _set_home(home)
+    from transforms.config import framework_path, load_departments, load_framework
+    from transforms.home import Home
+    from transforms.intake import resolve_department
+    from transforms.pipeline import warehouse
+    from transforms.templates import write_template
+    from transforms.warehouse import load_config
+
+    dept = resolve_department(department, load_departments())
+    if dept is None:
+        typer.echo(f"未知部门 {department!r} / unknown department", err=True)
+        raise typer.Exit(2)
+    fw_path = framework_path(framework)
+    fw = load_framework(fw_path)
+    target = out or Path(f"{dept.name}_{year}年考核数据填报模板.xlsx")
+    with warehouse(Home.resolve()) as con:
+        load_config(con, fw, fw_path)
+        write_template(con, fw, dept.code, year, target)
+    typer.echo(f"已生成模板 / template written: {target}")
+
+
+@app.command()
 def status(home: Optional[Path] = HomeOpt, limit: int = typer.Option(10, help="显示条数 / rows")) -> None:
     """查看运行历史 / show the run history."""
     _set_home(home)

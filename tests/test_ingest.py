@@ -98,3 +98,26 @@ def test_broken_framework_names_file_entry_and_problem(tmp_path):
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
     with pytest.raises(ConfigError, match="指标 B 的类别 'Z' 未定义"):
         load_framework(path)
+
+
+def test_filled_template_ingests_and_validates_without_edit(mini, tmp_path):
+    from expectations.validate import validate_pending
+    from transforms.templates import write_template
+
+    home, con, fw = mini
+    path = write_template(con, fw, "lyj", 2025, tmp_path / "模板.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[0]
+    assert [c.value for c in ws[2]] == ["行政区划代码", "县(市、区)", "森林覆盖率(%)"]
+    assert ws.data_validations.dataValidation[0].formula2 == "100"
+    assert wb.sheetnames[1] == "填报说明"
+    for row, value in zip(range(3, 6), (40, 50.5, 61)):
+        ws.cell(row=row, column=3, value=value)
+    buf = io.BytesIO()
+    wb.save(buf)
+    receive_file(con, home, buf.getvalue(), "filled.xlsx", "lyj", 2025)
+    parse_received(con, home, fw, load_units())
+    [outcome] = validate_pending(con, home, fw)
+    assert outcome.status == "accepted"
+    assert dict(rows(con, "SELECT region_code, value FROM current_observation")) == {
+        "990001": 40.0, "990002": 50.5, "990003": 61.0}

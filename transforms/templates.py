@@ -1,0 +1,89 @@
+"""The Excel template a department fills in: its indicators as columns, every county a row.
+
+Built from the framework so the template and the validation rules can never disagree: headers
+are `指标名称(单位)` exactly as the parser reads them, each value cell carries Excel data
+validation with the indicator's valid range, an instructions sheet says what to do in Chinese,
+and last year's accepted values are on a reference sheet. A filled template ingests unchanged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from transforms.config import Framework
+from transforms.warehouse import frame
+
+HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")
+
+
+def write_template(con: duckdb.DuckDBPyConnection, fw: Framework, department: str, year: int, path: Path) -> Path:
+    indicators = [i for i in fw.indicators if i.department == department]
+    if not indicators:
+        raise ValueError(f"部门 {department!r} 在指标体系 {fw.id} 中没有负责的指标 / no indicators for this department")
+    dept_name = frame(con, "SELECT name FROM department WHERE code = ?", [department])["name"].to_list()
+    dept_name = dept_name[0] if dept_name else department
+    counties = frame(con, "SELECT region_code, name FROM region WHERE parent_code = ? ORDER BY region_code",
+                     [fw.jurisdiction])
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = f"{year}年数据"
+    headers = ["行政区划代码", "县(市、区)"] + [f"{i.name}({i.unit})" for i in indicators]
+    ws.append([f"{fw.name} — {dept_name} {year} 年度指标数据填报表"])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append(headers)
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for code, name in counties.iter_rows():
+        ws.append([code, name])
+    last = 2 + counties.height
+    for n, ind in enumerate(indicators, start=3):
+        col = get_column_letter(n)
+        lo, hi = ind.valid_range
+        dv = DataValidation(type="decimal", operator="between", formula1=f"{lo:g}", formula2=f"{hi:g}", allow_blank=True,
+                            showErrorMessage=True, errorTitle="数值超出范围",
+                            error=f"{ind.name}应在 {lo:g} 至 {hi:g} {ind.unit} 之间")
+        dv.add(f"{col}3:{col}{last}")
+        ws.add_data_validation(dv)
+        target = f"目标 {ind.target.op} {ind.target.value:g} {ind.unit}" if ind.target and ind.target.value is not None \
+            else "目标见逐级分解表"
+        ws.cell(row=2, column=n).comment = Comment(f"{ind.code} {ind.name}\n单位: {ind.unit}\n合理范围: {lo:g}–{hi:g}\n"
+                                                   f"{target}\n{'约束性' if ind.binding else '预期性'}指标", "考核办")
+        ws.column_dimensions[col].width = max(14, len(ind.name) * 2)
+    ws.column_dimensions["A"].width = 14
+    ws.column_dimensions["B"].width = 12
+    ws.freeze_panes = "C3"
+
+    guide = wb.create_sheet("填报说明")
+    for line in [
+        f"{dept_name} {year} 年度生态文明建设考核指标数据填报说明",
+        "1. 请在“数据”工作表中为每个县(市、区)填写全部指标, 不要增删行列, 不要修改表头。",
+        "2. 数值直接填写数字; 百分比指标填写百分数(如 85.2 表示 85.2%), 也可写作 85.2%。",
+        "3. 确无数据的, 留空并在报送邮件中说明原因; 系统将按缺失处理并在报告中注明。",
+        "4. 计量单位以表头括号内为准; 如需使用其他单位(如“亩”代替“万亩”), 请修改表头括号内的单位。",
+        "5. 报送前可运行 `ecoassess validate <文件>` 自查, 规则与正式审核完全一致。",
+        "6. 参考数据工作表列出上一年度已通过审核的数值, 仅供核对, 不必修改。",
+    ]:
+        guide.append([line])
+    guide.column_dimensions["A"].width = 100
+    guide["A1"].font = Font(bold=True, size=13)
+
+    ref = wb.create_sheet(f"参考_{year - 1}年已审核")
+    previous = frame(con, """SELECT region_code, indicator_code, value FROM current_observation
+                             WHERE department = ? AND year = ?""", [department, year - 1])
+    ref.append(["行政区划代码", "县(市、区)"] + [f"{i.name}({i.unit})" for i in indicators])
+    values = {(r[0], r[1]): r[2] for r in previous.iter_rows()}
+    for code, name in counties.iter_rows():
+        ref.append([code, name] + [values.get((code, i.code)) for i in indicators])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
