@@ -122,15 +122,16 @@ def validate_submission(con: duckdb.DuckDBPyConnection, home: Home, fw: Framewor
         meta = cfg.get("meta") or {}
         severity = "error" if cfg.get("severity", "critical") == "critical" else "warning"
         failures = [] if res["success"] else _failures(con, sid, kind, res, names)
-        message = f"{meta.get('rule')}。期望: {meta.get('expected')}。修改方法: {meta.get('fix')}"
         records.append({"submission_id": sid, "rule_id": meta.get("rule_id"), "expectation_type": cfg["type"],
                         "column_name": cfg["kwargs"].get("column"), "severity": severity,
                         "success": bool(res["success"]), "unexpected_count": len(failures) or int(not res["success"]),
-                        "message": message, "failures": json.dumps(failures, ensure_ascii=False)})
+                        "message": meta.get("rule"), "expected": meta.get("expected"), "fix": meta.get("fix"),
+                        "failures": json.dumps(failures, ensure_ascii=False)})
     results = pl.DataFrame(records, schema={"submission_id": pl.Int32, "rule_id": pl.String,
                                             "expectation_type": pl.String, "column_name": pl.String,
                                             "severity": pl.String, "success": pl.Boolean,
                                             "unexpected_count": pl.Int32, "message": pl.String,
+                                            "expected": pl.String, "fix": pl.String,
                                             "failures": pl.String})
     parse_errors, parse_warnings = rows(
         con, "SELECT count(*) FILTER (severity = 'error'), count(*) FILTER (severity = 'warning') "

@@ -34,8 +34,9 @@ def test_failing_expectations_reject_and_name_row_county_indicator(mini):
     bad = ["行政区划代码,县(市、区),森林覆盖率(%)", "990001,甲县,140", "990009,错县,50", "990003,丙县,abc"]
     [outcome] = _submit(home, con, fw, bad, "lyj_v2.csv")
     assert outcome.status == "rejected" and outcome.errors >= 4
-    failed = {r[0]: (r[1], json.loads(r[2])) for r in rows(
-        con, "SELECT rule_id, message, failures FROM validation_result WHERE submission_id = ? AND NOT success",
+    failed = {r[0]: (f"{r[1]} 期望: {r[2]}", json.loads(r[3])) for r in rows(
+        con, "SELECT rule_id, message, expected, failures FROM validation_result "
+             "WHERE submission_id = ? AND NOT success",
         [outcome.submission_id])}
     assert set(failed) >= {"value.range", "region.code_known", "region.complete", "value.present"}
     msg, rows_ = failed["value.range"]

@@ -10,6 +10,7 @@ not choose a path. Every received file is archived before anything else happens 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -104,10 +105,13 @@ def pull_inbox(con: duckdb.DuckDBPyConnection, home: Home, inbox: Path, departme
 
 def _store_problems(con: duckdb.DuckDBPyConnection, sid: int, problems: list) -> None:
     for p in problems:
+        where = [{"row": p.row, "region_code": None, "region_name": None, "indicator": None, "value": p.column,
+                  "note": None}]
         con.execute("""INSERT INTO validation_result (submission_id, rule_id, expectation_type, column_name, severity,
-                       success, unexpected_count, message, failures) VALUES (?, ?, 'parse', ?, ?, false, 1, ?, ?)""",
-                    [sid, p.rule_id, p.column, p.severity, p.message,
-                     pl.DataFrame([{"row": p.row, "column": p.column}]).write_json()])
+                       success, unexpected_count, message, expected, fix, failures)
+                       VALUES (?, ?, 'parse', ?, ?, false, 1, ?, ?, ?, ?)""",
+                    [sid, p.rule_id, p.column, p.severity, p.message, p.expected, p.fix,
+                     json.dumps(where, ensure_ascii=False)])
 
 
 def _next_version(con: duckdb.DuckDBPyConnection, sid: int, kind: str) -> int:
@@ -132,7 +136,7 @@ def parse_received(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework,
             except ParseError as exc:
                 con.execute("UPDATE submission SET status = 'rejected', kind = 'unreadable', message = ?, "
                             "version = ? WHERE submission_id = ?", [str(exc), _next_version(con, sid, "unreadable"), sid])
-                _store_problems(con, sid, [Problem("file.unreadable", "error", str(exc))])
+                _store_problems(con, sid, [Problem("file.unreadable", "error", str(exc), fix="用 Excel 打开并另存后重新报送")])
                 con.execute("COMMIT")
                 continue
             f = parsed.frame.with_columns(pl.lit(sid).alias("submission_id"))

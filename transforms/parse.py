@@ -41,6 +41,8 @@ class Problem:
     message: str
     row: int | None = None
     column: str | None = None
+    expected: str | None = None
+    fix: str | None = None
 
 
 @dataclass
@@ -147,7 +149,8 @@ def parse_submission(raw: bytes, file_name: str, framework: Framework, units: di
     header_row = int(grid["row"][header_idx])
     dupes = sorted({h for h in headers if h and headers.count(h) > 1})
     for h in dupes:
-        problems.append(Problem("header.duplicate", "error", f"表头“{h}”重复出现, 无法确定使用哪一列。", header_row, h))
+        problems.append(Problem("header.duplicate", "error", f"表头“{h}”重复出现, 无法确定使用哪一列。", header_row, h,
+                                "每个表头只出现一次", "删除或合并重复的列"))
 
     if set(TENURE_HEADERS) & set(named) and "干部编号" in named:
         kind, mapping = "tenures", TENURE_HEADERS
@@ -173,7 +176,8 @@ def parse_submission(raw: bytes, file_name: str, framework: Framework, units: di
             ind = by_name.get(label)
             if ind is None:
                 problems.append(Problem("header.unknown_column", "warning",
-                                        f"列“{header}”不是本指标体系的指标, 已忽略。", header_row, header))
+                                        f"列“{header}”不是本指标体系的指标, 已忽略。", header_row, header,
+                                        "表头为模板中的指标名称(单位)", "核对列名; 非考核指标的列可删除"))
                 continue
             factor = 1.0
             if unit is not None and unit != ind.unit:
@@ -181,7 +185,8 @@ def parse_submission(raw: bytes, file_name: str, framework: Framework, units: di
                 if factor is None:
                     problems.append(Problem("header.unknown_unit", "error",
                                             f"指标“{ind.name}”的计量单位“{unit}”无法换算为规定单位“{ind.unit}”。",
-                                            header_row, header))
+                                            header_row, header, f"单位为“{ind.unit}”或可换算的单位",
+                                            f"将表头改为“{ind.name}({ind.unit})”并换算数值"))
                     continue
             indicator_columns[ind.code] = header
             src = pl.col(named[header])
@@ -193,7 +198,8 @@ def parse_submission(raw: bytes, file_name: str, framework: Framework, units: di
                 cols.append(_clean(pl.col(named[header])).alias(key))
             else:
                 cols.append(pl.lit(None, pl.String).alias(key))
-                problems.append(Problem("header.missing_column", "error", f"缺少必填列“{header}”。", header_row, header))
+                problems.append(Problem("header.missing_column", "error", f"缺少必填列“{header}”。", header_row, header,
+                                        f"表头含“{header}”", "使用下发的报送模板"))
     frame = body.select(cols)
     return ParsedSubmission(kind, encoding, header_row, frame, indicator_columns, problems)
 

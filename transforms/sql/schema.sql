@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS tenure (
     region_code VARCHAR, start_date DATE, end_date DATE, acting BOOLEAN);
 CREATE TABLE IF NOT EXISTS validation_result (
     submission_id INTEGER, rule_id VARCHAR, expectation_type VARCHAR, column_name VARCHAR,
-    severity VARCHAR, success BOOLEAN, unexpected_count INTEGER, message VARCHAR, failures JSON);
+    severity VARCHAR, success BOOLEAN, unexpected_count INTEGER, message VARCHAR, expected VARCHAR,
+    fix VARCHAR, failures JSON);
 CREATE TABLE IF NOT EXISTS validation_run (
     submission_id INTEGER, suite_name VARCHAR, success BOOLEAN, validated_at TIMESTAMP, gx_result JSON);
 
