@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 import polars as pl
 
+from expectations.steward import steward_report
 from expectations.suites import event_suite, indicator_suite, tenure_suite
 from transforms.config import Framework
 from transforms.home import Home
@@ -81,7 +82,8 @@ def _failures(con: duckdb.DuckDBPyConnection, sid: int, kind: str, res: dict, na
     if cfg["type"] == "expect_column_distinct_values_to_contain_set":
         missing = detail.get("partial_missing_list")
         if missing is None:
-            missing = sorted(set(cfg["kwargs"]["value_set"]) - set(detail.get("observed_value") or []))
+            missing = set(cfg["kwargs"]["value_set"]) - set(detail.get("observed_value") or [])
+        missing = sorted(missing)
         return [{"row": None, "region_code": c, "region_name": names.get(c), "indicator": None,
                  "value": None, "note": "缺少该县(市、区)"} for c in missing]
     index = detail.get("unexpected_index_list") or []
@@ -155,6 +157,7 @@ def validate_submission(con: duckdb.DuckDBPyConnection, home: Home, fw: Framewor
     out = home.validation_root / str(sid)
     out.mkdir(parents=True, exist_ok=True)
     (out / "gx_result.json").write_text(json.dumps(gx_result, ensure_ascii=False, indent=1, default=str), "utf-8")
+    (out / "steward.json").write_text(json.dumps(steward_report(con, sid), ensure_ascii=False, indent=1), "utf-8")
     return Outcome(sid, department, file_name, version, status, errors, warnings)
 
 

@@ -75,6 +75,48 @@ def demo(out: Path = typer.Option(Path("data/demo/inbox"), help="输出目录 / 
 
 
 @app.command()
+def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="待报送文件 / file to check"),
+             department: str = typer.Option(..., "--department", "-d", help="部门代码或名称 / department"),
+             year: int = typer.Option(2025, help="报送年度 / year"),
+             framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id"),
+             report: Optional[Path] = typer.Option(None, help="另存 JSON 审核报告 / also write the JSON report")) -> None:
+    """报送前自查, 规则与正式审核相同 / check a file before sending it, with the run's rules.
+
+    退出码 / exit status: 0 通过(可有警告) / passed; 1 有错误 / errors found; 2 用法错误 / usage.
+
+    例 / example: ecoassess validate 林业局_2025.xlsx -d 市林业局 --year 2025
+    """
+    import tempfile
+
+    from expectations.steward import steward_report, steward_text
+    from expectations.validate import validate_pending
+    from transforms.config import framework_path, load_departments, load_framework
+    from transforms.home import Home
+    from transforms.intake import load_units, parse_received, receive_file, resolve_department
+    from transforms.pipeline import warehouse
+    from transforms.warehouse import load_config
+
+    dept = resolve_department(department, load_departments())
+    if dept is None:
+        typer.echo(f"未知部门 {department!r} / unknown department", err=True)
+        raise typer.Exit(2)
+    fw_path = framework_path(framework)
+    fw = load_framework(fw_path)
+    with tempfile.TemporaryDirectory(prefix="ecoassess-validate-") as tmp:
+        home = Home.resolve(tmp)  # a scratch warehouse: checking a file never touches the office's data
+        with warehouse(home) as con:
+            load_config(con, fw, fw_path)
+            sid = receive_file(con, home, file.read_bytes(), file.name, dept.code, year).submission_id
+            parse_received(con, home, fw, load_units())
+            validate_pending(con, home, fw)
+            result = steward_report(con, sid)
+    typer.echo(steward_text(result))
+    if report:
+        report.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    raise typer.Exit(0 if result["status"] == "accepted" else 1)
+
+
+@app.command()
 def template(department: str = typer.Argument(..., help="部门代码或名称, 如 lyj 或 市林业局 / department"),
              year: int = typer.Option(2025, help="填报年度 / year"),
              framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id"),

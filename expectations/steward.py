@@ -1,0 +1,61 @@
+"""The data steward's answer: what failed, where, what was expected and how to fix it (Chinese)."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+
+from transforms.warehouse import frame, rows
+
+SEVERITY = {"error": "错误(退回)", "warning": "警告(受理)"}
+
+
+def steward_report(con: duckdb.DuckDBPyConnection, submission_id: int) -> dict:
+    """One submission's validation outcome as a JSON-ready dict, failures grouped by rule."""
+    (department, dept_name, year, kind, file_name, version, sha256, encoding, status, received_at) = rows(con, """
+        SELECT s.department, d.name, s.year, s.kind, s.file_name, s.version, s.sha256, s.encoding, s.status,
+               s.received_at FROM submission s LEFT JOIN department d ON d.code = s.department
+        WHERE s.submission_id = ?""", [submission_id])[0]
+    names = dict(rows(con, "SELECT code, name FROM indicator"))
+    failed = frame(con, """SELECT rule_id, severity, column_name, message, expected, fix, failures, unexpected_count
+                           FROM validation_result WHERE submission_id = ? AND NOT success
+                           ORDER BY severity, rule_id, column_name""", [submission_id])
+    rules = []
+    for r in failed.iter_rows(named=True):
+        items = json.loads(r["failures"] or "[]")
+        for item in items:
+            item["indicator_name"] = names.get(item.get("indicator"))
+        rules.append({"rule_id": r["rule_id"], "severity": r["severity"], "severity_text": SEVERITY[r["severity"]],
+                      "column": r["column_name"], "indicator_name": names.get(r["column_name"]), "rule": r["message"],
+                      "expected": r["expected"], "fix": r["fix"], "count": r["unexpected_count"], "rows": items})
+    return {"submission_id": submission_id, "department": department, "department_name": dept_name, "year": year,
+            "kind": kind, "file_name": file_name, "version": version, "sha256": sha256, "encoding": encoding,
+            "received_at": str(received_at), "status": status,
+            "errors": sum(r["severity"] == "error" for r in rules),
+            "warnings": sum(r["severity"] == "warning" for r in rules), "rules": rules}
+
+
+def steward_text(report: dict) -> str:
+    """Plain-text version for the terminal: one line per failing cell, naming file, row, county, indicator."""
+    verdict = "通过" if report["status"] == "accepted" else "未通过(退回)"
+    lines = [f"文件: {report['file_name']}  部门: {report['department_name'] or report['department']}  "
+             f"年度: {report['year']}  版本: {report['version'] or '-'}  编码: {report['encoding'] or '-'}",
+             f"审核结果: {verdict}; 错误 {report['errors']} 项, 警告 {report['warnings']} 项"]
+    for rule in report["rules"]:
+        lines.append(f"[{rule['severity_text']}] {rule['rule']}  (规则 {rule['rule_id']})")
+        if rule["expected"]:
+            lines.append(f"    期望: {rule['expected']}")
+        if rule["fix"]:
+            lines.append(f"    修改方法: {rule['fix']}")
+        for item in rule["rows"][:50]:
+            where = [f"第 {item['row']} 行" if item.get("row") else None,
+                     item.get("region_name") or item.get("region_code"),
+                     item.get("indicator_name") or item.get("indicator"),
+                     f"填报值 “{item['value']}”" if item.get("value") not in (None, "") else
+                     (None if item.get("note") else "未填写"),
+                     item.get("note")]
+            lines.append("    - " + ", ".join(w for w in where if w))
+        if len(rule["rows"]) > 50:
+            lines.append(f"    …… 另有 {len(rule['rows']) - 50} 处")
+    return "\n".join(lines)
