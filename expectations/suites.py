@@ -40,26 +40,35 @@ def _region_rules(counties: list[str], complete: bool) -> list[gxe.Expectation]:
     return rules
 
 
-def indicator_suite(fw: Framework, department: str, counties: list[str], present: set[str]) -> gx.ExpectationSuite:
-    """Suite for one department's indicator submission: columns, regions, completeness, ranges."""
+def indicator_suite(fw: Framework, department: str, counties: list[str]) -> gx.ExpectationSuite:
+    """Suite over one department's long observations (row, region, indicator, value):
+    regions known; each (county, indicator) once; every indicator it answers for present for
+    every county, with a value that parses and lies in the indicator's valid range."""
     suite = gx.ExpectationSuite(name=f"{fw.id}.{department}.indicators")
-    for e in _region_rules(counties, complete=True):
+    for e in _region_rules(counties, complete=False):
         suite.add_expectation(e)
-    for ind in fw.indicators:
-        if ind.department != department:
-            continue
+    own = [i for i in fw.indicators if i.department == department]
+    suite.add_expectation(gxe.ExpectCompoundColumnsToBeUnique(
+        column_list=["region_code", "indicator_code"], severity=ERROR, meta=_meta(
+            "region.unique", "每个县(市、区)的每项指标只能填报一次", "区划代码 × 指标不重复",
+            "删除重复行, 保留核实后的数据")))
+    suite.add_expectation(gxe.ExpectColumnDistinctValuesToContainSet(
+        column="indicator_code", value_set=[i.code for i in own], severity=ERROR, meta=_meta(
+            "columns.required", "须填报本部门负责的全部指标", "、".join(f"{i.name}({i.unit})" for i in own),
+            "使用下发的填报模板, 不要删除或改名指标列; 单位不同时在表头括号中注明")))
+    for ind in own:
         label = f"{ind.name}({ind.unit})"
-        suite.add_expectation(gxe.ExpectColumnToExist(column=ind.code, severity=ERROR, meta=_meta(
-            "columns.required", f"须包含指标“{label}”列", f"表头含“{label}”",
-            "使用下发的填报模板, 不要删除或改名指标列; 单位不同时在表头括号中注明", ind.code)))
-        if ind.code not in present:
-            continue  # the missing column is reported once, by the rule above
+        only = {"row_condition": f'indicator_code=="{ind.code}"', "condition_parser": "pandas"}
         lo, hi = ind.valid_range
-        suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column=ind.code, severity=ERROR, meta=_meta(
+        suite.add_expectation(gxe.ExpectColumnDistinctValuesToContainSet(
+            column="region_code", value_set=counties, severity=ERROR, **only, meta=_meta(
+                "region.complete", f"“{label}”须填报辖区内全部县(市、区)", f"全部 {len(counties)} 个县(市、区)",
+                "补齐缺少的县(市、区)", ind.code)))
+        suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column="value", severity=ERROR, **only, meta=_meta(
             "value.present", f"“{label}”须为每个县填写可识别的数值", "数值(可带 %、千分位逗号)",
             "填写数值; 确无数据时请联系考核办说明原因", ind.code)))
         suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(
-            column=ind.code, min_value=lo, max_value=hi, severity=ERROR, meta=_meta(
+            column="value", min_value=lo, max_value=hi, severity=ERROR, **only, meta=_meta(
                 "value.range", f"“{label}”须在合理范围内", f"{lo:g} 至 {hi:g} {ind.unit}",
                 "核对数值与计量单位(如 % 与小数、亩与万亩)", ind.code)))
     return suite

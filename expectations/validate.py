@@ -60,13 +60,8 @@ def run_suite(batch_definition, suite, df: pd.DataFrame) -> dict:
 
 def _frame_for(con: duckdb.DuckDBPyConnection, sid: int, kind: str) -> pl.DataFrame:
     if kind == "indicators":
-        obs = frame(con, "SELECT row_number, region_code, indicator_code, value FROM observation "
-                         "WHERE submission_id = ?", [sid])
-        if obs.height == 0:
-            return pl.DataFrame({"row_number": [], "region_code": []}, schema={"row_number": pl.Int32,
-                                                                               "region_code": pl.String})
-        return obs.pivot(on="indicator_code", index=["row_number", "region_code"], values="value",
-                         aggregate_function="first")
+        return frame(con, "SELECT row_number, region_code, indicator_code, value FROM observation "
+                          "WHERE submission_id = ? ORDER BY row_number, indicator_code", [sid])
     if kind == "events":
         return frame(con, "SELECT row_number, event_id, region_code, event_date, year(event_date) AS event_year, kind "
                           "FROM event WHERE submission_id = ?", [sid])
@@ -78,29 +73,38 @@ def _failures(con: duckdb.DuckDBPyConnection, sid: int, kind: str, res: dict, na
     """The rows a steward must fix: row, county, indicator and the value as submitted."""
     cfg = res["expectation_config"]
     column = cfg["kwargs"].get("column")
+    indicator = (cfg.get("meta") or {}).get("indicator")
     detail = res.get("result") or {}
+    if cfg["type"] == "expect_column_distinct_values_to_contain_set" and column == "indicator_code":
+        missing = sorted(set(cfg["kwargs"]["value_set"]) - set(_present_indicators(con, sid)))
+        return [{"row": None, "region_code": None, "region_name": None, "indicator": code, "value": None,
+                 "note": "缺少该指标"} for code in missing]
     if cfg["type"] == "expect_column_distinct_values_to_contain_set":
         missing = detail.get("partial_missing_list")
         if missing is None:
             missing = set(cfg["kwargs"]["value_set"]) - set(detail.get("observed_value") or [])
         missing = sorted(missing)
-        return [{"row": None, "region_code": c, "region_name": names.get(c), "indicator": None,
+        return [{"row": None, "region_code": c, "region_name": names.get(c), "indicator": indicator,
                  "value": None, "note": "缺少该县(市、区)"} for c in missing]
     index = detail.get("unexpected_index_list") or []
     if not index:
         return []
-    found = pl.DataFrame({"row_number": [int(i["row_number"]) for i in index]})
-    if kind == "indicators" and column and column != "region_code":
+    found = pl.DataFrame({"row_number": [int(i["row_number"]) for i in index]}).unique(maintain_order=True)
+    if kind == "indicators" and indicator:
         raw = frame(con, "SELECT row_number, region_code, raw_text AS value FROM observation "
-                         "WHERE submission_id = ? AND indicator_code = ?", [sid, column])
+                         "WHERE submission_id = ? AND indicator_code = ?", [sid, indicator])
     else:
         raw = frame(con, f"SELECT DISTINCT row_number, region_code, CAST({'region_code' if kind == 'indicators' else column} "
                          "AS VARCHAR) AS value FROM " + {"indicators": "observation", "events": "event",
                                                           "tenures": "tenure"}[kind] + " WHERE submission_id = ?", [sid])
     hits = found.join(raw, on="row_number", how="left").sort("row_number")
     return [{"row": r["row_number"], "region_code": r["region_code"], "region_name": names.get(r["region_code"]),
-             "indicator": column if kind == "indicators" and column != "region_code" else None,
+             "indicator": indicator,
              "value": r["value"], "note": None} for r in hits.iter_rows(named=True)]
+
+
+def _present_indicators(con: duckdb.DuckDBPyConnection, sid: int) -> list[str]:
+    return [r[0] for r in rows(con, "SELECT DISTINCT indicator_code FROM observation WHERE submission_id = ?", [sid])]
 
 
 def validate_submission(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework, sid: int) -> Outcome:
@@ -112,7 +116,7 @@ def validate_submission(con: duckdb.DuckDBPyConnection, home: Home, fw: Framewor
     data = _frame_for(con, sid, kind)
     batch_definition = _batch_definition()  # suites need an active GX context to be built
     if kind == "indicators":
-        suite = indicator_suite(fw, department, codes, set(data.columns) - {"row_number", "region_code"})
+        suite = indicator_suite(fw, department, codes)
     elif kind == "events":
         suite = event_suite(fw, codes, year)
     else:

@@ -83,3 +83,28 @@ def test_validate_command_exit_status_and_chinese_report(tmp_path):
     assert data["status"] == "rejected" and data["encoding"] == "gb18030"
     assert {r["rule_id"] for r in data["rules"]} >= {"value.range", "value.present", "region.code_known",
                                                      "region.complete", "columns.required"}
+
+
+def test_long_form_with_names_units_and_duplicates(mini):
+    home, con, fw = mini
+    lines = ["县(市、区),指标名称,数值,单位",
+             "甲县,森林覆盖率,40,%", "乙县,森林覆盖率,0.5,比值", "丙县,A,60,%",  # code or name; 比值 -> %
+             "丙县,森林覆盖率,61,%"]                                           # 丙 twice
+    [outcome] = _submit(home, con, fw, lines)
+    assert outcome.status == "rejected"
+    values = dict(((r[0], r[1]), r[2]) for r in rows(con, "SELECT region_code, row_number, value FROM observation"))
+    assert values[("990001", 2)] == 40.0 and values[("990002", 3)] == 50.0  # names resolved, unit converted
+    failed = {r[0]: json.loads(r[1]) for r in rows(con, "SELECT rule_id, failures FROM validation_result "
+                                                        "WHERE NOT success")}
+    assert set(failed) == {"region.unique"}
+    assert sorted(f["row"] for f in failed["region.unique"]) == [4, 5]
+
+
+def test_long_form_unknown_indicator_and_unit_are_named(mini):
+    home, con, fw = mini
+    lines = ["行政区划代码,指标代码,数值,单位", "990001,A,40,%", "990002,A,50,%", "990003,A,60,公斤", "990003,Q,1,%"]
+    [outcome] = _submit(home, con, fw, lines)
+    assert outcome.status == "rejected"
+    msgs = dict(rows(con, "SELECT rule_id, message FROM validation_result WHERE expectation_type = 'parse'"))
+    assert "第 5 行的指标“Q”" in msgs["row.unknown_indicator"]
+    assert "“公斤”无法换算" in msgs["header.unknown_unit"]

@@ -22,7 +22,7 @@ import yaml
 
 from transforms.config import DATA_DIR, Department, Framework
 from transforms.home import Home
-from transforms.parse import ParseError, Problem, parse_submission, to_observations
+from transforms.parse import ParseError, Problem, parse_submission
 from transforms.warehouse import rows
 
 ARCHIVE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm"}
@@ -141,8 +141,12 @@ def parse_received(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework,
                 continue
             f = parsed.frame.with_columns(pl.lit(sid).alias("submission_id"))
             if parsed.kind == "indicators":
-                obs = to_observations(parsed, year).with_columns(pl.lit(sid).alias("submission_id"))
-                con.execute("INSERT INTO observation BY NAME SELECT row AS row_number, * EXCLUDE (row) FROM obs")
+                # a region given by name only is resolved to its code; unknown names stay null and fail validation
+                con.execute("""INSERT INTO observation BY NAME
+                               SELECT f.submission_id, f.row AS row_number, f.indicator_code, f.value, f.raw_text,
+                                      coalesce(f.region_code, r.region_code) AS region_code, ? AS year
+                               FROM f LEFT JOIN region r ON f.region_code IS NULL AND r.name = f.region_name""",
+                            [year])
             elif parsed.kind == "events":
                 con.execute("""INSERT INTO event BY NAME SELECT submission_id, row AS row_number, event_id, region_code,
                                TRY_CAST(event_date AS DATE) AS event_date, kind, severity, description FROM f""")

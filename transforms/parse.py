@@ -23,6 +23,9 @@ REGION_NAME_HEADERS = {"县(市、区)", "县（市、区）", "地区", "地区
 EVENT_HEADERS = {"事件日期": "event_date", "事件类型": "kind", "事件描述": "description", "事件编号": "event_id", "严重程度": "severity"}
 TENURE_HEADERS = {"干部编号": "cadre_id", "姓名": "name", "职务": "post", "任职开始": "start_date",
                   "任职结束": "end_date", "是否代理": "acting"}
+LONG_INDICATOR_HEADERS = {"指标代码", "指标名称"}
+LONG_VALUE_HEADERS = ("数值", "指标值", "值")
+OBSERVATION_COLUMNS = ["row", "region_code", "region_name", "indicator_code", "value", "raw_text"]
 MISSING_TOKENS = ["", "—", "-", "--", "/", "／", "无", "NA", "N/A", "null"]
 _FULLWIDTH = {chr(0xFF10 + d): str(d) for d in range(10)} | {"．": ".", "，": ",", "－": "-", "％": "%", "＋": "+"}
 _UNIT_RE = re.compile(r"^(?P<name>.*?)\s*[\(（](?P<unit>[^()（）]*)[\)）]\s*$")
@@ -50,8 +53,9 @@ class ParsedSubmission:
     kind: str  # "indicators" | "events" | "tenures"
     encoding: str | None
     header_row: int
-    frame: pl.DataFrame  # one row per data row; `row` = row number as the steward sees it
-    indicator_columns: dict[str, str] = field(default_factory=dict)  # indicator code -> header text
+    # indicators: long observations (row, region_code, region_name, indicator_code, value, raw_text);
+    # events/tenures: one row per data row. `row` is the row number as the steward sees it.
+    frame: pl.DataFrame
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -166,54 +170,89 @@ def parse_submission(raw: bytes, file_name: str, framework: Framework, units: di
                 else pl.lit(None, pl.String).alias("region_code"))
     cols.append(_clean(pl.col(named[name_hdr])).alias("region_name") if name_hdr
                 else pl.lit(None, pl.String).alias("region_name"))
-    indicator_columns: dict[str, str] = {}
     if kind == "indicators":
-        by_name = {i.name: i for i in framework.indicators} | {i.code: i for i in framework.indicators}
-        for header in headers:
-            if not header or header in (code_hdr, name_hdr) or header in dupes:
-                continue
-            label, unit = split_unit(header)
-            ind = by_name.get(label)
-            if ind is None:
-                problems.append(Problem("header.unknown_column", "warning",
-                                        f"列“{header}”不是本指标体系的指标, 已忽略。", header_row, header,
-                                        "表头为模板中的指标名称(单位)", "核对列名; 非考核指标的列可删除"))
-                continue
-            factor = 1.0
-            if unit is not None and unit != ind.unit:
-                factor = units.get((unit, ind.unit))
-                if factor is None:
-                    problems.append(Problem("header.unknown_unit", "error",
-                                            f"指标“{ind.name}”的计量单位“{unit}”无法换算为规定单位“{ind.unit}”。",
-                                            header_row, header, f"单位为“{ind.unit}”或可换算的单位",
-                                            f"将表头改为“{ind.name}({ind.unit})”并换算数值"))
-                    continue
-            indicator_columns[ind.code] = header
-            src = pl.col(named[header])
-            cols.append(src.alias(f"{ind.code}__raw"))
-            cols.append((parse_numbers(src) * factor).alias(ind.code))
-    else:
-        for header, key in mapping.items():
-            if header in named:
-                cols.append(_clean(pl.col(named[header])).alias(key))
-            else:
-                cols.append(pl.lit(None, pl.String).alias(key))
-                problems.append(Problem("header.missing_column", "error", f"缺少必填列“{header}”。", header_row, header,
-                                        f"表头含“{header}”", "使用下发的报送模板"))
-    frame = body.select(cols)
-    return ParsedSubmission(kind, encoding, header_row, frame, indicator_columns, problems)
+        is_long = bool(LONG_INDICATOR_HEADERS & set(named)) and bool(set(LONG_VALUE_HEADERS) & set(named))
+        base = body.select(cols)
+        if is_long:
+            long, more = _long_form(body, named, base, framework, units, header_row)
+        else:
+            long, more = _wide_form(body, named, headers, base, framework, units, header_row,
+                                    {code_hdr, name_hdr} | set(dupes))
+        problems += more
+        return ParsedSubmission(kind, encoding, header_row, long, problems)
+    for header, key in mapping.items():
+        if header in named:
+            cols.append(_clean(pl.col(named[header])).alias(key))
+        else:
+            cols.append(pl.lit(None, pl.String).alias(key))
+            problems.append(Problem("header.missing_column", "error", f"缺少必填列“{header}”。", header_row, header,
+                                    f"表头含“{header}”", "使用下发的报送模板"))
+    return ParsedSubmission(kind, encoding, header_row, body.select(cols), problems)
 
 
-def to_observations(parsed: ParsedSubmission, year: int) -> pl.DataFrame:
-    """Wide indicator frame -> long observations (region, indicator, value, raw text, row)."""
-    codes = list(parsed.indicator_columns)
-    if not codes:
-        return pl.DataFrame(schema={"row": pl.Int64, "region_code": pl.String, "indicator_code": pl.String,
-                                    "year": pl.Int32, "value": pl.Float64, "raw_text": pl.String})
-    f = parsed.frame
-    values = f.unpivot(index=["row", "region_code"], on=codes, variable_name="indicator_code", value_name="value")
-    raws = f.unpivot(index=["row"], on=[f"{c}__raw" for c in codes], variable_name="indicator_code",
-                     value_name="raw_text").with_columns(pl.col("indicator_code").str.strip_suffix("__raw"))
-    return (values.join(raws, on=["row", "indicator_code"], how="left")
-            .with_columns(pl.lit(year, pl.Int32).alias("year"))
-            .select("row", "region_code", "indicator_code", "year", "value", "raw_text"))
+def _unit_problem(ind, unit: str, row: int, column: str) -> Problem:
+    return Problem("header.unknown_unit", "error",
+                   f"指标“{ind.name}”的计量单位“{unit}”无法换算为规定单位“{ind.unit}”。", row, column,
+                   f"单位为“{ind.unit}”或可换算的单位", f"改用“{ind.unit}”并换算数值")
+
+
+def _wide_form(body: pl.DataFrame, named: dict[str, str], headers: list[str], base: pl.DataFrame,
+               framework: Framework, units: dict[tuple[str, str], float], header_row: int, skip: set
+               ) -> tuple[pl.DataFrame, list[Problem]]:
+    """One column per indicator, `名称(单位)` in the header -> long observations."""
+    by_name = {i.name: i for i in framework.indicators} | {i.code: i for i in framework.indicators}
+    problems, parts = [], []
+    for header in headers:
+        if not header or header in skip:
+            continue
+        label, unit = split_unit(header)
+        ind = by_name.get(label)
+        if ind is None:
+            problems.append(Problem("header.unknown_column", "warning", f"列“{header}”不是本指标体系的指标, 已忽略。",
+                                    header_row, header, "表头为模板中的指标名称(单位)", "核对列名; 非考核指标的列可删除"))
+            continue
+        factor = 1.0 if unit is None or unit == ind.unit else units.get((unit, ind.unit))
+        if factor is None:
+            problems.append(_unit_problem(ind, unit, header_row, header))
+            continue
+        src = body.get_column(named[header])
+        parts.append(base.with_columns(pl.lit(ind.code).alias("indicator_code"), src.alias("raw_text"),
+                                       (parse_numbers(pl.lit(src)) * factor).alias("value")))
+    if not parts:
+        return _empty_observations(), problems
+    return pl.concat(parts).select(OBSERVATION_COLUMNS), problems
+
+
+def _long_form(body: pl.DataFrame, named: dict[str, str], base: pl.DataFrame, framework: Framework,
+               units: dict[tuple[str, str], float], header_row: int) -> tuple[pl.DataFrame, list[Problem]]:
+    """One row per (region, indicator): 指标代码/指标名称, 数值, optional 单位."""
+    key_hdr = next(h for h in ("指标代码", "指标名称") if h in named)
+    value_hdr = next(h for h in LONG_VALUE_HEADERS if h in named)
+    lookup = pl.DataFrame({"key": [i.code for i in framework.indicators] + [i.name for i in framework.indicators],
+                           "indicator_code": [i.code for i in framework.indicators] * 2,
+                           "canonical": [i.unit for i in framework.indicators] * 2})
+    conv = pl.DataFrame({"unit": [u for u, _ in units], "canonical": [c for _, c in units],
+                         "factor": list(units.values())}, schema={"unit": pl.String, "canonical": pl.String,
+                                                                  "factor": pl.Float64})
+    f = base.with_columns(_clean(body.get_column(named[key_hdr]).alias("key")),
+                          body.get_column(named[value_hdr]).alias("raw_text"),
+                          (_clean(body.get_column(named["单位"])) if "单位" in named
+                           else pl.lit(None, pl.String)).alias("unit"))
+    f = f.join(lookup, on="key", how="left").join(conv, on=["unit", "canonical"], how="left")
+    f = f.with_columns(pl.when(pl.col("unit").is_null() | (pl.col("unit") == pl.col("canonical"))).then(1.0)
+                       .otherwise(pl.col("factor")).alias("factor"))
+    problems = [Problem("row.unknown_indicator", "error", f"第 {r['row']} 行的指标“{r['key']}”不在本指标体系中。",
+                        r["row"], key_hdr, "指标体系中的指标代码或名称", "按模板填写指标代码或名称")
+                for r in f.filter(pl.col("indicator_code").is_null()).iter_rows(named=True)]
+    by_code = {i.code: i for i in framework.indicators}
+    problems += [_unit_problem(by_code[r["indicator_code"]], r["unit"], r["row"], "单位")
+                 for r in f.filter(pl.col("indicator_code").is_not_null() & pl.col("factor").is_null())
+                 .iter_rows(named=True)]
+    f = f.filter(pl.col("indicator_code").is_not_null() & pl.col("factor").is_not_null())
+    return f.with_columns((parse_numbers(pl.col("raw_text")) * pl.col("factor")).alias("value")) \
+        .select(OBSERVATION_COLUMNS), problems
+
+
+def _empty_observations() -> pl.DataFrame:
+    return pl.DataFrame(schema={"row": pl.Int64, "region_code": pl.String, "region_name": pl.String,
+                                "indicator_code": pl.String, "value": pl.Float64, "raw_text": pl.String})
