@@ -92,3 +92,25 @@ def test_framework_weights_normalize_to_one():
     star = next(i.code for i in fw.indicators if i.weight_class == "★")
     circle = next(i.code for i in fw.indicators if i.weight_class == "○")
     assert weights[star] == pytest.approx(3 * weights[circle])
+
+
+def test_rank_uncertainty_collapses_to_the_rank_without_spread_and_is_seeded(mini):
+    from transforms.uncertainty import rank_uncertainty
+
+    home, con, fw = mini
+    submit_accepted(home, con, fw, FILES)
+    score_year(con, fw, 2025, "u1")
+    still = fw.model_copy(update={"uncertainty": fw.uncertainty.model_copy(update={"weight_spread": 1e-9})})
+    out = rank_uncertainty(con, still, 2025, "u1")
+    ranks = dict(rows(con, "SELECT region_code, rank FROM result WHERE run_id = 'u1'"))
+    for r in out.iter_rows(named=True):
+        assert r["rank_p05"] == r["rank_median"] == r["rank_p95"] == ranks[r["region_code"]]
+    wide = fw.model_copy(update={"uncertainty": fw.uncertainty.model_copy(update={"weight_spread": 1.5})})
+    a = rank_uncertainty(con, wide, 2025, "u1")
+    b = rank_uncertainty(con, wide, 2025, "u1")
+    assert a.equals(b)  # fixed seed
+    # 甲 (2nd) and 乙 (3rd) swap when B's weight dominates A's: the interval widens and B or A drives it
+    jia = a.filter(a["region_code"] == "990001").row(0, named=True)
+    assert jia["rank_p05"] < jia["rank_p95"] and jia["rank_driver"] in ("A", "B")
+    assert rows(con, "SELECT rank_p95 FROM result WHERE run_id = 'u1' AND region_code = '990001'")[0][0] == \
+        jia["rank_p95"]

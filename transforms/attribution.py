@@ -22,7 +22,7 @@ spans AS (
 )
 SELECT $run_id AS run_id, sp.cadre_id, sp.name, sp.post, sp.region_code, sp.start_date, sp.end_date,
        (sp.e - sp.s + 1) / sp.days_in_year AS share, r.gdi, r.rank, r.grade, r.vetoed
-FROM spans sp JOIN result r ON r.run_id = $run_id AND r.region_code = sp.region_code
+FROM spans sp JOIN result r ON r.run_id = $run_id AND r.year = $year AND r.region_code = sp.region_code
 WHERE sp.e >= sp.s
 """
 

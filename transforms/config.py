@@ -30,10 +30,16 @@ class Target(_Strict):
     value: float | None = None  # None: only per-region targets (data/targets/) apply
 
 
+Method = Literal["efficacy", "minmax", "target", "zscore", "rank"]
+AggregationMethod = Literal["arithmetic", "geometric"]
+POSITIVE_SCALE_METHODS = {"efficacy", "minmax", "target", "rank"}
+
+
 class Category(_Strict):
     code: str
     name: str
     name_en: str = ""
+    weight: float | None = Field(default=None, gt=0)  # explicit category weight; else Σ of its indicators'
 
 
 class Indicator(_Strict):
@@ -50,6 +56,10 @@ class Indicator(_Strict):
     valid_range: tuple[float, float]
     department: str
     audit: bool = False  # natural-resource indicator shown in the outgoing audit (离任审计)
+    normalization: Method | None = None  # overrides the framework's method for this indicator
+    goalposts: tuple[float, float] | None = None  # minmax: the fixed (worst, best) bounds, in the unit
+    log: bool = False  # log-transform before normalizing (values must be > 0)
+    zone_weights: dict[str, float] = {}  # 差异化考核: weight per main functional zone; 0 = not assessed there
     source: str = ""
 
     @model_validator(mode="after")
@@ -59,6 +69,12 @@ class Indicator(_Strict):
         lo, hi = self.valid_range
         if lo >= hi:
             raise ValueError(f"valid_range 下限须小于上限 / lower bound must be below upper: {self.valid_range}")
+        if self.goalposts is not None and self.goalposts[0] == self.goalposts[1]:
+            raise ValueError("goalposts 两端不得相等 / goalposts must differ")
+        if self.log and (self.goalposts or (1, 1))[0] <= 0:
+            raise ValueError("对数变换要求 goalposts 为正 / log transform needs positive goalposts")
+        if any(w < 0 for w in self.zone_weights.values()):
+            raise ValueError("zone_weights 不得为负 / zone weights must be ≥ 0")
         return self
 
 
@@ -76,6 +92,17 @@ class Assessment(_Strict):
         if abs(self.target_points + self.index_points - 100) > 1e-9:
             raise ValueError("target_points + index_points 须等于 100 / must sum to 100")
         return self
+
+
+class Aggregation(_Strict):
+    category: AggregationMethod = "arithmetic"  # indicators -> category
+    index: AggregationMethod = "arithmetic"  # categories -> index
+
+
+class Uncertainty(_Strict):
+    draws: int = Field(default=500, ge=10, le=100_000)
+    weight_spread: float = Field(default=0.25, gt=0, le=2)  # sd of the log-normal factor on each weight
+    seed: int = 20250101
 
 
 class VetoRule(_Strict):
@@ -106,15 +133,22 @@ class Framework(_Strict):
     name_en: str = ""
     jurisdiction: str
     years: tuple[int, int]
-    normalization: Literal["efficacy"] = "efficacy"
-    aggregation: Literal["arithmetic"] = "arithmetic"
-    missing_policy: Literal["reweight"] = "reweight"
+    normalization: Method = "efficacy"
+    aggregation: Aggregation = Aggregation()
+    missing_policy: Literal["reweight", "minimum", "last_year"] = "reweight"
+    target_cap: float = Field(default=1.2, ge=1)  # `target` normalization: 100 · min(x / target, cap)
+    uncertainty: Uncertainty = Uncertainty()
     weight_classes: dict[str, float]
     assessment: Assessment
     grade_bands: list[GradeBand]
     categories: list[Category]
     indicators: list[Indicator]
     veto_rules: list[VetoRule] = []
+
+    @field_validator("aggregation", mode="before")
+    @classmethod
+    def _one_method_for_all_levels(cls, value: object) -> object:
+        return {"category": value, "index": value} if isinstance(value, str) else value
 
     @field_validator("grade_bands")
     @classmethod
@@ -137,6 +171,13 @@ class Framework(_Strict):
                 raise ValueError(f"指标 {ind.code} 的类别 {ind.category!r} 未定义 / unknown category")
             if ind.weight is None and ind.weight_class not in self.weight_classes:
                 raise ValueError(f"指标 {ind.code} 的权数等级 {ind.weight_class!r} 未定义 / unknown weight class")
+        geometric = "geometric" in (self.aggregation.category, self.aggregation.index)
+        for ind in self.indicators:
+            method = ind.normalization or self.normalization
+            if method == "minmax" and ind.goalposts is None:
+                raise ValueError(f"指标 {ind.code} 使用 minmax 须给出 goalposts / minmax needs goalposts")
+            if geometric and method not in POSITIVE_SCALE_METHODS:
+                raise ValueError(f"指标 {ind.code}: 几何平均不能用于 {method} / geometric mean needs positive scores")
         for rule in self.veto_rules:
             if rule.indicator and rule.indicator not in codes:
                 raise ValueError(f"否决规则 {rule.id} 引用了未知指标 {rule.indicator!r} / unknown indicator")

@@ -96,9 +96,11 @@ def validate(spec: RunSpec, department: str | None = None) -> list[dict]:
 
 def score(spec: RunSpec, run_id: str) -> dict:
     from transforms.scoring import score_year
+    from transforms.uncertainty import rank_uncertainty
 
     with warehouse(spec.home) as con:
         n = score_year(con, spec.framework, spec.year, run_id)
+        rank_uncertainty(con, spec.framework, spec.year, run_id)
         fingerprint = input_fingerprint(con, spec)
         con.execute("UPDATE run SET fingerprint = ? WHERE run_id = ?", [fingerprint, run_id])
     return {"regions": n, "fingerprint": fingerprint}
@@ -109,7 +111,8 @@ def veto(spec: RunSpec, run_id: str) -> dict:
 
     with warehouse(spec.home) as con:
         hits = apply_vetoes(con, spec.framework, spec.year, run_id)
-        vetoed = rows(con, "SELECT count(*) FROM result WHERE run_id = ? AND vetoed", [run_id])[0][0]
+        vetoed = rows(con, "SELECT count(*) FROM result WHERE run_id = ? AND year = ? AND vetoed",
+                      [run_id, spec.year])[0][0]
     return {"hits": hits, "vetoed_regions": vetoed}
 
 
@@ -149,7 +152,8 @@ def finish_run(spec: RunSpec, run_id: str, status: str, timings: dict, summary: 
 def run_summary(spec: RunSpec, run_id: str) -> dict:
     """Counts for the operator and the Prefect artifacts: grades, vetoes, validation per department."""
     with warehouse(spec.home) as con:
-        grades = rows(con, "SELECT grade, count(*) FROM result WHERE run_id = ? GROUP BY grade ORDER BY grade", [run_id])
+        grades = rows(con, "SELECT grade, count(*) FROM result WHERE run_id = ? AND year = ? GROUP BY grade "
+                           "ORDER BY grade", [run_id, spec.year])
         vetoed = rows(con, """SELECT g.name, list(DISTINCT h.rule_name) FROM veto_hit h JOIN region g USING (region_code)
                               WHERE h.run_id = ? GROUP BY g.name ORDER BY g.name""", [run_id])
         validation = rows(con, """SELECT coalesce(d.name, s.department), s.kind, s.file_name, s.version, s.status,
@@ -157,7 +161,7 @@ def run_summary(spec: RunSpec, run_id: str) -> dict:
                                   WHERE s.year = ? ORDER BY s.department, s.kind, s.version""", [spec.year])
         ranking = rows(con, """SELECT r.rank, g.name, round(r.gdi, 2), round(r.assessment_score, 2), r.grade
                                FROM result r JOIN region g USING (region_code) WHERE r.run_id = ?
-                               ORDER BY r.rank""", [run_id])
+                               AND r.year = ? ORDER BY r.rank""", [run_id, spec.year])
     return {"grades": dict(grades), "vetoed": {n: list(r) for n, r in vetoed},
             "validation": [dict(zip(("部门", "类型", "文件", "版本", "状态", "说明"), v)) for v in validation],
             "ranking": [dict(zip(("排名", "县(市、区)", "绿色发展指数", "考核得分", "等级"), r)) for r in ranking]}

@@ -35,16 +35,17 @@ def build_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run
                 "generated_at": datetime.now().strftime("%Y-%m-%d %H:%M"), "synthetic": synthetic,
                 "synthetic_note": SYNTHETIC_NOTE, "run_id": run_id}
     results = frame(con, """SELECT r.*, g.name, g.zone FROM result r JOIN region g USING (region_code)
-                            WHERE run_id = ? ORDER BY rank, region_code""", [run_id])
+                            WHERE run_id = ? AND year = ? ORDER BY rank, region_code""", [run_id, year])
     cats = frame(con, "SELECT code, name, weight FROM category WHERE framework_id = ? ORDER BY position", [fw.id])
-    cat_scores = frame(con, "SELECT region_code, category, score FROM category_score WHERE run_id = ?", [run_id])
+    cat_scores = frame(con, "SELECT region_code, category, score, previous_score, contribution FROM category_score "
+                            "WHERE run_id = ? AND year = ?", [run_id, year])
     medians = cat_scores.group_by("category").agg(pl.col("score").median().alias("median"))
     scores = frame(con, """
         SELECT s.*, i.name, i.unit, i.binding, i.position, c.name AS category_name, d.name AS department_name
         FROM score s JOIN indicator i ON i.framework_id = ? AND i.code = s.indicator_code
         JOIN category c ON c.framework_id = i.framework_id AND c.code = i.category
         LEFT JOIN department d ON d.code = i.department
-        WHERE s.run_id = ? ORDER BY i.position""", [fw.id, run_id])
+        WHERE s.run_id = ? AND s.year = ? ORDER BY i.position""", [fw.id, run_id, year])
     vetoes = frame(con, """
         SELECT h.*, i.name AS indicator_name, i.unit, s.file_name, s.version, s.sha256
         FROM veto_hit h LEFT JOIN indicator i ON i.framework_id = ? AND i.code = h.indicator_code

@@ -1,19 +1,25 @@
-"""Scoring: efficacy-coefficient normalization, weights, categories, index, rank, targets, grades.
+"""Scoring: normalization, weights, aggregation, index, rank, targets, grades, year-over-year.
 
 All of it is set-based SQL in DuckDB over the current (accepted) observations, and every
 intermediate number is written per run (`score`, `category_score`, `result`), so each figure in a
-report can be traced back to the value and the submission it came from.
+report can be traced back to the value and the submission it came from. The year before is scored
+in the same run with the same method, so changes from last year compare like with like.
 
-Method (DESIGN.md §4, the 绿色发展指数 method):
-  efficacy score   s = 60 + 40·(x − min)/(max − min)   (positive)
-                   s = 60 + 40·(max − x)/(max − min)   (negative); all equal → 100
-  weights          w = class value (★◆○ = 3:2:1) / Σ over the framework
-  index            GDI = Σ w·s / Σ w over the indicators present (missing → re-weighted, flagged)
-  contribution     c = w·s / Σ w(present): contributions add up to the index
-  category score   Σ w·s / Σ w over the category's present indicators
-  assessment       target_points · Σ w·met / Σ w(with target) + index_points · (GDI − 60)/40
-  grade            first band (from the top) whose lower bound the assessment score, rounded to
-                   2 decimals as published, reaches
+Methods (DESIGN.md §4), per framework, overridable per indicator (x after an optional ln):
+  efficacy   60 + 40·(x − min)/(max − min), negative: 60 + 40·(max − x)/(max − min); all equal → 100
+  minmax     100·(x − lo)/(hi − lo) on fixed goalposts, clipped to 0–100 (negative: from hi)
+  target     100·min(x / target, cap), negative: 100·min(target / x, cap)
+  zscore     direction·(x − mean)/sd
+  rank       100·percent_rank in the good direction
+Weights: explicit or ★◆○ = 3:2:1; per main functional zone where the framework says (0 = not
+assessed there). Within a category, weights are re-normalized over the indicators present;
+categories weigh their explicit weight or the sum of their present indicators' weights.
+Aggregation per level, arithmetic Σ w·s or geometric exp(Σ w·ln s), with w normalized.
+Contribution of an indicator: its part of its category's part of the index; they add up to the index.
+Missing values: `reweight` (dropped from the weights), `minimum` (the method's lowest score) or
+`last_year` (last year's accepted value); flagged per number either way.
+Assessment: target_points · Σ w·met / Σ w(with target) + index_points · (index − 60)/40, rounded to
+2 decimals as published; the grade is the first band (from the top) the rounded score reaches.
 """
 
 from __future__ import annotations
@@ -26,60 +32,147 @@ from transforms.config import Framework
 SCORE_SQL = """
 INSERT INTO score BY NAME
 WITH counties AS (
-    SELECT region_code FROM region WHERE parent_code = $jurisdiction
+    SELECT region_code, zone FROM region WHERE parent_code = $jurisdiction
 ), ind AS (
     SELECT * FROM indicator WHERE framework_id = $framework
 ), obs AS (
-    SELECT region_code, indicator_code, value, submission_id
-    FROM current_observation WHERE year = $year
+    SELECT region_code, indicator_code, year, value, submission_id FROM current_observation
 ), grid AS (
-    SELECT c.region_code, i.code AS indicator_code, i.direction, i.weight, i.binding,
+    SELECT y.year, c.region_code, i.code AS indicator_code, i.direction, i.goal_lo, i.goal_hi,
+           coalesce(i.log_transform, false) AS log_transform,
+           coalesce(i.normalization, $method) AS method, coalesce(zw.weight, i.weight) AS weight,
            coalesce(rt.op, i.target_op) AS target_op, coalesce(rt.value, i.target_value) AS target_value,
-           o.value, o.submission_id
-    FROM counties c CROSS JOIN ind i
-    LEFT JOIN obs o ON o.region_code = c.region_code AND o.indicator_code = i.code
+           o.value AS reported, o.submission_id, p.value AS previous_value, p.submission_id AS previous_submission
+    FROM (SELECT unnest($years) AS year) y CROSS JOIN counties c CROSS JOIN ind i
+    LEFT JOIN indicator_zone_weight zw ON zw.framework_id = $framework AND zw.indicator_code = i.code
+                                      AND zw.zone = c.zone
+    LEFT JOIN obs o ON o.region_code = c.region_code AND o.indicator_code = i.code AND o.year = y.year
+    LEFT JOIN obs p ON p.region_code = c.region_code AND p.indicator_code = i.code AND p.year = y.year - 1
     LEFT JOIN region_target rt ON rt.framework_id = $framework AND rt.indicator_code = i.code
-                              AND rt.region_code = c.region_code AND rt.year = $year
-), bounds AS (
-    SELECT *, min(value) OVER w AS lo, max(value) OVER w AS hi
-    FROM grid WINDOW w AS (PARTITION BY indicator_code)
+                              AND rt.region_code = c.region_code AND rt.year = y.year
+    WHERE coalesce(zw.weight, i.weight) > 0
+), filled AS (
+    SELECT *,
+        CASE WHEN reported IS NULL AND $missing = 'last_year' THEN previous_value ELSE reported END AS value,
+        CASE WHEN reported IS NULL AND $missing = 'last_year' AND previous_value IS NOT NULL
+             THEN previous_submission ELSE submission_id END AS used_submission,
+        CASE WHEN reported IS NOT NULL THEN NULL
+             WHEN $missing = 'last_year' AND previous_value IS NOT NULL THEN '缺失: 沿用上年已审核数据'
+             WHEN $missing = 'minimum' THEN '缺失: 按该方法最低分计'
+             ELSE '缺失: 按权重重新分配' END AS flag
+    FROM grid
+), transformed AS (
+    SELECT *,
+        CASE WHEN NOT log_transform THEN value WHEN value > 0 THEN ln(value) END AS x,
+        CASE WHEN log_transform THEN ln(goal_lo) ELSE goal_lo END AS gl,
+        CASE WHEN log_transform THEN ln(goal_hi) ELSE goal_hi END AS gh
+    FROM filled
+), stats AS (
+    SELECT *,
+        min(x) OVER w AS lo, max(x) OVER w AS hi, avg(x) OVER w AS mean, stddev_pop(x) OVER w AS sd,
+        CASE WHEN x IS NOT NULL THEN percent_rank() OVER (PARTITION BY year, indicator_code, x IS NULL
+                                                          ORDER BY direction * x) END AS pr
+    FROM transformed WINDOW w AS (PARTITION BY year, indicator_code)
 ), normalized AS (
     SELECT *,
-        CASE WHEN value IS NULL THEN NULL
-             WHEN hi = lo THEN 100.0
-             WHEN direction = 1 THEN 60 + 40 * (value - lo) / (hi - lo)
-             ELSE 60 + 40 * (hi - value) / (hi - lo) END AS normalized
-    FROM bounds
+        CASE WHEN x IS NULL THEN NULL
+             WHEN method = 'efficacy' THEN
+                 CASE WHEN hi = lo THEN 100.0
+                      WHEN direction = 1 THEN 60 + 40 * (x - lo) / (hi - lo)
+                      ELSE 60 + 40 * (hi - x) / (hi - lo) END
+             WHEN method = 'minmax' THEN
+                 greatest(0.0, least(100.0, 100 * CASE WHEN direction = 1 THEN (x - gl) / (gh - gl)
+                                                       ELSE (gh - x) / (gh - gl) END))
+             WHEN method = 'target' THEN
+                 CASE WHEN target_value IS NULL OR target_value <= 0 THEN NULL
+                      WHEN direction = 1 THEN 100 * least(value / target_value, $cap)
+                      WHEN value <= 0 THEN 100 * $cap
+                      ELSE 100 * least(target_value / value, $cap) END
+             WHEN method = 'zscore' THEN CASE WHEN sd = 0 THEN 0.0 ELSE direction * (x - mean) / sd END
+             WHEN method = 'rank' THEN 100 * coalesce(pr, 1.0)
+        END AS raw_score
+    FROM stats
+), scored AS (
+    SELECT *,
+        coalesce(raw_score, CASE WHEN value IS NULL AND $missing = 'minimum' THEN
+            CASE method WHEN 'efficacy' THEN 60.0 WHEN 'zscore' THEN min(raw_score) OVER w ELSE 0.0 END END)
+            AS normalized
+    FROM normalized WINDOW w AS (PARTITION BY year, indicator_code)
 )
-SELECT $run_id AS run_id, region_code, indicator_code, value, normalized, weight,
-       weight * normalized / sum(CASE WHEN value IS NOT NULL THEN weight END) OVER (PARTITION BY region_code)
-           AS contribution,
+SELECT $run_id AS run_id, year, region_code, indicator_code, method, value, previous_value, normalized, weight,
        target_op, target_value,
        CASE WHEN value IS NULL OR target_value IS NULL THEN NULL
             WHEN target_op = '>=' THEN value >= target_value
             WHEN target_op = '<=' THEN value <= target_value
             ELSE abs(value - target_value) < 1e-9 END AS met,
-       CASE WHEN value IS NULL THEN '缺失: 按权重重新分配' END AS flag,
-       submission_id
-FROM normalized
+       flag, used_submission AS submission_id
+FROM scored
 """
 
 CATEGORY_SQL = """
 INSERT INTO category_score BY NAME
-SELECT $run_id AS run_id, s.region_code, i.category,
-       sum(s.weight * s.normalized) / sum(CASE WHEN s.value IS NOT NULL THEN s.weight END) AS score,
-       any_value(c.weight) AS weight
-FROM score s JOIN indicator i ON i.framework_id = $framework AND i.code = s.indicator_code
-JOIN category c ON c.framework_id = $framework AND c.code = i.category
-WHERE s.run_id = $run_id
-GROUP BY s.region_code, i.category
+WITH present AS (
+    SELECT s.*, i.category, s.weight / sum(s.weight) OVER (PARTITION BY s.year, s.region_code, i.category)
+               AS w_in_cat
+    FROM score s JOIN indicator i ON i.framework_id = $framework AND i.code = s.indicator_code
+    WHERE s.run_id = $run_id AND s.normalized IS NOT NULL
+), cat AS (
+    SELECT p.year, p.region_code, p.category,
+        CASE WHEN $cat_agg = 'geometric' THEN exp(sum(p.w_in_cat * ln(p.normalized)))
+             ELSE sum(p.w_in_cat * p.normalized) END AS score,
+        coalesce(any_value(c.explicit_weight), sum(p.weight)) AS raw_weight
+    FROM present p JOIN category c ON c.framework_id = $framework AND c.code = p.category
+    GROUP BY p.year, p.region_code, p.category
+)
+SELECT $run_id AS run_id, year, region_code, category, score,
+       raw_weight / sum(raw_weight) OVER (PARTITION BY year, region_code) AS weight
+FROM cat
+"""
+
+INDEX_SQL = """
+WITH idx AS (
+    SELECT year, region_code,
+        CASE WHEN $index_agg = 'geometric' THEN exp(sum(weight * ln(score))) ELSE sum(weight * score) END AS gdi
+    FROM category_score WHERE run_id = $run_id GROUP BY year, region_code
+), cat_part AS (
+    SELECT c.year, c.region_code, c.category, i.gdi,
+        CASE WHEN $index_agg = 'geometric'
+             THEN i.gdi * c.weight * ln(c.score) / nullif(sum(c.weight * ln(c.score))
+                  OVER (PARTITION BY c.year, c.region_code), 0)
+             ELSE c.weight * c.score END AS contribution
+    FROM category_score c JOIN idx i USING (year, region_code) WHERE c.run_id = $run_id
+)
+UPDATE category_score SET contribution = cat_part.contribution
+FROM cat_part WHERE category_score.run_id = $run_id AND category_score.year = cat_part.year
+  AND category_score.region_code = cat_part.region_code AND category_score.category = cat_part.category
+"""
+
+CONTRIBUTION_SQL = """
+WITH present AS (
+    SELECT s.year, s.region_code, s.indicator_code, i.category, s.normalized,
+           s.weight / sum(s.weight) OVER (PARTITION BY s.year, s.region_code, i.category) AS w_in_cat
+    FROM score s JOIN indicator i ON i.framework_id = $framework AND i.code = s.indicator_code
+    WHERE s.run_id = $run_id AND s.normalized IS NOT NULL
+), share AS (
+    SELECT p.*, c.contribution AS cat_contribution, c.weight AS cat_weight,
+        CASE WHEN $cat_agg = 'geometric'
+             THEN p.w_in_cat * ln(p.normalized) / nullif(sum(p.w_in_cat * ln(p.normalized))
+                  OVER (PARTITION BY p.year, p.region_code, p.category), 0)
+             ELSE p.w_in_cat * p.normalized / nullif(sum(p.w_in_cat * p.normalized)
+                  OVER (PARTITION BY p.year, p.region_code, p.category), 0) END AS part
+    FROM present p JOIN category_score c ON c.run_id = $run_id AND c.year = p.year
+     AND c.region_code = p.region_code AND c.category = p.category
+)
+UPDATE score SET contribution = share.cat_contribution * coalesce(share.part, 0),
+                 weight_share = share.cat_weight * share.w_in_cat
+FROM share WHERE score.run_id = $run_id AND score.year = share.year AND score.region_code = share.region_code
+  AND score.indicator_code = share.indicator_code
 """
 
 RESULT_SQL = """
 INSERT INTO result BY NAME
 WITH per_region AS (
-    SELECT s.region_code,
-        sum(s.contribution) AS gdi,
+    SELECT s.year, s.region_code,
         count(*) FILTER (s.met) AS targets_met,
         count(*) FILTER (s.target_value IS NOT NULL) AS targets_total,
         count(*) FILTER (i.binding AND s.target_value IS NOT NULL AND coalesce(s.met, false) = false) AS binding_missed,
@@ -88,21 +181,32 @@ WITH per_region AS (
             / sum(s.weight) FILTER (s.target_value IS NOT NULL) AS met_share
     FROM score s JOIN indicator i ON i.framework_id = $framework AND i.code = s.indicator_code
     WHERE s.run_id = $run_id
-    GROUP BY s.region_code
+    GROUP BY s.year, s.region_code
+), idx AS (
+    SELECT year, region_code, sum(contribution) AS gdi FROM category_score WHERE run_id = $run_id
+    GROUP BY year, region_code
 ), assessed AS (
     -- rounded to 2 decimals before banding: the grade must agree with the published score
-    SELECT *, round($target_points * coalesce(met_share, 0) + $index_points * (gdi - 60) / 40, 2) AS assessment_score
-    FROM per_region
+    SELECT p.*, i.gdi,
+        round($target_points * coalesce(p.met_share, 0) + $index_points * (i.gdi - 60) / 40, 2) AS assessment_score
+    FROM per_region p JOIN idx i USING (year, region_code)
+), ranked AS (
+    SELECT a.*, CAST(rank() OVER (PARTITION BY a.year ORDER BY a.gdi DESC) AS INTEGER) AS rank,
+           CAST(count(*) OVER (PARTITION BY a.year) AS INTEGER) AS n_regions,
+           (SELECT b.grade FROM bands b WHERE a.assessment_score >= b.lower ORDER BY b.lower DESC LIMIT 1) AS grade
+    FROM assessed a
 )
-SELECT $run_id AS run_id, a.region_code, a.gdi,
-       CAST(rank() OVER (ORDER BY a.gdi DESC) AS INTEGER) AS rank,
-       CAST(count(*) OVER () AS INTEGER) AS n_regions,
-       a.targets_met, a.targets_total, a.binding_missed, a.missing_count, a.assessment_score,
-       (SELECT b.grade FROM bands b WHERE a.assessment_score >= b.lower ORDER BY b.lower DESC LIMIT 1)
-           AS grade_before_veto,
-       (SELECT b.grade FROM bands b WHERE a.assessment_score >= b.lower ORDER BY b.lower DESC LIMIT 1) AS grade,
-       false AS vetoed
-FROM assessed a
+SELECT $run_id AS run_id, r.year, r.region_code, r.gdi, r.rank, r.n_regions, r.targets_met, r.targets_total,
+       r.binding_missed, r.missing_count, r.assessment_score, r.grade AS grade_before_veto, r.grade,
+       false AS vetoed, p.gdi AS previous_gdi, p.rank AS previous_rank
+FROM ranked r LEFT JOIN ranked p ON p.region_code = r.region_code AND p.year = r.year - 1
+"""
+
+PREVIOUS_CATEGORY_SQL = """
+UPDATE category_score SET previous_score = p.score
+FROM category_score p WHERE category_score.run_id = $run_id AND p.run_id = $run_id
+  AND p.year = category_score.year - 1 AND p.region_code = category_score.region_code
+  AND p.category = category_score.category
 """
 
 
@@ -112,19 +216,30 @@ def grade_bands(fw: Framework) -> pl.DataFrame:
                          "position": list(range(len(fw.grade_bands)))})
 
 
-def score_year(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id: str) -> int:
-    """Compute and store every number of the year's assessment for `run_id`; returns regions scored."""
+def score_year(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id: str,
+               with_previous: bool = True) -> int:
+    """Compute and store every number of `year` (and, for comparison, the year before) for `run_id`.
+
+    Returns the number of regions scored for `year`.
+    """
     bands = grade_bands(fw)  # noqa: F841 (read by DuckDB's replacement scan in RESULT_SQL)
-    params = {"run_id": run_id, "framework": fw.id, "year": year, "jurisdiction": fw.jurisdiction}
+    years = [year - 1, year] if with_previous else [year]
+    base = {"run_id": run_id, "framework": fw.id}
     con.execute("BEGIN")
     try:
-        con.execute(SCORE_SQL, params)
-        con.execute(CATEGORY_SQL, {"run_id": run_id, "framework": fw.id})
-        con.execute(RESULT_SQL, {"run_id": run_id, "framework": fw.id,
-                                 "target_points": fw.assessment.target_points,
-                                 "index_points": fw.assessment.index_points})
+        con.execute(SCORE_SQL, base | {"years": years, "jurisdiction": fw.jurisdiction, "method": fw.normalization,
+                                       "missing": fw.missing_policy, "cap": fw.target_cap})
+        # a year with no accepted data at all (e.g. the first year in the warehouse) is not scored
+        con.execute("DELETE FROM score WHERE run_id = $run_id AND year IN (SELECT year FROM score "
+                    "WHERE run_id = $run_id GROUP BY year HAVING count(value) = 0)", {"run_id": run_id})
+        con.execute(CATEGORY_SQL, base | {"cat_agg": fw.aggregation.category})
+        con.execute(INDEX_SQL, {"run_id": run_id, "index_agg": fw.aggregation.index})
+        con.execute(CONTRIBUTION_SQL, base | {"cat_agg": fw.aggregation.category})
+        con.execute(RESULT_SQL, base | {"target_points": fw.assessment.target_points,
+                                        "index_points": fw.assessment.index_points})
+        con.execute(PREVIOUS_CATEGORY_SQL, {"run_id": run_id})
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return con.sql("SELECT count(*) FROM result WHERE run_id = ?", params=[run_id]).fetchall()[0][0]
+    return con.sql("SELECT count(*) FROM result WHERE run_id = ? AND year = ?", params=[run_id, year]).fetchall()[0][0]

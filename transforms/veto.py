@@ -16,7 +16,7 @@ EVENT_HITS = """
 INSERT INTO veto_hit BY NAME
 SELECT $run_id AS run_id, e.region_code, $rule_id AS rule_id, $rule_name AS rule_name, $effect AS effect,
        $cap_grade AS cap_grade, e.event_id, e.kind AS event_kind, e.event_date, e.description, e.submission_id
-FROM current_event e JOIN result r ON r.run_id = $run_id AND r.region_code = e.region_code
+FROM current_event e JOIN result r ON r.run_id = $run_id AND r.year = $year AND r.region_code = e.region_code
 WHERE year(e.event_date) = $year AND list_contains($kinds, e.kind)
 """
 
@@ -27,7 +27,7 @@ SELECT $run_id AS run_id, s.region_code, $rule_id AS rule_id, $rule_name AS rule
        i.name || ' ' || CAST(round(s.value, 4) AS VARCHAR) || i.unit || ', 目标 ' || s.target_op || ' '
            || CAST(round(s.target_value, 4) AS VARCHAR) || i.unit AS description
 FROM score s JOIN indicator i ON i.framework_id = $framework AND i.code = s.indicator_code
-WHERE s.run_id = $run_id AND s.indicator_code = $indicator AND s.met = false
+WHERE s.run_id = $run_id AND s.year = $year AND s.indicator_code = $indicator AND s.met = false
 """
 
 DATA_HITS = """
@@ -36,7 +36,7 @@ SELECT $run_id AS run_id, s.region_code, $rule_id AS rule_id, $rule_name AS rule
        $cap_grade AS cap_grade, s.indicator_code, NULL AS value, s.target_value AS target,
        i.name || ': 无已通过审核的数据' AS description
 FROM score s JOIN indicator i ON i.framework_id = $framework AND i.code = s.indicator_code
-WHERE s.run_id = $run_id AND s.value IS NULL AND list_contains($indicators, s.indicator_code)
+WHERE s.run_id = $run_id AND s.year = $year AND s.value IS NULL AND list_contains($indicators, s.indicator_code)
 """
 
 APPLY = """
@@ -50,7 +50,7 @@ FROM (
     JOIN bands b ON b.grade = h.allowed
     GROUP BY h.region_code
 ) forced, bands now_b, bands forced_b
-WHERE result.run_id = $run_id AND result.region_code = forced.region_code
+WHERE result.run_id = $run_id AND result.year = $year AND result.region_code = forced.region_code
   AND now_b.grade = result.grade_before_veto AND forced_b.grade = forced.grade
   AND forced_b.position > now_b.position
 """
@@ -72,15 +72,15 @@ def apply_vetoes(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_i
             if rule.kind == "event":
                 con.execute(EVENT_HITS, p | {"year": year, "kinds": rule.event_kinds})
             elif rule.kind == "threshold":
-                con.execute(THRESHOLD_HITS, p | {"framework": fw.id, "indicator": rule.indicator})
+                con.execute(THRESHOLD_HITS, p | {"framework": fw.id, "year": year, "indicator": rule.indicator})
             else:
                 codes = binding if rule.indicators in (None, "binding") else list(rule.indicators)
-                con.execute(DATA_HITS, p | {"framework": fw.id, "indicators": codes})
-        con.execute(APPLY, {"run_id": run_id, "worst": fw.grade_bands[-1].grade})
+                con.execute(DATA_HITS, p | {"framework": fw.id, "year": year, "indicators": codes})
+        con.execute(APPLY, {"run_id": run_id, "year": year, "worst": fw.grade_bands[-1].grade})
         # a cap that is not worse than the grade earned still marks the region as hit
-        con.execute("UPDATE result SET vetoed = true WHERE run_id = $run_id AND region_code IN "
+        con.execute("UPDATE result SET vetoed = true WHERE run_id = $run_id AND year = $year AND region_code IN "
                     "(SELECT region_code FROM veto_hit WHERE run_id = $run_id AND effect = 'fail')",
-                    {"run_id": run_id})
+                    {"run_id": run_id, "year": year})
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -40,17 +40,27 @@ def normalized_weights(fw: Framework) -> dict[str, float]:
 def load_config(con: duckdb.DuckDBPyConnection, fw: Framework, fw_path: Path, data_dir: Path = DATA_DIR) -> None:
     """Refresh config tables from `data/` in one transaction (they mirror files, not submissions)."""
     weights = normalized_weights(fw)
+    sum_raw = sum(fw.indicator_weight(i) for i in fw.indicators)  # zone weights share the same scale
     indicators = pl.DataFrame([{
         "framework_id": fw.id, "code": i.code, "name": i.name, "name_en": i.name_en, "category": i.category,
         "unit": i.unit, "direction": i.direction, "weight_class": i.weight_class, "weight": weights[i.code],
         "binding": i.binding, "target_op": i.target.op if i.target else None,
         "target_value": i.target.value if i.target else None, "valid_min": i.valid_range[0],
-        "valid_max": i.valid_range[1], "department": i.department, "audit": i.audit, "position": n,
+        "valid_max": i.valid_range[1], "department": i.department, "audit": i.audit,
+        "normalization": i.normalization, "goal_lo": i.goalposts[0] if i.goalposts else None,
+        "goal_hi": i.goalposts[1] if i.goalposts else None, "log_transform": i.log, "position": n,
     } for n, i in enumerate(fw.indicators)])
+    explicit_total = sum(c.weight for c in fw.categories if c.weight) or 1.0
     categories = pl.DataFrame([{
         "framework_id": fw.id, "code": c.code, "name": c.name,
-        "weight": sum(weights[i.code] for i in fw.indicators if i.category == c.code), "position": n,
+        "weight": c.weight / explicit_total if c.weight else
+        sum(weights[i.code] for i in fw.indicators if i.category == c.code),
+        "explicit_weight": c.weight, "position": n,
     } for n, c in enumerate(fw.categories)])
+    zone_weights = pl.DataFrame(
+        [{"framework_id": fw.id, "indicator_code": i.code, "zone": z, "weight": w / sum_raw}
+         for i in fw.indicators for z, w in i.zone_weights.items()],
+        schema={"framework_id": pl.String, "indicator_code": pl.String, "zone": pl.String, "weight": pl.Float64})
     regions = pl.DataFrame(read_csv_rows(data_dir / "regions.csv"))
     targets_file = data_dir / "targets" / f"{fw.id}.csv"
     targets = pl.DataFrame(read_csv_rows(targets_file)) if targets_file.exists() else None
@@ -60,6 +70,8 @@ def load_config(con: duckdb.DuckDBPyConnection, fw: Framework, fw_path: Path, da
     try:
         con.execute("DELETE FROM indicator WHERE framework_id = ?", [fw.id])
         con.execute("DELETE FROM category WHERE framework_id = ?", [fw.id])
+        con.execute("DELETE FROM indicator_zone_weight WHERE framework_id = ?", [fw.id])
+        con.execute("INSERT INTO indicator_zone_weight BY NAME SELECT * FROM zone_weights")
         con.execute("DELETE FROM framework WHERE framework_id = ?", [fw.id])
         con.execute("INSERT INTO framework VALUES (?, ?, ?, ?, now())", [fw.id, fw.name, fw.jurisdiction, sha])
         con.execute("INSERT INTO indicator BY NAME SELECT * FROM indicators")

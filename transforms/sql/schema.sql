@@ -3,13 +3,17 @@
 CREATE TABLE IF NOT EXISTS framework (
     framework_id VARCHAR PRIMARY KEY, name VARCHAR, jurisdiction VARCHAR, file_sha256 VARCHAR, loaded_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS category (
-    framework_id VARCHAR, code VARCHAR, name VARCHAR, weight DOUBLE, position INTEGER,
+    framework_id VARCHAR, code VARCHAR, name VARCHAR, weight DOUBLE, explicit_weight DOUBLE, position INTEGER,
     PRIMARY KEY (framework_id, code));
 CREATE TABLE IF NOT EXISTS indicator (
     framework_id VARCHAR, code VARCHAR, name VARCHAR, name_en VARCHAR, category VARCHAR, unit VARCHAR,
     direction INTEGER, weight_class VARCHAR, weight DOUBLE, binding BOOLEAN, target_op VARCHAR,
     target_value DOUBLE, valid_min DOUBLE, valid_max DOUBLE, department VARCHAR, audit BOOLEAN,
+    normalization VARCHAR, goal_lo DOUBLE, goal_hi DOUBLE, log_transform BOOLEAN,
     position INTEGER, PRIMARY KEY (framework_id, code));
+CREATE TABLE IF NOT EXISTS indicator_zone_weight (
+    framework_id VARCHAR, indicator_code VARCHAR, zone VARCHAR, weight DOUBLE,
+    PRIMARY KEY (framework_id, indicator_code, zone));
 CREATE TABLE IF NOT EXISTS region (
     region_code VARCHAR PRIMARY KEY, name VARCHAR, parent_code VARCHAR, level VARCHAR, zone VARCHAR,
     synthetic_note VARCHAR);
@@ -44,15 +48,18 @@ CREATE TABLE IF NOT EXISTS run (
     started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR, stage_timings JSON,
     prefect_flow_run_id VARCHAR, summary JSON);
 CREATE TABLE IF NOT EXISTS score (
-    run_id VARCHAR, region_code VARCHAR, indicator_code VARCHAR, value DOUBLE, normalized DOUBLE,
-    weight DOUBLE, contribution DOUBLE, target_op VARCHAR, target_value DOUBLE, met BOOLEAN, flag VARCHAR,
-    submission_id INTEGER);
+    run_id VARCHAR, year INTEGER, region_code VARCHAR, indicator_code VARCHAR, method VARCHAR, value DOUBLE,
+    previous_value DOUBLE, normalized DOUBLE, weight DOUBLE, weight_share DOUBLE, contribution DOUBLE,
+    target_op VARCHAR, target_value DOUBLE, met BOOLEAN, flag VARCHAR, submission_id INTEGER);
 CREATE TABLE IF NOT EXISTS category_score (
-    run_id VARCHAR, region_code VARCHAR, category VARCHAR, score DOUBLE, weight DOUBLE);
+    run_id VARCHAR, year INTEGER, region_code VARCHAR, category VARCHAR, score DOUBLE, weight DOUBLE,
+    contribution DOUBLE, previous_score DOUBLE);
 CREATE TABLE IF NOT EXISTS result (
-    run_id VARCHAR, region_code VARCHAR, gdi DOUBLE, rank INTEGER, n_regions INTEGER,
+    run_id VARCHAR, year INTEGER, region_code VARCHAR, gdi DOUBLE, rank INTEGER, n_regions INTEGER,
     targets_met INTEGER, targets_total INTEGER, binding_missed INTEGER, missing_count INTEGER,
-    assessment_score DOUBLE, grade_before_veto VARCHAR, grade VARCHAR, vetoed BOOLEAN);
+    assessment_score DOUBLE, grade_before_veto VARCHAR, grade VARCHAR, vetoed BOOLEAN,
+    previous_gdi DOUBLE, previous_rank INTEGER, rank_p05 DOUBLE, rank_median DOUBLE, rank_p95 DOUBLE,
+    rank_driver VARCHAR);
 CREATE TABLE IF NOT EXISTS veto_hit (
     run_id VARCHAR, region_code VARCHAR, rule_id VARCHAR, rule_name VARCHAR, effect VARCHAR,
     cap_grade VARCHAR, indicator_code VARCHAR, value DOUBLE, target DOUBLE, event_id VARCHAR,
