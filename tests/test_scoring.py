@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+import yaml
+
+from tests.conftest import MINI_FRAMEWORK
 
 from tests.conftest import csv_bytes
 from transforms.intake import load_units, parse_received, receive_file
@@ -114,3 +117,76 @@ def test_rank_uncertainty_collapses_to_the_rank_without_spread_and_is_seeded(min
     assert jia["rank_p05"] < jia["rank_p95"] and jia["rank_driver"] in ("A", "B")
     assert rows(con, "SELECT rank_p95 FROM result WHERE run_id = 'u1' AND region_code = '990001'")[0][0] == \
         jia["rank_p95"]
+
+
+HDI_LIKE = {
+    # A composite index from outside this field, expressed as a framework file with no code change:
+    # goalposts, a log transform, and a geometric mean of dimensions (as the UNDP HDI does).
+    "id": "hdi_like", "name": "人类发展指数式综合指数(测试)", "jurisdiction": "990000", "years": [2024, 2026],
+    "normalization": "minmax", "aggregation": {"category": "arithmetic", "index": "geometric"},
+    "weight_classes": {"★": 3, "◆": 2, "○": 1},
+    "assessment": {"target_points": 0, "index_points": 100, "index_range": [0, 100]},
+    "grade_bands": [{"grade": "高", "min": 70}, {"grade": "中", "min": 0}],
+    "categories": [{"code": "H", "name": "健康"}, {"code": "E", "name": "教育"}, {"code": "I", "name": "收入"}],
+    "indicators": [
+        {"code": "LE", "name": "预期寿命", "category": "H", "unit": "岁", "direction": 1, "weight": 1,
+         "goalposts": [20, 85], "valid_range": [0, 120], "department": "tjj"},
+        {"code": "MYS", "name": "平均受教育年限", "category": "E", "unit": "年", "direction": 1, "weight": 1,
+         "goalposts": [0, 15], "valid_range": [0, 25], "department": "tjj"},
+        {"code": "GNI", "name": "人均国民收入", "category": "I", "unit": "元", "direction": 1, "weight": 1,
+         "goalposts": [100, 75000], "log": True, "valid_range": [1, 1000000], "department": "tjj"},
+    ],
+}
+
+
+def test_hdi_like_framework_goalposts_log_geometric(mini_data, tmp_path):
+    # 甲: LE 70 -> 100·(70−20)/65 = 76.923; MYS 10 -> 100·10/15 = 66.667;
+    #     GNI 10000 -> 100·(ln 10000 − ln 100)/(ln 75000 − ln 100) = 100·4.60517/6.62007 = 69.564
+    #     index = (76.923 · 66.667 · 69.564)^(1/3) = 70.922  -> 高
+    # 乙: LE 50 -> 46.154; MYS 4 -> 26.667; GNI 1000 -> 100·2.30259/6.62007 = 34.782
+    #     index = (46.154 · 26.667 · 34.782)^(1/3) = 34.982 -> 中
+    from transforms.config import load_framework
+    from transforms.home import Home
+    from transforms.warehouse import connect, load_config
+
+    path = mini_data / "frameworks" / "hdi_like.yaml"
+    path.write_text(yaml.safe_dump(HDI_LIKE, allow_unicode=True), "utf-8")
+    fw = load_framework(path)
+    home = Home.resolve(tmp_path / "hdi")
+    con = connect(home.warehouse)
+    load_config(con, fw, path, mini_data)
+    submit_accepted(home, con, fw, {"tjj": ["行政区划代码,预期寿命(岁),平均受教育年限(年),人均国民收入(元)",
+                                            "990001,70,10,10000", "990002,50,4,1000", "990003,85,15,75000"]})
+    score_year(con, fw, 2025, "h")
+    got = {r[0]: r[1:] for r in rows(con, "SELECT region_code, gdi, grade FROM result WHERE run_id = 'h'")}
+    assert got["990001"][0] == pytest.approx(70.92229, abs=1e-4) and got["990001"][1] == "高"
+    assert got["990002"][0] == pytest.approx(34.98188, abs=1e-4) and got["990002"][1] == "中"
+    assert got["990003"][0] == pytest.approx(100.0)
+    norm = dict(rows(con, "SELECT indicator_code, normalized FROM score WHERE run_id = 'h' AND region_code = '990001'"))
+    assert norm["GNI"] == pytest.approx(69.56374, abs=1e-4)
+    # contributions still add up to the index under a geometric mean
+    total = rows(con, "SELECT sum(contribution) FROM score WHERE run_id = 'h' AND region_code = '990002'")[0][0]
+    assert total == pytest.approx(got["990002"][0])
+
+
+def test_zone_weights_drop_an_indicator_for_ecological_zones(mini_data, tmp_path):
+    # C is not assessed in 重点生态功能区 (丙): 丙's index uses A and B only:
+    # (1/2·100 + 1/3·80) / (5/6) = 76.667 / 0.8333 = 92.0 ; 甲 and 乙 as in the first test.
+    from transforms.config import load_framework
+    from transforms.home import Home
+    from transforms.warehouse import connect, load_config
+
+    doc = yaml.safe_load(yaml.safe_dump(MINI_FRAMEWORK))
+    doc["indicators"][2]["zone_weights"] = {"重点生态功能区": 0}
+    path = mini_data / "frameworks" / "zoned.yaml"
+    path.write_text(yaml.safe_dump(doc | {"id": "zoned"}, allow_unicode=True), "utf-8")
+    fw = load_framework(path)
+    home = Home.resolve(tmp_path / "z")
+    con = connect(home.warehouse)
+    load_config(con, fw, path, mini_data)
+    submit_accepted(home, con, fw, FILES)
+    score_year(con, fw, 2025, "z")
+    got = dict(rows(con, "SELECT region_code, gdi FROM result WHERE run_id = 'z'"))
+    assert got["990003"] == pytest.approx(92.0)
+    assert got["990001"] == pytest.approx(80.0)
+    assert rows(con, "SELECT count(*) FROM score WHERE run_id = 'z' AND region_code = '990003'")[0][0] == 2

@@ -86,6 +86,14 @@ class GradeBand(_Strict):
 class Assessment(_Strict):
     target_points: float = Field(ge=0)
     index_points: float = Field(ge=0)
+    index_range: tuple[float, float] = (60, 100)  # index mapped linearly onto 0..index_points
+
+    @field_validator("index_range")
+    @classmethod
+    def _range_increasing(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if value[0] >= value[1]:
+            raise ValueError("index_range 须递增 / must increase")
+        return value
 
     @model_validator(mode="after")
     def _sum_100(self) -> "Assessment":

@@ -18,7 +18,8 @@ Aggregation per level, arithmetic Σ w·s or geometric exp(Σ w·ln s), with w n
 Contribution of an indicator: its part of its category's part of the index; they add up to the index.
 Missing values: `reweight` (dropped from the weights), `minimum` (the method's lowest score) or
 `last_year` (last year's accepted value); flagged per number either way.
-Assessment: target_points · Σ w·met / Σ w(with target) + index_points · (index − 60)/40, rounded to
+Assessment: target_points · Σ w·met / Σ w(with target) + index_points · (index − lo)/(hi − lo) with
+(lo, hi) = index_range, 60–100 by default (the efficacy scale), rounded to
 2 decimals as published; the grade is the first band (from the top) the rounded score reaches.
 """
 
@@ -188,7 +189,8 @@ WITH per_region AS (
 ), assessed AS (
     -- rounded to 2 decimals before banding: the grade must agree with the published score
     SELECT p.*, i.gdi,
-        round($target_points * coalesce(p.met_share, 0) + $index_points * (i.gdi - 60) / 40, 2) AS assessment_score
+        round($target_points * coalesce(p.met_share, 0)
+              + $index_points * (i.gdi - $index_lo) / ($index_hi - $index_lo), 2) AS assessment_score
     FROM per_region p JOIN idx i USING (year, region_code)
 ), ranked AS (
     SELECT a.*, CAST(rank() OVER (PARTITION BY a.year ORDER BY a.gdi DESC) AS INTEGER) AS rank,
@@ -236,7 +238,9 @@ def score_year(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id:
         con.execute(INDEX_SQL, {"run_id": run_id, "index_agg": fw.aggregation.index})
         con.execute(CONTRIBUTION_SQL, base | {"cat_agg": fw.aggregation.category})
         con.execute(RESULT_SQL, base | {"target_points": fw.assessment.target_points,
-                                        "index_points": fw.assessment.index_points})
+                                        "index_points": fw.assessment.index_points,
+                                        "index_lo": fw.assessment.index_range[0],
+                                        "index_hi": fw.assessment.index_range[1]})
         con.execute(PREVIOUS_CATEGORY_SQL, {"run_id": run_id})
         con.execute("COMMIT")
     except Exception:
