@@ -32,6 +32,11 @@ def validate(spec: RunSpec, department: str | None = None) -> list[dict]:
     return pipeline.validate(spec, department)
 
 
+@task(name="fingerprint")
+def fingerprint(spec: RunSpec, run_id: str) -> dict:
+    return pipeline.fingerprint(spec, run_id)
+
+
 @task(name="score")
 def score(spec: RunSpec, run_id: str) -> dict:
     return pipeline.score(spec, run_id)
@@ -60,7 +65,8 @@ def _publish_artifacts(summary: dict, counts: dict) -> None:
              f"- 等级分布 / grades: " + ", ".join(f"{g} {n}" for g, n in summary["grades"].items()),
              f"- 一票否决 / vetoed: " + ("; ".join(f"{n}({'、'.join(r)})" for n, r in summary["vetoed"].items())
                                           or "无"),
-             f"- 报告 / documents: {counts['report']['documents']}"]
+             f"- 报告 / documents: {counts['report']['documents']}, 本次重新生成 / rendered: "
+             f"{counts['report']['rendered']}"]
     create_markdown_artifact(key="assessment-summary", markdown="\n".join(lines))
     create_table_artifact(key="validation-by-department", table=summary["validation"])
     create_table_artifact(key="ranking", table=summary["ranking"])
@@ -82,17 +88,27 @@ def annual_assessment(year: int | None = None, framework: str = "ganzhou_2024", 
         timings: dict[str, float] = {}
         counts: dict[str, object] = {}
         status = "failed"
+        scored = run_id
+
+        def stage(name: str, call) -> None:
+            t0 = time.perf_counter()
+            counts[name] = call()
+            timings[name] = round(time.perf_counter() - t0, 3)
+
         try:
-            for name, call in [("ingest", lambda: ingest(spec)), ("validate", lambda: validate(spec)),
-                               ("score", lambda: score(spec, run_id)), ("veto", lambda: veto(spec, run_id)),
-                               ("attribute", lambda: attribute(spec, run_id)),
-                               ("report", lambda: report(spec, run_id, pdf))]:
-                t0 = time.perf_counter()
-                counts[name] = call()
-                timings[name] = round(time.perf_counter() - t0, 3)
+            stage("ingest", lambda: ingest(spec))
+            stage("validate", lambda: validate(spec))
+            stage("fingerprint", lambda: fingerprint(spec, run_id))
+            scored = counts["fingerprint"]["scored_run_id"]
+            if not counts["fingerprint"]["reused"]:  # same inputs and code as an earlier run: reuse its numbers
+                stage("score", lambda: score(spec, run_id))
+                stage("veto", lambda: veto(spec, run_id))
+                stage("attribute", lambda: attribute(spec, run_id))
+            stage("report", lambda: report(spec, scored, pdf))
             status = "succeeded"
         finally:
-            summary = pipeline.run_summary(spec, run_id) if status == "succeeded" else {}
+            summary = pipeline.run_summary(spec, scored) if status == "succeeded" else {}
             pipeline.finish_run(spec, run_id, status, timings, {"counts": counts, **summary})
         _publish_artifacts(summary, counts)
-        return {"run_id": run_id, "reports": str(home.reports(year)), "timings": timings, **summary}
+        return {"run_id": run_id, "scored_run_id": scored, "reports": str(home.reports(year)), "timings": timings,
+                "rendered": counts["report"]["rendered"], **summary}

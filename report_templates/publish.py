@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from report_templates.render import Renderer
+from transforms.fingerprint import content_hash
 
 SUBDIR = {"county": "county", "cadre": "cadre", "bulletin": ""}
 
@@ -16,20 +17,45 @@ def relative_paths(kind: str, key: str) -> tuple[str, str]:
     return f"{stem}.html", f"{stem}.pdf"
 
 
+def _previous(out_dir: Path) -> dict[tuple[str, str], dict]:
+    path = out_dir / "manifest.json"
+    if not path.exists():
+        return {}
+    try:
+        return {(e["kind"], e["key"]): e for e in json.loads(path.read_text("utf-8"))["reports"]}
+    except (ValueError, KeyError):
+        return {}  # a damaged manifest only costs a full re-render
+
+
 def publish(docs: list[tuple[str, str, str, dict]], out_dir: Path, run_id: str, year: int, framework_id: str,
-            pdf: bool = True, renderer: Renderer | None = None) -> Path:
-    """Render every document into `out_dir` and write `manifest.json` last (atomically)."""
-    renderer = renderer or Renderer()
-    entries = []
+            pdf: bool = True, renderer: Renderer | None = None) -> tuple[Path, int]:
+    """Render the documents whose content changed into `out_dir`; write `manifest.json` last (atomically).
+
+    A document whose content hash and files are as the manifest says is left alone, file and
+    modification time included. Returns the manifest path and the number of documents rendered.
+    """
+    previous = _previous(out_dir)
+    entries, rendered = [], 0
     for kind, key, title, context in docs:
         html_rel, pdf_rel = relative_paths(kind, key)
-        (out_dir / html_rel).parent.mkdir(parents=True, exist_ok=True)
-        renderer.write(kind, context, out_dir / html_rel, out_dir / pdf_rel if pdf else None)
-        entries.append({"kind": kind, "key": key, "title": title, "html": html_rel, "pdf": pdf_rel if pdf else None})
+        digest = content_hash(context)
+        old = previous.get((kind, key))
+        unchanged = old is not None and old.get("content_sha256") == digest and (out_dir / html_rel).exists() \
+            and (not pdf or (old.get("pdf") and (out_dir / pdf_rel).exists()))
+        if not unchanged:
+            renderer = renderer or Renderer()
+            (out_dir / html_rel).parent.mkdir(parents=True, exist_ok=True)
+            renderer.write(kind, context, out_dir / html_rel, out_dir / pdf_rel if pdf else None)
+            rendered += 1
+        entries.append({"kind": kind, "key": key, "title": title, "html": html_rel,
+                        "pdf": pdf_rel if pdf else None, "content_sha256": digest,
+                        "run_id": old["run_id"] if unchanged and "run_id" in old else run_id})
     manifest = {"year": year, "run_id": run_id, "framework": framework_id,
                 "synthetic": bool(docs and docs[0][3]["doc"].get("synthetic")), "reports": entries}
     path = out_dir / "manifest.json"
-    tmp = path.with_name(f".manifest.json.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    text = json.dumps(manifest, ensure_ascii=False, indent=2)
+    if not path.exists() or path.read_text("utf-8") != text:
+        tmp = path.with_name(f".manifest.json.tmp-{os.getpid()}")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    return path, rendered

@@ -7,7 +7,6 @@ re-run alone and a crash leaves the warehouse at the last committed step.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import uuid
 from contextlib import contextmanager
@@ -94,6 +93,20 @@ def validate(spec: RunSpec, department: str | None = None) -> list[dict]:
         return [o.__dict__ for o in validate_pending(con, spec.home, spec.framework, department)]
 
 
+def fingerprint(spec: RunSpec, run_id: str) -> dict:
+    """Key the computing stages: an earlier succeeded run with the same fingerprint is reused."""
+    from transforms.fingerprint import inputs_fingerprint
+
+    with warehouse(spec.home) as con:
+        fp = inputs_fingerprint(con, framework_path(spec.framework_id), spec.year)
+        prior = rows(con, """SELECT scored_run_id FROM run WHERE fingerprint = ? AND year = ? AND framework_id = ?
+                             AND status = 'succeeded' AND scored_run_id IS NOT NULL
+                             ORDER BY finished_at DESC LIMIT 1""", [fp, spec.year, spec.framework_id])
+        scored_run_id = prior[0][0] if prior else run_id
+        con.execute("UPDATE run SET fingerprint = ?, scored_run_id = ? WHERE run_id = ?", [fp, scored_run_id, run_id])
+    return {"fingerprint": fp, "scored_run_id": scored_run_id, "reused": bool(prior)}
+
+
 def score(spec: RunSpec, run_id: str) -> dict:
     from transforms.scoring import score_year
     from transforms.uncertainty import rank_uncertainty
@@ -101,9 +114,7 @@ def score(spec: RunSpec, run_id: str) -> dict:
     with warehouse(spec.home) as con:
         n = score_year(con, spec.framework, spec.year, run_id)
         rank_uncertainty(con, spec.framework, spec.year, run_id)
-        fingerprint = input_fingerprint(con, spec)
-        con.execute("UPDATE run SET fingerprint = ? WHERE run_id = ?", [fingerprint, run_id])
-    return {"regions": n, "fingerprint": fingerprint}
+    return {"regions": n}
 
 
 def veto(spec: RunSpec, run_id: str) -> dict:
@@ -130,17 +141,8 @@ def report(spec: RunSpec, run_id: str, pdf: bool = True) -> dict:
     with warehouse(spec.home) as con:
         docs = build_contexts(con, spec.framework, spec.year, run_id)
     out_dir = spec.home.reports(spec.year)
-    manifest = publish(docs, out_dir, run_id, spec.year, spec.framework_id, pdf=pdf)
-    return {"documents": len(docs), "manifest": str(manifest)}
-
-
-def input_fingerprint(con: duckdb.DuckDBPyConnection, spec: RunSpec) -> str:
-    """What the year's numbers depend on: current submissions' bytes and the framework file."""
-    subs = rows(con, "SELECT department, kind, sha256 FROM current_submission WHERE year = ? ORDER BY ALL",
-                [spec.year])
-    h = hashlib.sha256(framework_path(spec.framework_id).read_bytes())
-    h.update(json.dumps(subs).encode())
-    return h.hexdigest()
+    manifest, rendered = publish(docs, out_dir, run_id, spec.year, spec.framework_id, pdf=pdf)
+    return {"documents": len(docs), "rendered": rendered, "manifest": str(manifest)}
 
 
 def finish_run(spec: RunSpec, run_id: str, status: str, timings: dict, summary: dict) -> None:

@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS validation_run (
 CREATE TABLE IF NOT EXISTS run (
     run_id VARCHAR PRIMARY KEY, year INTEGER, framework_id VARCHAR, parameters JSON, fingerprint VARCHAR,
     started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR, stage_timings JSON,
-    prefect_flow_run_id VARCHAR, summary JSON);
+    prefect_flow_run_id VARCHAR, scored_run_id VARCHAR, summary JSON);
 CREATE TABLE IF NOT EXISTS score (
     run_id VARCHAR, year INTEGER, region_code VARCHAR, indicator_code VARCHAR, method VARCHAR, value DOUBLE,
     previous_value DOUBLE, normalized DOUBLE, weight DOUBLE, weight_share DOUBLE, contribution DOUBLE,
