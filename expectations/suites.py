@@ -14,7 +14,7 @@ from great_expectations.expectations.metadata_types import FailureSeverity
 from transforms.config import Framework
 
 ERROR, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
-POSTS = ["党委书记", "政府主要负责人"]
+POSTS = ["党委书记", "政府主要负责人", "部门主要负责人"]
 
 
 def _meta(rule_id: str, rule: str, expected: str, fix: str, indicator: str | None = None) -> dict:
@@ -93,10 +93,16 @@ def event_suite(fw: Framework, counties: list[str], year: int) -> gx.Expectation
     return suite
 
 
-def tenure_suite(counties: list[str]) -> gx.ExpectationSuite:
+def tenure_suite() -> gx.ExpectationSuite:
+    """The cadre roster (市委组织部): posts, seats, dates, overlaps (error) and vacancies (warning)."""
     suite = gx.ExpectationSuite(name="tenures")
-    for e in _region_rules(counties, complete=False):
-        suite.add_expectation(e)
+    suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(column="seat_known", value_set=[True], severity=ERROR, meta=_meta(
+        "tenure.seat", "县级职务须对应本辖区的县(市、区), 部门主要负责人须注明已登记的单位",
+        "县(市、区)的行政区划代码; 或“单位”列填写部门名称", "核对行政区划代码或单位名称")))
+    suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(column="overlaps", value_set=[False], severity=ERROR, meta=_meta(
+        "tenure.overlap", "同一职务同一时间只能有一人在任", "任职期间不重叠", "核对前后任的任职起止日期")))
+    suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(column="gap_days", max_value=0, severity=WARNING, meta=_meta(
+        "tenure.gap", "前后任之间存在空档", "后任开始日期为前任结束日期的次日", "核实空档期是否有人主持工作并补报")))
     suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column="cadre_id", severity=ERROR, meta=_meta(
         "tenure.cadre_id", "每行须有干部编号", "非空编号", "补填干部编号")))
     suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(column="post", value_set=POSTS, severity=ERROR, meta=_meta(

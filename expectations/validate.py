@@ -63,13 +63,37 @@ def _frame_for(con: duckdb.DuckDBPyConnection, sid: int, kind: str) -> pl.DataFr
         return frame(con, "SELECT row_number, region_code, indicator_code, value FROM observation "
                           "WHERE submission_id = ? ORDER BY row_number, indicator_code", [sid])
     if kind == "events":
-        return frame(con, "SELECT row_number, event_id, region_code, event_date, year(event_date) AS event_year, kind "
-                          "FROM event WHERE submission_id = ?", [sid])
-    return frame(con, "SELECT row_number, cadre_id, post, region_code, start_date, "
-                      "coalesce(end_date, DATE '9999-12-31') AS end_or_max FROM tenure WHERE submission_id = ?", [sid])
+        return frame(con, "SELECT row_number, event_id, region_code, event_date, year(event_date) AS event_year, kind, "
+                          "event_id AS label FROM event WHERE submission_id = ?", [sid])
+    return frame(con, TENURE_FRAME_SQL, [sid])
 
 
-def _failures(con: duckdb.DuckDBPyConnection, sid: int, kind: str, res: dict, names: dict[str, str]) -> list[dict]:
+# One row per tenure with what the roster rules need: the seat (a county's post or a department),
+# whether the seat exists, overlaps with another cadre in the same seat, and the gap before the
+# next holder (a vacancy is a warning, two holders at once an error).
+TENURE_FRAME_SQL = """
+WITH t AS (
+    SELECT *, coalesce(end_date, DATE '9999-12-31') AS end_or_max,
+           CASE WHEN post = '部门主要负责人' THEN 'dept:' || coalesce(department, '?')
+                ELSE coalesce(region_code, '?') || ':' || post END AS seat
+    FROM tenure WHERE submission_id = ?
+)
+SELECT t.row_number, t.cadre_id, t.post, t.start_date, t.end_or_max,
+       CASE WHEN t.post = '部门主要负责人' THEN t.department IN (SELECT code FROM department)
+            ELSE t.region_code IN (SELECT region_code FROM region WHERE level = 'county') END AS seat_known,
+       EXISTS (SELECT 1 FROM t o WHERE o.seat = t.seat AND o.cadre_id <> t.cadre_id
+               AND o.start_date <= t.end_or_max AND t.start_date <= o.end_or_max) AS overlaps,
+       coalesce(CAST(lead(t.start_date) OVER (PARTITION BY t.seat ORDER BY t.start_date) - t.end_date - 1
+                     AS INTEGER), 0) AS gap_days,
+       t.name || '(' || t.cadre_id || ') ' || t.post || ' ' || coalesce(CAST(t.start_date AS VARCHAR), '?') || ' 至 '
+           || coalesce(CAST(t.end_date AS VARCHAR), '今') AS label,
+       t.region_code
+FROM t
+"""
+
+
+def _failures(con: duckdb.DuckDBPyConnection, sid: int, kind: str, res: dict, names: dict[str, str],
+              data: pl.DataFrame) -> list[dict]:
     """The rows a steward must fix: row, county, indicator and the value as submitted."""
     cfg = res["expectation_config"]
     column = cfg["kwargs"].get("column")
@@ -89,18 +113,22 @@ def _failures(con: duckdb.DuckDBPyConnection, sid: int, kind: str, res: dict, na
     index = detail.get("unexpected_index_list") or []
     if not index:
         return []
-    found = pl.DataFrame({"row_number": [int(i["row_number"]) for i in index]}).unique(maintain_order=True)
+    found = pl.DataFrame({"row_number": [int(i["row_number"]) for i in index]},
+                         schema={"row_number": pl.Int64}).unique(maintain_order=True)
     if kind == "indicators" and indicator:
-        raw = frame(con, "SELECT row_number, region_code, raw_text AS value FROM observation "
+        raw = frame(con, "SELECT row_number, region_code, raw_text AS value, NULL AS note FROM observation "
                          "WHERE submission_id = ? AND indicator_code = ?", [sid, indicator])
-    else:
-        raw = frame(con, f"SELECT DISTINCT row_number, region_code, CAST({'region_code' if kind == 'indicators' else column} "
-                         "AS VARCHAR) AS value FROM " + {"indicators": "observation", "events": "event",
-                                                          "tenures": "tenure"}[kind] + " WHERE submission_id = ?", [sid])
-    hits = found.join(raw, on="row_number", how="left").sort("row_number")
+    elif kind == "indicators":
+        raw = frame(con, "SELECT DISTINCT row_number, region_code, region_code AS value, NULL AS note "
+                         "FROM observation WHERE submission_id = ?", [sid])
+    else:  # events and tenures: the offending value, and which event or tenure it is
+        col = column or "row_number"
+        raw = data.select("row_number", "region_code", pl.col(col).cast(pl.String).alias("value"),
+                          pl.col("label").alias("note")).unique("row_number")
+    hits = found.join(raw.with_columns(pl.col("row_number").cast(pl.Int64)),
+                      on="row_number", how="left").sort("row_number")
     return [{"row": r["row_number"], "region_code": r["region_code"], "region_name": names.get(r["region_code"]),
-             "indicator": indicator,
-             "value": r["value"], "note": None} for r in hits.iter_rows(named=True)]
+             "indicator": indicator, "value": r["value"], "note": r["note"]} for r in hits.iter_rows(named=True)]
 
 
 def _present_indicators(con: duckdb.DuckDBPyConnection, sid: int) -> list[str]:
@@ -120,14 +148,14 @@ def validate_submission(con: duckdb.DuckDBPyConnection, home: Home, fw: Framewor
     elif kind == "events":
         suite = event_suite(fw, codes, year)
     else:
-        suite = tenure_suite(codes)
+        suite = tenure_suite()
     gx_result = run_suite(batch_definition, suite, data.to_pandas())
     records = []
     for res in gx_result["results"]:
         cfg = res["expectation_config"]
         meta = cfg.get("meta") or {}
         severity = "error" if cfg.get("severity", "critical") == "critical" else "warning"
-        failures = [] if res["success"] else _failures(con, sid, kind, res, names)
+        failures = [] if res["success"] else _failures(con, sid, kind, res, names, data)
         records.append({"submission_id": sid, "rule_id": meta.get("rule_id"), "expectation_type": cfg["type"],
                         "column_name": cfg["kwargs"].get("column"), "severity": severity,
                         "success": bool(res["success"]), "unexpected_count": len(failures) or int(not res["success"]),

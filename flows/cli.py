@@ -13,7 +13,7 @@ from typing import Optional
 import typer
 
 app = typer.Typer(help="生态文明建设目标评价考核 / ecological-civilization annual assessment.",
-                  no_args_is_help=True, add_completion=False)
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 HomeOpt = typer.Option(None, "--home", help="运行目录(默认 var/ 或 $ECOASSESS_HOME) / runtime home")
 
@@ -63,7 +63,7 @@ def run(year: int = typer.Option(2025, help="考核年度 / assessment year"),
 
 @app.command()
 def demo(out: Path = typer.Option(Path("data/demo/inbox"), help="输出目录 / output inbox folder"),
-         years: str = typer.Option("2024,2025", help="年度, 逗号分隔 / years, comma separated"),
+         years: str = typer.Option("2021,2022,2023,2024,2025", help="年度, 逗号分隔 / years, comma separated"),
          seed: int = typer.Option(20250101, help="随机种子 / random seed"),
          framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id")) -> None:
     """生成演示报送数据(虚构) / write the synthetic demo submissions.

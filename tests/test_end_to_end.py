@@ -29,7 +29,8 @@ def test_manifest_lists_every_county_cadre_and_the_bulletin(demo_run):
     manifest = json.loads((home / "reports" / "2025" / "manifest.json").read_text("utf-8"))
     kinds = [e["kind"] for e in manifest["reports"]]
     assert kinds.count("bulletin") == 1 and kinds.count("county") == 18
-    assert kinds.count("cadre") == 37  # 36 leaders + 1 appointed mid-year; the transferred one once
+    # 36 county leaders + 1 appointed mid-year (the transferred one once) + 13 department heads
+    assert kinds.count("cadre") == 50
     for e in manifest["reports"]:
         assert (home / "reports" / "2025" / e["html"]).stat().st_size > 1000
         assert (home / "reports" / "2025" / e["pdf"]).read_bytes().startswith(b"%PDF")
@@ -40,7 +41,8 @@ def test_warehouse_holds_versions_results_and_vetoes(demo_run):
     home, _ = demo_run
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     try:
-        assert con.sql("SELECT count(*), count(*) FILTER (status = 'accepted') FROM submission").fetchall() == [(28, 28)]
+        # 13 departments × 5 years, the 2025 events file and the cadre roster, all accepted
+        assert con.sql("SELECT count(*), count(*) FILTER (status = 'accepted') FROM submission").fetchall() == [(67, 67)]
         assert con.sql("SELECT count(DISTINCT encoding) FROM submission").fetchall()[0][0] >= 3
         run_id, status = con.sql("SELECT run_id, status FROM run").fetchall()[0]
         assert status == "succeeded"

@@ -73,7 +73,7 @@ def test_cap_rule_caps_but_does_not_raise(mini):
 
 def test_mid_year_transfer_shares_and_lifetime_events(scored):
     home, con, fw = scored
-    attribute_results(con, 2025, "v1")
+    attribute_results(con, fw, 2025, "v1")
     got = {(r[0], r[1]): (r[2], r[3]) for r in rows(
         con, "SELECT cadre_id, region_code, share, grade FROM cadre_result WHERE run_id = 'v1'")}
     # 2025-01-01..06-30 = 181 days; 07-01..12-31 = 184 days; 365 in all

@@ -111,26 +111,33 @@ def _write_xlsx(path: Path, title: str, header: list[str], body: list[list], she
     path.write_bytes(out.getvalue())
 
 
-def _tenures(counties: list[dict[str, str]], last_year: int, seed: int) -> list[list]:
-    """Two leaders per county; one mid-year transfer in the last year (党委书记 of the first county)."""
+def _tenures(counties: list[dict[str, str]], departments: dict[str, str], jurisdiction: str, last_year: int,
+             seed: int) -> list[list]:
+    """Two leaders per county and one head per department. In the last year the first county's
+    party secretary moves to the second county on 1 July (whose secretary retires) and an acting
+    secretary takes over the first county."""
     rng = np.random.default_rng(seed + 1)
     rows, n = [], 0
 
     def name() -> str:
         return SURNAMES[rng.integers(len(SURNAMES))] + GIVEN[rng.integers(len(GIVEN))]
 
+    def start() -> str:
+        return f"{last_year - 3 + int(rng.integers(0, 3))}-{int(rng.integers(1, 13)):02d}-01"
+
     for c in counties:
         for post in ("党委书记", "政府主要负责人"):
             n += 1
-            start = f"{last_year - 1 - int(rng.integers(0, 4))}-{int(rng.integers(1, 13)):02d}-01"
-            rows.append([f"C{n:03d}", name(), post, c["region_code"], c["name"], start, "", "否"])
-    # mid-year: the first county's party secretary moves to the second county on 1 July;
-    # the second county's secretary retires; a new (acting) secretary takes over the first county.
+            rows.append([f"C{n:03d}", name(), post, c["region_code"], c["name"], "", start(), "", "否"])
     first, second = rows[0], rows[2]
-    first[6] = f"{last_year}-06-30"
-    second[6] = f"{last_year}-06-30"
-    rows.append([first[0], first[1], "党委书记", second[3], second[4], f"{last_year}-07-01", "", "否"])
-    rows.append([f"C{n + 1:03d}", name(), "党委书记", first[3], first[4], f"{last_year}-07-01", "", "是"])
+    first[7] = f"{last_year}-06-30"
+    second[7] = f"{last_year}-06-30"
+    rows.append([first[0], first[1], "党委书记", second[3], second[4], "", f"{last_year}-07-01", "", "否"])
+    n += 1
+    rows.append([f"C{n:03d}", name(), "党委书记", first[3], first[4], "", f"{last_year}-07-01", "", "是"])
+    for dept_name in departments.values():
+        n += 1
+        rows.append([f"C{n:03d}", name(), "部门主要负责人", jurisdiction, "", dept_name, start(), "", "否"])
     return rows
 
 
@@ -171,9 +178,9 @@ def write_demo_inbox(inbox: Path, fw: Framework, years: list[int], seed: int = 2
     _write_csv(ev_path, f"赣州市{last}年度生态环境事件报送表({SYNTHETIC})",
                ["事件编号", "行政区划代码", "县(市、区)", "事件日期", "事件类型", "严重程度", "事件描述"], events, "utf-8-sig")
     written.append(ev_path)
-    roster = inbox / str(last) / "zzb" / f"县级领导干部任职情况_{last}.xlsx"
-    _write_xlsx(roster, f"赣州市县级党政领导干部任职情况({SYNTHETIC})",
-                ["干部编号", "姓名", "职务", "行政区划代码", "县(市、区)", "任职开始", "任职结束", "是否代理"],
-                _tenures(counties, last, seed), "任职情况")
+    roster = inbox / str(last) / "zzb" / f"领导干部任职情况_{last}.xlsx"
+    _write_xlsx(roster, f"赣州市县级党政领导干部及市直部门主要负责人任职情况({SYNTHETIC})",
+                ["干部编号", "姓名", "职务", "行政区划代码", "县(市、区)", "单位", "任职开始", "任职结束", "是否代理"],
+                _tenures(counties, {d: names[d] for d in fw.departments}, fw.jurisdiction, last, seed), "任职情况")
     written.append(roster)
     return written

@@ -151,10 +151,13 @@ def parse_received(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework,
                 con.execute("""INSERT INTO event BY NAME SELECT submission_id, row AS row_number, event_id, region_code,
                                TRY_CAST(event_date AS DATE) AS event_date, kind, severity, description FROM f""")
             else:
-                con.execute("""INSERT INTO tenure BY NAME SELECT submission_id, row AS row_number, cadre_id, name, post,
-                               region_code, TRY_CAST(start_date AS DATE) AS start_date,
-                               TRY_CAST(end_date AS DATE) AS end_date,
-                               coalesce(acting IN ('是', '代理', 'true', '1'), false) AS acting FROM f""")
+                con.execute("""INSERT INTO tenure BY NAME
+                               SELECT f.submission_id, f.row AS row_number, f.cadre_id, f.name, f.post, f.region_code,
+                                      coalesce(d.code, f.department) AS department,
+                                      TRY_CAST(f.start_date AS DATE) AS start_date,
+                                      TRY_CAST(f.end_date AS DATE) AS end_date,
+                                      coalesce(f.acting IN ('是', '代理', 'true', '1'), false) AS acting
+                               FROM f LEFT JOIN department d ON f.department = d.name""")
             _store_problems(con, sid, parsed.problems)
             con.execute("UPDATE submission SET kind = ?, encoding = ?, version = ? WHERE submission_id = ?",
                         [parsed.kind, parsed.encoding, _next_version(con, sid, parsed.kind), sid])

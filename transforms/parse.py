@@ -23,6 +23,7 @@ REGION_NAME_HEADERS = {"县(市、区)", "县（市、区）", "地区", "地区
 EVENT_HEADERS = {"事件日期": "event_date", "事件类型": "kind", "事件描述": "description", "事件编号": "event_id", "严重程度": "severity"}
 TENURE_HEADERS = {"干部编号": "cadre_id", "姓名": "name", "职务": "post", "任职开始": "start_date",
                   "任职结束": "end_date", "是否代理": "acting"}
+OPTIONAL_HEADERS = {"单位": "department"}  # tenures: the department a 部门主要负责人 heads
 LONG_INDICATOR_HEADERS = {"指标代码", "指标名称"}
 LONG_VALUE_HEADERS = ("数值", "指标值", "值")
 OBSERVATION_COLUMNS = ["row", "region_code", "region_name", "indicator_code", "value", "raw_text"]
@@ -180,6 +181,8 @@ def parse_submission(raw: bytes, file_name: str, framework: Framework, units: di
                                     {code_hdr, name_hdr} | set(dupes))
         problems += more
         return ParsedSubmission(kind, encoding, header_row, long, problems)
+    for header, key in OPTIONAL_HEADERS.items() if kind == "tenures" else ():
+        cols.append(_clean(pl.col(named[header])).alias(key) if header in named else pl.lit(None, pl.String).alias(key))
     for header, key in mapping.items():
         if header in named:
             cols.append(_clean(pl.col(named[header])).alias(key))

@@ -131,7 +131,7 @@ def attribute(spec: RunSpec, run_id: str) -> dict:
     from transforms.attribution import attribute_results
 
     with warehouse(spec.home) as con:
-        return {"cadre_results": attribute_results(con, spec.year, run_id)}
+        return {"cadre_results": attribute_results(con, spec.framework, spec.year, run_id)}
 
 
 def report(spec: RunSpec, run_id: str, pdf: bool = True) -> dict:

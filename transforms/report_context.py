@@ -14,7 +14,7 @@ import polars as pl
 
 from transforms.attribution import events_in_tenure
 from transforms.config import Framework
-from transforms.warehouse import frame
+from transforms.warehouse import frame, rows
 
 SYNTHETIC_NOTE = "本报告所用指标数值、干部信息和事件均为演示用虚构数据, 不代表任何地区或个人的真实情况。"
 
@@ -50,7 +50,8 @@ def build_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run
         SELECT h.*, i.name AS indicator_name, i.unit, s.file_name, s.version, s.sha256
         FROM veto_hit h LEFT JOIN indicator i ON i.framework_id = ? AND i.code = h.indicator_code
         LEFT JOIN submission s USING (submission_id) WHERE h.run_id = ? ORDER BY h.rule_id""", [fw.id, run_id])
-    cadres = frame(con, "SELECT * FROM cadre_result WHERE run_id = ? ORDER BY region_code, post, start_date", [run_id])
+    cadres = frame(con, "SELECT * FROM cadre_result WHERE run_id = ? AND year = ? ORDER BY region_code, post, start_date",
+                   [run_id, year])
     used = frame(con, """
         SELECT s.department, d.name AS department_name, s.kind, s.file_name, s.version, s.sha256, s.status,
                (SELECT count(*) FROM validation_result v WHERE v.submission_id = s.submission_id
@@ -137,20 +138,75 @@ def build_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run
         }
         docs.append(("county", code, title, ctx))
 
-    for (cadre_id,), posts in sorted(cadres.partition_by("cadre_id", as_dict=True).items()) if cadres.height else []:
-        name = posts["name"][0]
+    dept_names = dict(rows(con, "SELECT code, name FROM department"))
+    region_names = dict(rows(con, "SELECT region_code, name FROM region"))
+    record = cadre_record(con, fw.id, run_id, year)
+    audit = outgoing_audit(con, fw.id, year)
+    this_year = cadres.partition_by("cadre_id", as_dict=True) if cadres.height else {}
+    # a cadre gets a report when in post this year, or when an event of any year binds to them (终身追责)
+    cadre_ids = sorted({k[0] for k in this_year} | set(events["cadre_id"].to_list()))
+    names_by_id = dict(record.select("cadre_id", "name").unique("cadre_id").iter_rows()) | \
+        dict(events.select("cadre_id", "name").unique("cadre_id").iter_rows())
+
+    def post_item(p: dict) -> dict:
+        return {"post": p["post"], "region_code": p["region_code"], "region_name": region_names.get(p["region_code"]),
+                "department_name": dept_names.get(p["department"]), "start": _iso(p["start_date"]),
+                "end": _iso(p["end_date"]), "acting": p["acting"], "share": p["share"], "gdi": p["gdi"],
+                "rank": p["rank"], "grade": p["grade"], "vetoed": p["vetoed"],
+                "department_score": p["department_score"], "targets_met": p["targets_met"],
+                "targets_total": p["targets_total"], "year": p["year"]}
+
+    for cadre_id in cadre_ids:
+        name = names_by_id[cadre_id]
         title = f"{name}同志{year}年度生态文明建设考核结果"
-        names = dict(results.select("region_code", "name").iter_rows())
+        posts = this_year.get((cadre_id,))
         ctx = {
             "doc": doc_base | {"kind": "cadre", "title": title},
-            "cadre": {"cadre_id": cadre_id, "name": name},
-            "posts": [{"post": p["post"], "region_name": names.get(p["region_code"]), "region_code": p["region_code"],
-                       "start": _iso(p["start_date"]), "end": _iso(p["end_date"]), "share": p["share"],
-                       "gdi": p["gdi"], "rank": p["rank"], "grade": p["grade"], "vetoed": p["vetoed"]}
-                      for p in _records(posts.sort("start_date"))],
+            "cadre": {"cadre_id": cadre_id, "name": name, "in_post": posts is not None},
+            "posts": [post_item(p) for p in _records(posts.sort("start_date"))] if posts is not None else [],
+            "record": [post_item(p) for p in _records(record.filter(pl.col("cadre_id") == cadre_id)
+                                                       .sort("year", "start_date"))],
             "events": [{"date": _iso(e["event_date"]), "region_name": e["region_name"], "kind": e["kind"],
                         "description": e["description"], "post": e["post"], "year": e["year"]}
                        for e in _records(events.filter(pl.col("cadre_id") == cadre_id))],
+            "audit": [a for a in audit if a["cadre_id"] == cadre_id],
         }
         docs.append(("cadre", cadre_id, title, ctx))
     return docs
+
+
+def cadre_record(con: duckdb.DuckDBPyConnection, framework_id: str, run_id: str, year: int) -> pl.DataFrame:
+    """Every year's attributed results: this run for the years it scored, else the latest succeeded run."""
+    return frame(con, """
+        WITH chosen AS (
+            SELECT year, arg_max(scored_run_id, finished_at) AS run_id FROM run
+            WHERE status = 'succeeded' AND framework_id = ? AND scored_run_id IS NOT NULL GROUP BY year
+        ), here AS (SELECT DISTINCT year FROM cadre_result WHERE run_id = ?)
+        SELECT c.* FROM cadre_result c WHERE c.run_id = ? AND c.year <= ?
+        UNION ALL
+        SELECT c.* FROM cadre_result c JOIN chosen ch ON c.run_id = ch.run_id AND c.year = ch.year
+        WHERE c.year NOT IN (SELECT year FROM here) AND c.year <= ?""", [framework_id, run_id, run_id, year, year])
+
+
+def outgoing_audit(con: duckdb.DuckDBPyConnection, framework_id: str, year: int) -> list[dict]:
+    """离任审计: each county tenure's change of the natural-resource indicators, from the year before
+    it began to its last year (or `year` if still in post), with the targets; None where no data."""
+    return frame(con, """
+        WITH t AS (
+            SELECT *, year(start_date) - 1 AS year_before,
+                   least(year(coalesce(end_date, make_date(?, 12, 31))), ?) AS year_end
+            FROM current_tenure WHERE post <> '部门主要负责人'
+        )
+        SELECT t.cadre_id, t.post, t.region_code, g.name AS region_name, t.start_date, t.end_date,
+               t.year_before, t.year_end, i.code, i.name AS indicator_name, i.unit, i.direction,
+               b.value AS value_before, e.value AS value_end, e.value - b.value AS change,
+               coalesce(rt.value, i.target_value) AS target, coalesce(rt.op, i.target_op) AS target_op
+        FROM t JOIN indicator i ON i.framework_id = ? AND i.audit
+        JOIN region g ON g.region_code = t.region_code
+        LEFT JOIN current_observation b ON b.region_code = t.region_code AND b.indicator_code = i.code
+                                       AND b.year = t.year_before
+        LEFT JOIN current_observation e ON e.region_code = t.region_code AND e.indicator_code = i.code
+                                       AND e.year = t.year_end
+        LEFT JOIN region_target rt ON rt.framework_id = i.framework_id AND rt.indicator_code = i.code
+                                  AND rt.region_code = t.region_code AND rt.year = t.year_end
+        ORDER BY t.cadre_id, t.start_date, i.position""", [year, year, framework_id]).to_dicts()

@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS event (
     kind VARCHAR, severity VARCHAR, description VARCHAR);
 CREATE TABLE IF NOT EXISTS tenure (
     submission_id INTEGER, row_number INTEGER, cadre_id VARCHAR, name VARCHAR, post VARCHAR,
-    region_code VARCHAR, start_date DATE, end_date DATE, acting BOOLEAN);
+    region_code VARCHAR, department VARCHAR, start_date DATE, end_date DATE, acting BOOLEAN);
 CREATE TABLE IF NOT EXISTS validation_result (
     submission_id INTEGER, rule_id VARCHAR, expectation_type VARCHAR, column_name VARCHAR,
     severity VARCHAR, success BOOLEAN, unexpected_count INTEGER, message VARCHAR, expected VARCHAR,
@@ -65,8 +65,12 @@ CREATE TABLE IF NOT EXISTS veto_hit (
     cap_grade VARCHAR, indicator_code VARCHAR, value DOUBLE, target DOUBLE, event_id VARCHAR,
     event_kind VARCHAR, event_date DATE, description VARCHAR, submission_id INTEGER);
 CREATE TABLE IF NOT EXISTS cadre_result (
-    run_id VARCHAR, cadre_id VARCHAR, name VARCHAR, post VARCHAR, region_code VARCHAR,
-    start_date DATE, end_date DATE, share DOUBLE, gdi DOUBLE, rank INTEGER, grade VARCHAR, vetoed BOOLEAN);
+    run_id VARCHAR, year INTEGER, cadre_id VARCHAR, name VARCHAR, post VARCHAR, region_code VARCHAR,
+    department VARCHAR, start_date DATE, end_date DATE, acting BOOLEAN, share DOUBLE, gdi DOUBLE, rank INTEGER,
+    grade VARCHAR, vetoed BOOLEAN, department_score DOUBLE, targets_met INTEGER, targets_total INTEGER);
+CREATE TABLE IF NOT EXISTS department_result (
+    run_id VARCHAR, year INTEGER, department VARCHAR, score DOUBLE, targets_met INTEGER, targets_total INTEGER,
+    indicators INTEGER);
 
 -- The current data of a (department, year, kind) is its newest accepted submission.
 CREATE OR REPLACE VIEW current_submission AS
