@@ -85,3 +85,36 @@ def test_mid_year_transfer_shares_and_lifetime_events(scored):
     # E2 (甲, March) binds to K1 even though K1 now serves in 丙; E1 (丙, June) binds to K3, not K1
     assert ("K1", "E2") in bound and ("K2", "E2") in bound
     assert ("K3", "E1") in bound and ("K1", "E1") not in bound
+
+
+def test_department_head_sub_score(scored):
+    # 市林业局 answers for A only (weights equal within A): sub-score = mean of A's efficacy scores
+    # (60 + 80 + 100)/3 = 80; targets met: A ≥ 50 for 乙 and 丙 -> 2 of 3.
+    home, con, fw = scored
+    roster = ["干部编号,姓名,职务,行政区划代码,单位,任职开始,任职结束,是否代理",
+              "D1,周五,部门主要负责人,990000,市林业局,2023-01-01,,否"]
+    submit_accepted(home, con, fw, {"zzb": roster}, year=2025)
+    attribute_results(con, fw, 2025, "v1")
+    score_, met, total = rows(con, "SELECT department_score, targets_met, targets_total FROM cadre_result "
+                                   "WHERE run_id = 'v1' AND cadre_id = 'D1'")[0]
+    assert score_ == pytest.approx(80.0) and (met, total) == (2, 3)
+
+
+def test_roster_overlap_is_an_error_and_a_vacancy_a_warning(mini):
+    from expectations.validate import validate_pending
+    from transforms.intake import load_units, parse_received, receive_file
+
+    home, con, fw = mini
+    roster = ["干部编号,姓名,职务,行政区划代码,县(市、区),任职开始,任职结束,是否代理",
+              "K1,赵一,党委书记,990001,甲县,2020-01-01,2025-06-30,否",
+              "K2,钱二,党委书记,990001,甲县,2025-06-01,,否",          # overlaps K1 in June
+              "K3,孙三,政府主要负责人,990002,乙县,2020-01-01,2025-03-31,否",
+              "K4,李四,政府主要负责人,990002,乙县,2025-05-01,,否"]    # April vacant
+    receive_file(con, home, csv_bytes(roster), "roster.csv", "zzb", 2025)
+    parse_received(con, home, fw, load_units())
+    [outcome] = validate_pending(con, home, fw)
+    assert outcome.status == "rejected"
+    failed = {r[0]: (r[1], r[2]) for r in rows(con, "SELECT rule_id, severity, failures FROM validation_result "
+                                                    "WHERE NOT success")}
+    assert failed["tenure.overlap"][0] == "error" and "赵一(K1)" in failed["tenure.overlap"][1]
+    assert failed["tenure.gap"][0] == "warning" and "孙三(K3)" in failed["tenure.gap"][1]
