@@ -112,3 +112,33 @@ def annual_assessment(year: int | None = None, framework: str = "ganzhou_2024", 
         _publish_artifacts(summary, counts)
         return {"run_id": run_id, "scored_run_id": scored, "reports": str(home.reports(year)), "timings": timings,
                 "rendered": counts["report"]["rendered"], **summary}
+
+
+@flow(name="revalidate_department", log_prints=True)
+def revalidate_department(department: str, year: int, framework: str = "ganzhou_2024",
+                          inbox: str | None = None) -> list[dict]:
+    """After a steward's resubmission: pull the inbox and validate that department's new files only."""
+    from transforms.config import load_departments
+    from transforms.intake import resolve_department
+
+    dept = resolve_department(department, load_departments())
+    if dept is None:
+        raise ValueError(f"未知部门 {department!r} / unknown department")
+    spec = RunSpec(Home.resolve(), framework, year, Path(inbox) if inbox else None)
+    with pipeline.exclusive(spec.home):
+        ingest(spec)
+        outcomes = validate(spec, dept.code)
+    create_table_artifact(key="revalidation", table=outcomes or [{"说明": "没有新的报送文件 / no new files"}])
+    return outcomes
+
+
+@flow(name="rerender", log_prints=True)
+def rerender(year: int, framework: str = "ganzhou_2024", pdf: bool = True) -> dict:
+    """Re-render the year's documents from its latest succeeded run (e.g. after a template change);
+    documents whose content is unchanged keep their files."""
+    spec = RunSpec(Home.resolve(), framework, year, None)
+    with pipeline.exclusive(spec.home):
+        scored = pipeline.latest_scored_run(spec)
+        if scored is None:
+            raise ValueError(f"{year} 年尚无成功的考核运行 / no succeeded run for {year}")
+        return report(spec, scored, pdf)

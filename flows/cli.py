@@ -62,6 +62,41 @@ def run(year: int = typer.Option(2025, help="考核年度 / assessment year"),
 
 
 @app.command()
+def revalidate(department: str = typer.Argument(..., help="部门代码或名称 / department"),
+               year: int = typer.Option(2025, help="报送年度 / year"),
+               framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id"),
+               inbox: Optional[Path] = typer.Option(None, help="报送收件箱 / submissions inbox"),
+               home: Optional[Path] = HomeOpt) -> None:
+    """部门重新报送后只审核该部门 / validate one department's new files after a resubmission.
+
+    例 / example: ecoassess revalidate 市林业局 --year 2025 --inbox /mnt/share/考核报送
+    """
+    _set_home(home)
+    from flows.annual_assessment import revalidate_department
+
+    outcomes = revalidate_department(department=department, year=year, framework=framework,
+                                     inbox=str(inbox) if inbox else None)
+    if not outcomes:
+        typer.echo("没有新的报送文件 / no new files")
+    for o in outcomes:
+        typer.echo(f"{o['file_name']} 第 {o['version']} 版: {o['status']} (错误 {o['errors']}, 警告 {o['warnings']})")
+    raise typer.Exit(1 if any(o["status"] == "rejected" for o in outcomes) else 0)
+
+
+@app.command()
+def rerender(year: int = typer.Option(2025, help="考核年度 / year"),
+             framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id"),
+             pdf: bool = typer.Option(True, help="同时生成 PDF / also render PDF"),
+             home: Optional[Path] = HomeOpt) -> None:
+    """按最近一次成功运行重新生成报告 / re-render the year's reports from its latest run."""
+    _set_home(home)
+    from flows.annual_assessment import rerender as rerender_flow
+
+    out = rerender_flow(year=year, framework=framework, pdf=pdf)
+    typer.echo(f"重新生成 / rendered {out['rendered']} of {out['documents']}: {out['manifest']}")
+
+
+@app.command()
 def demo(out: Path = typer.Option(Path("data/demo/inbox"), help="输出目录 / output inbox folder"),
          years: str = typer.Option("2021,2022,2023,2024,2025", help="年度, 逗号分隔 / years, comma separated"),
          seed: int = typer.Option(20250101, help="随机种子 / random seed"),

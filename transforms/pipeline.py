@@ -145,6 +145,13 @@ def report(spec: RunSpec, run_id: str, pdf: bool = True) -> dict:
     return {"documents": len(docs), "rendered": rendered, "manifest": str(manifest)}
 
 
+def latest_scored_run(spec: RunSpec) -> str | None:
+    with warehouse(spec.home) as con:
+        found = rows(con, """SELECT scored_run_id FROM run WHERE year = ? AND framework_id = ? AND status = 'succeeded'
+                             ORDER BY finished_at DESC LIMIT 1""", [spec.year, spec.framework_id])
+    return found[0][0] if found else None
+
+
 def finish_run(spec: RunSpec, run_id: str, status: str, timings: dict, summary: dict) -> None:
     with warehouse(spec.home) as con:
         con.execute("UPDATE run SET finished_at = now(), status = ?, stage_timings = ?, summary = ? WHERE run_id = ?",
