@@ -24,7 +24,6 @@ from transforms.config import Framework
 from transforms.home import Home
 from transforms.warehouse import counties, frame, rows
 
-logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 
 @dataclass
@@ -44,6 +43,9 @@ def _batch_definition():
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    # GX pins some of its module loggers to INFO (e.g. the ephemeral docs-site notice): quiet them
+    for name in [n for n in logging.Logger.manager.loggerDict if n.startswith("great_expectations")]:
+        logging.getLogger(name).setLevel(logging.WARNING)
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     asset = ctx.data_sources.add_pandas("submissions").add_dataframe_asset("submission")

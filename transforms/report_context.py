@@ -40,8 +40,19 @@ def build_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run
     cat_scores = frame(con, "SELECT region_code, category, score, previous_score, contribution FROM category_score "
                             "WHERE run_id = ? AND year = ?", [run_id, year])
     medians = cat_scores.group_by("category").agg(pl.col("score").median().alias("median"))
+    trend = frame(con, """
+        WITH chosen AS (
+            SELECT year, arg_max(scored_run_id, finished_at) AS run_id FROM run
+            WHERE status = 'succeeded' AND framework_id = ? AND scored_run_id IS NOT NULL GROUP BY year)
+        SELECT r.region_code, r.year, r.gdi, r.rank, r.assessment_score, r.grade FROM result r
+        WHERE r.run_id = ? AND r.year <= ?
+        UNION ALL
+        SELECT r.region_code, r.year, r.gdi, r.rank, r.assessment_score, r.grade FROM result r
+        JOIN chosen c ON c.run_id = r.run_id AND c.year = r.year
+        WHERE r.year < ? - 1 ORDER BY year""", [fw.id, run_id, year, year])
     scores = frame(con, """
-        SELECT s.*, i.name, i.unit, i.binding, i.position, c.name AS category_name, d.name AS department_name
+        SELECT s.*, i.name, i.unit, i.binding, i.position, c.name AS category_name, d.name AS department_name,
+               s.weight_share * (s.normalized - median(s.normalized) OVER (PARTITION BY s.indicator_code)) AS peer_gap
         FROM score s JOIN indicator i ON i.framework_id = ? AND i.code = s.indicator_code
         JOIN category c ON c.framework_id = i.framework_id AND c.code = i.category
         LEFT JOIN department d ON d.code = i.department
@@ -66,8 +77,12 @@ def build_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run
                                         on="region_code", how="left")
 
     cat_by_region: dict[str, dict[str, float]] = defaultdict(dict)
+    cat_rows: dict[tuple[str, str], dict] = {}
     for r in cat_scores.iter_rows(named=True):
         cat_by_region[r["region_code"]][r["category"]] = r["score"]
+        cat_rows[(r["region_code"], r["category"])] = r
+    trend_by_region = trend.partition_by("region_code", as_dict=True)
+    indicator_names = {i.code: i.name for i in fw.indicators}
     median = dict(medians.iter_rows())
     scores_by_region = scores.partition_by("region_code", as_dict=True)
     vetoes_by_region = vetoes.partition_by("region_code", as_dict=True) if vetoes.height else {}
@@ -100,6 +115,11 @@ def build_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run
             f"{v['rule_name']}({v['evidence']['event_kind'] or v['evidence']['description']}"
             f"{', ' + v['evidence']['event_date'] if v['evidence']['event_date'] else ''})"
             for v in veto_items(c["region_code"])]} for c in counties if veto_items(c["region_code"])],
+        "movers": sorted([{"name": c["name"], "gdi": c["gdi"], "previous_gdi": r["previous_gdi"],
+                           "change": c["gdi"] - r["previous_gdi"],
+                           "rank_change": (r["previous_rank"] - c["rank"]) if r["previous_rank"] else None}
+                          for c, r in zip(counties, _records(results)) if r["previous_gdi"] is not None],
+                         key=lambda m: -abs(m["change"]))[:5],
         "method_notes": [
             f"指标体系: {fw.name}, 共 {len(fw.categories)} 类 {len(fw.indicators)} 项指标。",
             "个体指数采用效能系数法: 正向指标 60 + 40 × (x − 最小值)/(最大值 − 最小值), 逆向指标反之; 各县取值相同时记 100。",
@@ -119,18 +139,30 @@ def build_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run
             "doc": doc_base | {"kind": "county", "title": title},
             "county": {"region_code": code, "name": r["name"], "zone": r["zone"]},
             "result": {k: r[k] for k in ("gdi", "rank", "n_regions", "assessment_score", "targets_met", "targets_total",
-                                         "binding_missed", "grade", "grade_before_veto", "vetoed", "missing_count")},
+                                         "binding_missed", "grade", "grade_before_veto", "vetoed", "missing_count",
+                                         "previous_gdi", "previous_rank", "rank_p05", "rank_median", "rank_p95",
+                                         "rank_driver")} | {"rank_driver_name": indicator_names.get(r["rank_driver"])},
             "vetoes": veto_items(code),
-            "categories": [{"code": c["code"], "name": c["name"], "weight": c["weight"],
-                            "score": cat_by_region[code].get(c["code"]), "median": median.get(c["code"])}
+            "categories": [{"code": c["code"], "name": c["name"],
+                            "weight": cat_rows.get((code, c["code"]), {}).get("weight", c["weight"]),
+                            "score": cat_by_region[code].get(c["code"]), "median": median.get(c["code"]),
+                            "previous_score": cat_rows.get((code, c["code"]), {}).get("previous_score"),
+                            "contribution": cat_rows.get((code, c["code"]), {}).get("contribution")}
                            for c in _records(cats)],
             "indicators": [{"code": s["indicator_code"], "name": s["name"], "category_name": s["category_name"],
                             "unit": s["unit"], "value": s["value"], "target_op": s["target_op"],
                             "target_value": s["target_value"], "met": s["met"], "binding": s["binding"],
                             "score": s["normalized"], "weight": s["weight"], "contribution": s["contribution"],
-                            "department_name": s["department_name"], "flag": s["flag"]} for s in _records(sc)],
+                            "department_name": s["department_name"], "flag": s["flag"], "method": s["method"],
+                            "previous_value": s["previous_value"], "peer_gap": s["peer_gap"]} for s in _records(sc)],
+            "strengths": [{"name": s["name"], "score": s["normalized"], "peer_gap": s["peer_gap"]}
+                          for s in _records(sc.filter(pl.col("peer_gap") > 0).sort("peer_gap", descending=True)
+                                            .head(5))],
+            "weaknesses": [{"name": s["name"], "score": s["normalized"], "peer_gap": s["peer_gap"]}
+                           for s in _records(sc.filter(pl.col("peer_gap") < 0).sort("peer_gap").head(5))],
+            "trend": _records(trend_by_region.get((code,), trend.clear()).drop("region_code")),
             "cadres": [{"cadre_id": c["cadre_id"], "name": c["name"], "post": c["post"], "share": c["share"],
-                        "start": _iso(c["start_date"]), "end": _iso(c["end_date"])}
+                        "start": _iso(c["start_date"]), "end": _iso(c["end_date"]), "acting": c["acting"]}
                        for c in _records(cadres_by_region.get((code,), cadres.clear()))],
             "submissions": _records(used.select("department_name", "file_name", "version", "sha256", "status",
                                                 "warnings")),
@@ -169,7 +201,8 @@ def build_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run
             "events": [{"date": _iso(e["event_date"]), "region_name": e["region_name"], "kind": e["kind"],
                         "description": e["description"], "post": e["post"], "year": e["year"]}
                        for e in _records(events.filter(pl.col("cadre_id") == cadre_id))],
-            "audit": [a for a in audit if a["cadre_id"] == cadre_id],
+            "audit": [a | {"start_date": _iso(a["start_date"]), "end_date": _iso(a["end_date"])}
+                      for a in audit if a["cadre_id"] == cadre_id],
         }
         docs.append(("cadre", cadre_id, title, ctx))
     return docs
