@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from pathlib import Path
 
 import duckdb
 
@@ -34,6 +36,20 @@ def steward_report(con: duckdb.DuckDBPyConnection, submission_id: int) -> dict:
             "received_at": str(received_at), "status": status,
             "errors": sum(r["severity"] == "error" for r in rules),
             "warnings": sum(r["severity"] == "warning" for r in rules), "rules": rules}
+
+
+def write_steward_reports(report: dict, out_dir: Path, framework_name: str, jurisdiction_name: str = "",
+                          renderer=None) -> None:
+    """JSON for machines and HTML (same look as the evaluation reports) for the steward."""
+    from report_templates.render import Renderer
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "steward.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), "utf-8")
+    doc = {"kind": "steward", "title": f"报送数据审核报告 — {report['file_name']}", "jurisdiction_name": jurisdiction_name,
+           "year": report["year"], "framework_name": framework_name,
+           "generated_at": datetime.now().strftime("%Y-%m-%d %H:%M"), "synthetic": False, "synthetic_note": "",
+           "run_id": f"submission {report['submission_id']}"}
+    (renderer or Renderer(pdf=False)).write("steward", {"doc": doc, "report": report}, out_dir / "steward.html")
 
 
 def steward_text(report: dict) -> str:

@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 import polars as pl
 
-from expectations.steward import steward_report
+from expectations.steward import steward_report, write_steward_reports
 from expectations.suites import event_suite, indicator_suite, tenure_suite
 from transforms.config import Framework
 from transforms.home import Home
@@ -191,7 +191,8 @@ def validate_submission(con: duckdb.DuckDBPyConnection, home: Home, fw: Framewor
     out = home.validation_root / str(sid)
     out.mkdir(parents=True, exist_ok=True)
     (out / "gx_result.json").write_text(json.dumps(gx_result, ensure_ascii=False, indent=1, default=str), "utf-8")
-    (out / "steward.json").write_text(json.dumps(steward_report(con, sid), ensure_ascii=False, indent=1), "utf-8")
+    jurisdiction = rows(con, "SELECT name FROM region WHERE region_code = ?", [fw.jurisdiction])
+    write_steward_reports(steward_report(con, sid), out, fw.name, jurisdiction[0][0] if jurisdiction else "")
     return Outcome(sid, department, file_name, version, status, errors, warnings)
 
 

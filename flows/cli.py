@@ -117,13 +117,15 @@ def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=
              department: str = typer.Option(..., "--department", "-d", help="部门代码或名称 / department"),
              year: int = typer.Option(2025, help="报送年度 / year"),
              framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id"),
-             report: Optional[Path] = typer.Option(None, help="另存 JSON 审核报告 / also write the JSON report")) -> None:
+             report: Optional[Path] = typer.Option(None, help="审核报告输出目录(JSON 与 HTML) / folder for the "
+                                                                "JSON and HTML reports")) -> None:
     """报送前自查, 规则与正式审核相同 / check a file before sending it, with the run's rules.
 
     退出码 / exit status: 0 通过(可有警告) / passed; 1 有错误 / errors found; 2 用法错误 / usage.
 
     例 / example: ecoassess validate 林业局_2025.xlsx -d 市林业局 --year 2025
     """
+    import shutil
     import tempfile
 
     from expectations.steward import steward_report, steward_text
@@ -148,9 +150,11 @@ def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=
             parse_received(con, home, fw, load_units())
             validate_pending(con, home, fw)
             result = steward_report(con, sid)
+            if report:
+                shutil.copytree(home.validation_root / str(sid), report, dirs_exist_ok=True)
     typer.echo(steward_text(result))
     if report:
-        report.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+        typer.echo(f"审核报告 / reports: {report / 'steward.html'}, {report / 'steward.json'}")
     raise typer.Exit(0 if result["status"] == "accepted" else 1)
 
 

@@ -69,7 +69,7 @@ def test_validate_command_exit_status_and_chinese_report(tmp_path):
     bad = tmp_path / "林业局 报送.csv"
     bad.write_bytes(csv_bytes(["行政区划代码,县(市、区),森林覆盖率(%),湿地保护率(%)", "360702,章贡区,150,abc",
                                "360799,某县,50,60"], "gbk"))
-    report = tmp_path / "report.json"
+    report = tmp_path / "report"
     cmd = [sys.executable, "-m", "flows.cli", "validate", str(bad), "-d", "市林业局", "--year", "2025",
            "--report", str(report)]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=Path(__file__).parent.parent, timeout=120)
@@ -79,7 +79,9 @@ def test_validate_command_exit_status_and_chinese_report(tmp_path):
     assert "第 2 行, 章贡区, 森林覆盖率, 填报值 “150”" in out
     assert "第 2 行, 章贡区, 湿地保护率, 填报值 “abc”" in out
     assert "第 3 行, 360799" in out and "缺少该县(市、区)" in out
-    data = json.loads(report.read_text("utf-8"))
+    data = json.loads((report / "steward.json").read_text("utf-8"))
+    html = (report / "steward.html").read_text("utf-8")
+    assert "未通过, 已退回" in html and "湿地保护率" in html
     assert data["status"] == "rejected" and data["encoding"] == "gb18030"
     assert {r["rule_id"] for r in data["rules"]} >= {"value.range", "value.present", "region.code_known",
                                                      "region.complete", "columns.required"}
