@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
 
 from report_templates.render import Renderer
-from transforms.fingerprint import content_hash
 
 SUBDIR = {"county": "county", "cadre": "cadre", "bulletin": ""}
 
@@ -15,6 +15,16 @@ SUBDIR = {"county": "county", "cadre": "cadre", "bulletin": ""}
 def relative_paths(kind: str, key: str) -> tuple[str, str]:
     stem = "bulletin" if kind == "bulletin" else f"{SUBDIR[kind]}/{key}"
     return f"{stem}.html", f"{stem}.pdf"
+
+
+def content_hash(renderer: Renderer, kind: str, context: dict) -> str:
+    """What a reader sees, minus the stamps that change every run: the HTML as rendered with the run
+    id and time blanked, plus the stylesheet. Hashing the page, not the numbers behind it, keeps
+    last-digit float noise from parallel sums from re-rendering a document that looks the same."""
+    stable = context | {"doc": context["doc"] | {"generated_at": "", "run_id": ""}}
+    h = hashlib.sha256(renderer.render_html(kind, stable, inline_css=False).encode("utf-8"))
+    h.update(renderer.css_text.encode("utf-8"))
+    return h.hexdigest()
 
 
 def _previous(out_dir: Path) -> dict[tuple[str, str], dict]:
@@ -35,15 +45,15 @@ def publish(docs: list[tuple[str, str, str, dict]], out_dir: Path, run_id: str, 
     modification time included. Returns the manifest path and the number of documents rendered.
     """
     previous = _previous(out_dir)
+    renderer = renderer or Renderer(pdf=False)  # PDF machinery is prepared on the first PDF written
     entries, rendered = [], 0
     for kind, key, title, context in docs:
         html_rel, pdf_rel = relative_paths(kind, key)
-        digest = content_hash(context)
+        digest = content_hash(renderer, kind, context)
         old = previous.get((kind, key))
         unchanged = old is not None and old.get("content_sha256") == digest and (out_dir / html_rel).exists() \
             and (not pdf or (old.get("pdf") and (out_dir / pdf_rel).exists()))
         if not unchanged:
-            renderer = renderer or Renderer()
             (out_dir / html_rel).parent.mkdir(parents=True, exist_ok=True)
             renderer.write(kind, context, out_dir / html_rel, out_dir / pdf_rel if pdf else None)
             rendered += 1

@@ -71,3 +71,50 @@ def test_county_pdf_has_selectable_chinese_and_embedded_font(demo_run):
     assert embedded and all("Noto-Sans-CJK-SC" in name for name in embedded), fonts  # one family, nothing else
     assert all(line.split()[-5:-2] == ["yes", "yes", "yes"] for line in fonts.splitlines()[2:])  # emb sub uni
     assert "\ufffd" not in text  # no replacement characters
+
+
+def _run(home: Path, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")} | {"ECOASSESS_HOME": str(home)}
+    proc = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--year", "2025", *args], cwd=PROJECT, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def test_rerun_unchanged_renders_nothing_and_a_correction_only_what_changed(demo_run, tmp_path):
+    import shutil
+
+    import openpyxl
+
+    home, _ = demo_run
+    reports = home / "reports" / "2025"
+    files = sorted(p for p in reports.rglob("*") if p.is_file())
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in files}
+    out = _run(home, "--demo")
+    assert "documents rendered this run: 0" in out and "inputs unchanged" in out
+    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in files} == before  # not one file touched
+
+    # 市林业局 corrects one county's 湿地保护率 (a value strictly inside the range, so min and max stay)
+    inbox = tmp_path / "inbox"
+    shutil.copytree(PROJECT / "data" / "demo" / "inbox", inbox)
+    src = next((inbox / "2025" / "lyj").glob("*.xlsx"))
+    wb = openpyxl.load_workbook(src)
+    ws = wb.worksheets[0]
+    col = next(c.column for c in ws[2] if str(c.value).startswith("湿地保护率"))
+    values = {r: ws.cell(row=r, column=col).value for r in range(3, 21)}
+    row = next(r for r, v in values.items() if min(values.values()) < v < max(values.values()))
+    code = str(ws.cell(row=row, column=1).value)
+    ws.cell(row=row, column=col, value=values[row] + 0.5)
+    wb.save(inbox / "2025" / "lyj" / "市林业局_2025年考核数据_更正.xlsx")
+    out = _run(home, "--inbox", str(inbox))
+    rendered = int(out.split("documents rendered this run: ")[1].split()[0])
+    assert 2 <= rendered < len(json.loads((reports / "manifest.json").read_text("utf-8"))["reports"])
+    assert (reports / "county" / f"{code}.pdf").stat().st_mtime_ns > before[reports / "county" / f"{code}.pdf"][0]
+    untouched = [p for p in files if p.suffix == ".pdf" and p.stat().st_mtime_ns == before[p][0]]
+    assert untouched  # documents whose content did not change keep their files
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        assert con.sql("SELECT max(version) FROM current_submission WHERE department = 'lyj' AND year = 2025"
+                       ).fetchall()[0][0] == 2
+    finally:
+        con.close()

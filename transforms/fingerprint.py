@@ -41,9 +41,3 @@ def inputs_fingerprint(con: duckdb.DuckDBPyConnection, framework_file: Path, yea
     h.update(code_version().encode())
     return h.hexdigest()
 
-
-def content_hash(context: dict) -> str:
-    """What a document shows, minus the stamps that change every run."""
-    doc = {k: v for k, v in context["doc"].items() if k not in ("generated_at", "run_id")}
-    return hashlib.sha256(json.dumps(context | {"doc": doc}, sort_keys=True, ensure_ascii=False,
-                                     default=str).encode()).hexdigest()
