@@ -2,24 +2,44 @@
 
 A `Renderer` is made once per run: one Jinja environment, one font configuration and one parsed
 stylesheet serve every document, so per-document cost is layout and drawing only. Layout lives
-in `report.css` (CSS paged media), not here. Files are written under a temporary name and renamed,
-so a reader never sees a half-written report.
+in `report.css` (CSS paged media), not here. Files are written under a temporary name in the
+target folder and renamed, so a reader never sees a half-written report.
+
+The HTML file carries the stylesheet inline and its charts as inline SVG, so it opens offline from
+the file system. The PDF is made from the same HTML (without the inline copy of the stylesheet)
+plus the same stylesheet, parsed once per `Renderer`. WeasyPrint is never allowed to fetch
+anything: documents reference no external resources, and the URL fetcher refuses every request.
+
+Machine requirements (checked when PDF output is first prepared, see `check_harfbuzz_subset` and
+`check_font`): Debian `libharfbuzz-subset0` and `fonts-noto-cjk`.
 """
 
 from __future__ import annotations
 
 import ctypes.util
+import math
 import os
 import subprocess
-from datetime import date
+import threading
+import uuid
+from datetime import date, datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 HERE = Path(__file__).resolve().parent
 REPORT_FONT = "Noto Sans CJK SC"
+KINDS = ("county", "cadre", "bulletin", "steward")
 STYLE_SLOT = "<style></style>"  # base.html.j2 leaves this for the stylesheet
-DECIMALS = {"%": 2, "万亩": 2, "亿元": 2, "μg/m³": 1, "个": 0, "score": 2}
+
+# Decimal places per unit, as a statistical bulletin prints them; anything not listed (and index
+# scores, unit "score") gets 2.
+DECIMALS = {"%": 1, "‰": 1, "μg/m³": 1, "千克/公顷": 1, "万亩": 2, "万公顷": 2, "亿元": 2, "亿立方米": 2,
+            "万立方米": 2, "万吨标准煤": 2, "万元/吨": 2, "个": 0, "元/人": 0, "公顷": 0, "人": 0, "项": 0,
+            "件": 0, "次": 0, "天": 0, "score": 2}
+MISSING = "—"
+MINUS = "−"  # U+2212, the typographic minus (same width as the digits in Noto Sans CJK SC)
+TARGET_OPS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "=", "=": "="}
 
 
 class RenderSetupError(RuntimeError):
@@ -31,95 +51,186 @@ def check_harfbuzz_subset() -> None:
     and take ~10 s instead of ~0.25 s per Chinese report (notes/stack-probe.md §4)."""
     if ctypes.util.find_library("harfbuzz-subset") is None:
         raise RenderSetupError(
-            "缺少 Debian 软件包 libharfbuzz-subset0: PDF 字体子集化将退回 fontTools, 每份中文报告约慢 40 倍。"
-            "请运行 `make setup`(或 apt-get install libharfbuzz-subset0)。"
-            " / libharfbuzz-subset0 is missing; run `make setup`.")
+            "缺少 Debian 软件包 libharfbuzz-subset0(HarfBuzz 字体子集化库)。没有它, WeasyPrint 会改用 fontTools "
+            "对中文字体做子集化, 每份 PDF 报告约慢 40 倍(约 10 秒而非 0.25 秒)。"
+            "请运行 `make setup` 或 `sudo apt-get install libharfbuzz-subset0` 后重试。"
+            " / Debian package libharfbuzz-subset0 is missing: PDF rendering would fall back to fontTools and be "
+            "~40x slower. Install it (make setup) and retry.")
 
 
 def check_font() -> None:
+    """The only font the reports use must be known to fontconfig, else every Chinese glyph is tofu."""
     try:
-        found = subprocess.run(["fc-list", f":family={REPORT_FONT}", "family"], capture_output=True, text=True,
-                               timeout=30).stdout
+        family = subprocess.run(["fc-match", "-f", "%{family}", REPORT_FONT], capture_output=True, text=True,
+                                timeout=30).stdout
     except (OSError, subprocess.TimeoutExpired):
-        found = ""
-    if REPORT_FONT not in found:
-        raise RenderSetupError(f"未找到中文字体 {REPORT_FONT}(Debian 软件包 fonts-noto-cjk), PDF 将无法显示中文。"
-                               "请运行 `make setup`。 / the CJK font is missing; run `make setup`.")
+        family = ""
+    if REPORT_FONT not in family.split(","):
+        raise RenderSetupError(
+            f"未找到中文字体 {REPORT_FONT}(Debian 软件包 fonts-noto-cjk), fontconfig 匹配到的是"
+            f"“{family or '无'}”; PDF 中的中文将无法正确显示。请运行 `make setup` 或 "
+            "`sudo apt-get install fonts-noto-cjk` 后重试。"
+            f" / font {REPORT_FONT} (Debian fonts-noto-cjk) is not installed; run make setup.")
+
+
+# ---------------------------------------------------------------- filters
+
+def _number(value: object) -> float | int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        x = float(value)  # Decimal, numpy scalars, numeric strings
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(x) or math.isinf(x) else x
 
 
 def fmt_num(value: object, unit: str | None = "score") -> str:
-    """A number as the bulletin prints it: decimals per unit, thousands separators, "—" if missing."""
-    if value is None:
-        return "—"
+    """A number as the bulletin prints it: decimals per unit (% 1, 万亩/亿元 2, 个 0, scores 2),
+    thousands separators, a true minus sign, "—" when missing."""
+    x = _number(value)
+    if x is None:
+        return MISSING if value is None or isinstance(value, (int, float)) else str(value)
     places = DECIMALS.get(unit or "score", 2)
-    return f"{value:,.{places}f}"
+    text = f"{abs(x):,.{places}f}"
+    return (MINUS + text) if x < 0 and float(text.replace(",", "")) != 0 else text
 
 
 def fmt_signed(value: object, unit: str | None = "score") -> str:
-    if value is None:
-        return "—"
-    text = fmt_num(abs(value), unit)
-    return ("+" if value > 0 else "−" if value < 0 else "±") + text
-
-
-def fmt_date(value: object) -> str:
-    if value in (None, ""):
-        return "至今"
-    d = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-    return f"{d.year}年{d.month}月{d.day}日"
+    """A change: +1.23 / −1.23 / 0.00; "—" when missing."""
+    x = _number(value)
+    if x is None:
+        return MISSING
+    text = fmt_num(abs(x), unit)
+    if float(text.replace(",", "")) == 0:
+        return text
+    return ("+" if x > 0 else MINUS) + text
 
 
 def fmt_pct(value: object, places: int = 1) -> str:
-    return "—" if value is None else f"{100 * value:.{places}f}%"
+    """A share given as a fraction (0.236 → 23.6%)."""
+    x = _number(value)
+    return MISSING if x is None else f"{100 * x:.{places}f}%"
 
+
+def fmt_date(value: object, missing: str = MISSING) -> str:
+    """2025-06-14 → 2025年6月14日; `missing` (default "—", e.g. "至今" for an open tenure) if None."""
+    if value in (None, ""):
+        return missing
+    if isinstance(value, datetime):
+        d = value.date()
+    elif isinstance(value, date):
+        d = value
+    else:
+        try:
+            d = date.fromisoformat(str(value)[:10])
+        except ValueError:
+            return str(value)
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def fmt_hash(value: object, length: int = 12) -> str:
+    """The first `length` hex digits of a SHA-256, enough to identify a file version."""
+    return MISSING if not value else str(value)[:length]
+
+
+def fmt_qty(value: object, unit: str | None = None) -> str:
+    """A number with its unit, Chinese style (no space): 2.8%, 45.12万亩; "—" when missing."""
+    text = fmt_num(value, unit)
+    return text if text == MISSING or not unit or unit in ("score", "—") else f"{text}{unit}"
+
+
+def fmt_op(op: object) -> str:
+    return TARGET_OPS.get(str(op), str(op or ""))
+
+
+def diff(a: object, b: object) -> float | None:
+    """a − b, or None when either is missing (changes, gaps to the median)."""
+    x, y = _number(a), _number(b)
+    return None if x is None or y is None else x - y
+
+
+def has_any(rows: object, key: str) -> bool:
+    """True if any row (a dict) has a non-None value for `key`: optional table columns."""
+    return any(isinstance(r, dict) and r.get(key) is not None for r in (rows or []))
+
+
+# ---------------------------------------------------------------- renderer
 
 class Renderer:
-    """One per run (or per worker): reuses the Jinja environment, fonts and stylesheet."""
+    """One per run (or per worker thread): reuses the Jinja environment, fonts and stylesheet.
+
+    `Renderer()` checks at once that PDFs can be made well (HarfBuzz subsetting, the CJK font) and
+    raises `RenderSetupError` (a `RuntimeError`) if not. `Renderer(pdf=False)` is for HTML-only
+    callers; the checks then run on the first PDF written.
+    """
 
     def __init__(self, pdf: bool = True) -> None:
         self.env = Environment(loader=FileSystemLoader(HERE), autoescape=select_autoescape(["html", "j2"]),
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-        self.env.filters.update(num=fmt_num, signed=fmt_signed, date=fmt_date, pct=fmt_pct)
+        self.env.filters.update(num=fmt_num, signed=fmt_signed, date=fmt_date, pct=fmt_pct, sha=fmt_hash,
+                                op=fmt_op, qty=fmt_qty)
+        self.env.globals.update(has_any=has_any, diff=diff)
         self.css_text = (HERE / "report.css").read_text(encoding="utf-8")
         self._pdf_ready = False
+        self._lock = threading.Lock()
         if pdf:
             self._prepare_pdf()
 
     def _prepare_pdf(self) -> None:
-        check_harfbuzz_subset()
-        check_font()
-        from weasyprint import CSS
-        from weasyprint.text.fonts import FontConfiguration
+        with self._lock:
+            if self._pdf_ready:
+                return
+            check_harfbuzz_subset()
+            check_font()
+            from weasyprint import CSS
+            from weasyprint.text.fonts import FontConfiguration
 
-        self.font_config = FontConfiguration()
-        self.css = CSS(string=self.css_text, font_config=self.font_config)
-        self._pdf_ready = True
+            self.font_config = FontConfiguration()
+            self.css = CSS(string=self.css_text, font_config=self.font_config, url_fetcher=_refuse_fetch)
+            self._pdf_ready = True
 
     def render_html(self, kind: str, context: dict, inline_css: bool = True) -> str:
-        """The document; with `inline_css` the stylesheet is embedded so the file stands alone offline."""
+        """The document as HTML; with `inline_css` the stylesheet is embedded so the file stands alone."""
+        if kind not in KINDS:
+            raise ValueError(f"未知的报告类型 {kind!r}; 应为 {', '.join(KINDS)} 之一")
         html = self.env.get_template(f"{kind}.html.j2").render(**context)
         return html.replace(STYLE_SLOT, f"<style>\n{self.css_text}</style>", 1) if inline_css else html
 
-    def write(self, kind: str, context: dict, html_path: Path, pdf_path: Path | None = None) -> None:
-        bare = self.render_html(kind, context, inline_css=False)  # the PDF gets the pre-parsed stylesheet
-        _write_atomically(html_path, bare.replace(STYLE_SLOT, f"<style>\n{self.css_text}</style>", 1).encode("utf-8"))
-        if pdf_path is not None:
-            if not self._pdf_ready:
-                self._prepare_pdf()
-            from weasyprint import HTML
+    def render_pdf(self, kind: str, context: dict) -> bytes:
+        return self._pdf(self.render_html(kind, context, inline_css=False))
 
-            pdf = HTML(string=bare, base_url=str(html_path.parent)).write_pdf(
-                stylesheets=[self.css], font_config=self.font_config)
-            _write_atomically(pdf_path, pdf)
+    def write(self, kind: str, context: dict, html_path: Path, pdf_path: Path | None = None) -> None:
+        """Write the self-contained HTML and, if `pdf_path` is given, the PDF; each atomically.
+        Both are rendered before either is written, so a failure leaves the old files in place."""
+        bare = self.render_html(kind, context, inline_css=False)
+        html = bare.replace(STYLE_SLOT, f"<style>\n{self.css_text}</style>", 1).encode("utf-8")
+        pdf = self._pdf(bare) if pdf_path is not None else None
+        _write_atomically(Path(html_path), html)
+        if pdf is not None:
+            _write_atomically(Path(pdf_path), pdf)
+
+    def _pdf(self, bare_html: str) -> bytes:
+        if not self._pdf_ready:
+            self._prepare_pdf()
+        from weasyprint import HTML
+
+        # base_url=None keeps relative links (bulletin → county/<code>.html) relative in the PDF
+        return HTML(string=bare_html, base_url=None, url_fetcher=_refuse_fetch).write_pdf(
+            stylesheets=[self.css], font_config=self.font_config)
+
+
+def _refuse_fetch(url: str, *args, **kwargs):
+    raise ValueError(f"reports load no external resources (refused: {url[:80]})")
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    """Write to a unique temporary name in the same folder, then rename over `path`."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
     try:
-        with open(tmp, "wb") as fh:
+        with open(tmp, "xb") as fh:  # mode 0666 & ~umask, like any other output file
             fh.write(data)
         os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
-
