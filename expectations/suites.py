@@ -86,8 +86,14 @@ def event_suite(fw: Framework, counties: list[str], year: int) -> gx.Expectation
     suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column="event_date", severity=ERROR, meta=_meta(
         "event.date", "事件日期须为有效日期", "YYYY-MM-DD 格式的日期", "按 2025-06-14 的格式填写日期")))
     suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(
-        column="event_year", min_value=year, max_value=year, severity=ERROR, meta=_meta(
-            "event.year", "事件日期须在报送年度内", f"{year} 年内的日期", "核对日期; 其他年度的事件请在相应年度报送")))
+        column="event_year", max_value=year, severity=ERROR, meta=_meta(
+            "event.future", "事件日期不得晚于报送年度", f"不晚于 {year} 年 12 月 31 日", "核对日期")))
+    # an event found later is reported in a later year's file: accepted (it binds to whoever was in
+    # post on its date, 终身追责) but flagged, since it does not change that earlier year's assessment
+    suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(
+        column="event_year", min_value=year, severity=WARNING, meta=_meta(
+            "event.earlier_year", "补报往年发生的事件", f"{year} 年内发生的事件",
+            "确认事件日期; 该事件计入当时在任干部的记录, 不改变往年已发布的考核结果")))
     suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(column="kind", value_set=kinds, severity=ERROR, meta=_meta(
         "event.kind", "事件类型须为规定类型", "、".join(kinds), "从规定类型中选择")))
     return suite

@@ -118,3 +118,34 @@ def test_roster_overlap_is_an_error_and_a_vacancy_a_warning(mini):
                                                     "WHERE NOT success")}
     assert failed["tenure.overlap"][0] == "error" and "赵一(K1)" in failed["tenure.overlap"][1]
     assert failed["tenure.gap"][0] == "warning" and "孙三(K3)" in failed["tenure.gap"][1]
+
+
+def test_event_discovered_after_the_cadre_left_binds_to_them(mini):
+    from expectations.validate import validate_pending
+    from transforms.intake import load_units, parse_received, receive_file
+    from transforms.report_context import build_contexts
+
+    home, con, fw = mini
+    submit_accepted(home, con, fw, FILES)
+    roster = ["干部编号,姓名,职务,行政区划代码,县(市、区),任职开始,任职结束,是否代理",
+              "K7,吴七,党委书记,990002,乙县,2019-01-01,2023-12-31,否",   # left (retired) at the end of 2023
+              "K8,郑八,党委书记,990002,乙县,2024-01-01,,否"]
+    events = ["事件编号,行政区划代码,县(市、区),事件日期,事件类型,严重程度,事件描述",
+              "E9,990002,乙县,2023-05-20,重特大突发环境事件,重大,2025 年审计发现的尾矿库渗漏"]
+    receive_file(con, home, csv_bytes(roster), "roster.csv", "zzb", 2025)
+    receive_file(con, home, csv_bytes(events), "events.csv", "sthjj", 2025)
+    parse_received(con, home, fw, load_units())
+    outcomes = {o.file_name: o for o in validate_pending(con, home, fw)}
+    assert outcomes["events.csv"].status == "accepted" and outcomes["events.csv"].warnings == 1  # earlier year
+    score_year(con, fw, 2025, "d1")
+    apply_vetoes(con, fw, 2025, "d1")
+    attribute_results(con, fw, 2025, "d1")
+    # a 2023 event does not veto 2025 (C = 5 misses its red line, so V-LAND hits; the event rule must not),
+    # but it stays on the record of the cadre in post on its date
+    assert rows(con, "SELECT count(*) FROM veto_hit WHERE run_id = 'd1' AND rule_id = 'V-EVENT'")[0][0] == 0
+    assert rows(con, "SELECT count(*) FROM veto_hit WHERE run_id = 'd1' AND rule_id = 'V-LAND'")[0][0] == 3
+    bound = {(r["cadre_id"], r["event_id"]) for r in events_in_tenure(con).to_dicts()}
+    assert ("K7", "E9") in bound and ("K8", "E9") not in bound
+    docs = {(k, key): ctx for k, key, _, ctx in build_contexts(con, fw, 2025, "d1")}
+    k7 = docs[("cadre", "K7")]  # not in post in 2025, still gets a report because of the event
+    assert k7["cadre"]["in_post"] is False and [e["kind"] for e in k7["events"]] == ["重特大突发环境事件"]
