@@ -23,7 +23,7 @@ def content_hash(renderer: Renderer, kind: str, context: dict) -> str:
     last-digit float noise from parallel sums from re-rendering a document that looks the same."""
     stable = context | {"doc": context["doc"] | {"generated_at": "", "run_id": ""}}
     h = hashlib.sha256(renderer.render_html(kind, stable, inline_css=False).encode("utf-8"))
-    h.update(renderer.css_text.encode("utf-8"))
+    h.update(renderer.html_css_text.encode("utf-8"))
     return h.hexdigest()
 
 

@@ -171,7 +171,9 @@ class Renderer:
         self.env.filters.update(num=fmt_num, signed=fmt_signed, date=fmt_date, pct=fmt_pct, sha=fmt_hash,
                                 op=fmt_op, qty=fmt_qty)
         self.env.globals.update(has_any=has_any, diff=diff)
-        self.css_text = (HERE / "report.css").read_text(encoding="utf-8")
+        self.css_text = (HERE / "report.css").read_text(encoding="utf-8")  # print and screen; the PDF's sheet
+        # the HTML file's sheet adds screen-only rules (media features WeasyPrint would warn about)
+        self.html_css_text = self.css_text + (HERE / "screen.css").read_text(encoding="utf-8")
         self._pdf_ready = False
         self._lock = threading.Lock()
         if pdf:
@@ -195,7 +197,7 @@ class Renderer:
         if kind not in KINDS:
             raise ValueError(f"未知的报告类型 {kind!r}; 应为 {', '.join(KINDS)} 之一")
         html = self.env.get_template(f"{kind}.html.j2").render(**context)
-        return html.replace(STYLE_SLOT, f"<style>\n{self.css_text}</style>", 1) if inline_css else html
+        return html.replace(STYLE_SLOT, f"<style>\n{self.html_css_text}</style>", 1) if inline_css else html
 
     def render_pdf(self, kind: str, context: dict) -> bytes:
         return self._pdf(self.render_html(kind, context, inline_css=False))
@@ -204,7 +206,7 @@ class Renderer:
         """Write the self-contained HTML and, if `pdf_path` is given, the PDF; each atomically.
         Both are rendered before either is written, so a failure leaves the old files in place."""
         bare = self.render_html(kind, context, inline_css=False)
-        html = bare.replace(STYLE_SLOT, f"<style>\n{self.css_text}</style>", 1).encode("utf-8")
+        html = bare.replace(STYLE_SLOT, f"<style>\n{self.html_css_text}</style>", 1).encode("utf-8")
         pdf = self._pdf(bare) if pdf_path is not None else None
         _write_atomically(Path(html_path), html)
         if pdf is not None:
