@@ -61,7 +61,7 @@ class Indicator(_Strict):
     department: str
     audit: bool = False  # natural-resource indicator shown in the outgoing audit (离任审计)
     normalization: Method | None = None  # overrides the framework's method for this indicator
-    goalposts: tuple[float, float] | None = None  # minmax: the fixed (worst, best) bounds, in the unit
+    goalposts: tuple[float, float] | None = None  # minmax: fixed (low, high) bounds in the unit; − scores 100 at low
     log: bool = False  # log-transform before normalizing (values must be > 0)
     zone_weights: dict[str, float] = {}  # 差异化考核: weight per main functional zone; 0 = not assessed there
     source: str = ""
@@ -73,8 +73,9 @@ class Indicator(_Strict):
         lo, hi = self.valid_range
         if lo >= hi:
             raise ValueError(f"valid_range 下限须小于上限 / lower bound must be below upper: {self.valid_range}")
-        if self.goalposts is not None and self.goalposts[0] == self.goalposts[1]:
-            raise ValueError("goalposts 两端不得相等 / goalposts must differ")
+        if self.goalposts is not None and self.goalposts[0] >= self.goalposts[1]:
+            raise ValueError("goalposts 须写作 [下限, 上限] 且下限小于上限 (逆向指标在下限处得 100) / goalposts are "
+                             "[low, high] with low < high (a negative indicator scores 100 at low)")
         if self.log and (self.goalposts or (1, 1))[0] <= 0:
             raise ValueError("对数变换要求 goalposts 为正 / log transform needs positive goalposts")
         if any(w < 0 for w in self.zone_weights.values()):
