@@ -250,8 +250,15 @@ class Framework(_Strict):
         wrong = sorted(k for k in self.aggregation.levels if not 1 <= k <= deepest)
         if wrong:
             raise ValueError(f"条目 aggregation.levels: 层级 {wrong} 不存在 (类别层级 1–{deepest}) / no such level")
-        geometric = "geometric" in {self.aggregation.index, *self.category_methods().values()}
+        methods = self.category_methods()
+        parent = {c.code: c.parent for c in self.categories}
+
+        def under_geometric(code: str | None) -> bool:  # a geometric mean anywhere above needs scores > 0
+            return self.aggregation.index == "geometric" if code is None else \
+                methods[code] == "geometric" or under_geometric(parent[code])
+
         for ind in self.indicators:
+            geometric = under_geometric(ind.category)
             for method in [ind.normalization or self.normalization] + (
                     [] if ind.normalization else self.uncertainty.alternative_methods):
                 if method == "minmax" and ind.goalposts is None:

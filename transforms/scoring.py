@@ -42,23 +42,43 @@ WITH counties AS (
     SELECT region_code, zone FROM region WHERE parent_code = $jurisdiction
 ), ind AS (
     SELECT * FROM indicator WHERE framework_id = $framework
-), obs AS (
-    SELECT region_code, indicator_code, year, value, submission_id FROM current_observation
-    WHERE list_contains($years, year) OR list_contains($years, year + 1)
-), grid AS (
-    SELECT y.year, c.region_code, i.code AS indicator_code, i.category, i.direction, i.goal_lo, i.goal_hi,
+), obs AS (  -- one row per (county, indicator): the values of the last three years side by side
+    SELECT region_code, indicator_code,
+        arg_max(value, submission_id) FILTER (year = $last) AS v0, max(submission_id) FILTER (year = $last) AS s0,
+        arg_max(value, submission_id) FILTER (year = $last - 1) AS v1,
+        max(submission_id) FILTER (year = $last - 1) AS s1,
+        arg_max(value, submission_id) FILTER (year = $last - 2) AS v2,
+        max(submission_id) FILTER (year = $last - 2) AS s2
+    FROM current_observation WHERE year BETWEEN $last - 2 AND $last
+    GROUP BY region_code, indicator_code
+), targets AS (  -- decomposed per-region targets, likewise
+    SELECT region_code, indicator_code,
+        any_value(op) FILTER (year = $last) AS op0, any_value(value) FILTER (year = $last) AS t0,
+        any_value(op) FILTER (year = $last - 1) AS op1, any_value(value) FILTER (year = $last - 1) AS t1
+    FROM region_target WHERE framework_id = $framework AND year BETWEEN $last - 1 AND $last
+    GROUP BY region_code, indicator_code
+), pairs AS (  -- each county with each indicator its zone assesses: one join per input, not per year
+    SELECT c.region_code, i.code AS indicator_code, i.category, i.direction, i.goal_lo, i.goal_hi,
            coalesce(i.log_transform, false) AS log_transform,
            coalesce(i.normalization, $method) AS method, coalesce(zw.weight, i.weight) AS weight,
-           coalesce(rt.op, i.target_op) AS target_op, coalesce(rt.value, i.target_value) AS target_value,
-           o.value AS reported, o.submission_id, p.value AS previous_value, p.submission_id AS previous_submission
-    FROM (SELECT unnest($years) AS year) y CROSS JOIN counties c CROSS JOIN ind i
+           i.target_op, i.target_value, o.* EXCLUDE (region_code, indicator_code),
+           t.* EXCLUDE (region_code, indicator_code)
+    FROM counties c CROSS JOIN ind i
     LEFT JOIN indicator_zone_weight zw ON zw.framework_id = $framework AND zw.indicator_code = i.code
                                       AND zw.zone = c.zone
-    LEFT JOIN obs o ON o.region_code = c.region_code AND o.indicator_code = i.code AND o.year = y.year
-    LEFT JOIN obs p ON p.region_code = c.region_code AND p.indicator_code = i.code AND p.year = y.year - 1
-    LEFT JOIN region_target rt ON rt.framework_id = $framework AND rt.indicator_code = i.code
-                              AND rt.region_code = c.region_code AND rt.year = y.year
+    LEFT JOIN obs o ON o.region_code = c.region_code AND o.indicator_code = i.code
+    LEFT JOIN targets t ON t.region_code = c.region_code AND t.indicator_code = i.code
     WHERE coalesce(zw.weight, i.weight) > 0
+), grid AS (
+    SELECT y.year, p.* EXCLUDE (target_op, target_value, v0, s0, v1, s1, v2, s2, op0, t0, op1, t1),
+        CASE WHEN y.year = $last THEN coalesce(p.op0, p.target_op) ELSE coalesce(p.op1, p.target_op) END AS target_op,
+        CASE WHEN y.year = $last THEN coalesce(p.t0, p.target_value) ELSE coalesce(p.t1, p.target_value) END
+            AS target_value,
+        CASE WHEN y.year = $last THEN p.v0 ELSE p.v1 END AS reported,
+        CASE WHEN y.year = $last THEN p.s0 ELSE p.s1 END AS submission_id,
+        CASE WHEN y.year = $last THEN p.v1 ELSE p.v2 END AS previous_value,
+        CASE WHEN y.year = $last THEN p.s1 ELSE p.s2 END AS previous_submission
+    FROM pairs p CROSS JOIN (SELECT unnest($years) AS year) y
 ), filled AS (
     SELECT *,
         CASE WHEN reported IS NULL AND $missing = 'last_year' THEN previous_value ELSE reported END AS value,
@@ -78,9 +98,10 @@ WITH counties AS (
 ), stats AS (  -- aggregates joined back: far cheaper than window functions over every row
     SELECT year, indicator_code, min(x) AS lo, max(x) AS hi, avg(x) AS mean, stddev_pop(x) AS sd
     FROM transformed GROUP BY year, indicator_code
-), ranks AS (  -- sorted only for the indicators that use it
-    SELECT year, region_code, indicator_code,
-           percent_rank() OVER (PARTITION BY year, indicator_code ORDER BY direction * x) AS pr
+), ranked AS (  -- sorted only for the indicators that use it, and added to the others (no join)
+    SELECT *, NULL::DOUBLE AS pr FROM transformed WHERE method <> 'rank' OR x IS NULL
+    UNION ALL
+    SELECT *, percent_rank() OVER (PARTITION BY year, indicator_code ORDER BY direction * x) AS pr
     FROM transformed WHERE method = 'rank' AND x IS NOT NULL
 ), normalized AS (
     SELECT t.*, st.lo, st.hi, st.mean, st.sd,
@@ -98,10 +119,9 @@ WITH counties AS (
                       WHEN value <= 0 THEN 100 * $cap
                       ELSE 100 * least(target_value / value, $cap) END
              WHEN method = 'zscore' THEN CASE WHEN sd = 0 THEN 0.0 ELSE direction * (x - mean) / sd END
-             WHEN method = 'rank' THEN 100 * r.pr
+             WHEN method = 'rank' THEN 100 * pr
         END AS raw_score
-    FROM transformed t JOIN stats st USING (year, indicator_code)
-    LEFT JOIN ranks r USING (year, region_code, indicator_code)
+    FROM ranked t JOIN stats st USING (year, indicator_code)
 ), scored AS (
     SELECT *,
         -- `minimum`: the method's lowest score (for z-scores the lowest present one)
@@ -158,17 +178,18 @@ WITH k AS (
            coalesce(c.explicit_weight, n.mass) AS raw
     FROM _node n JOIN category c ON c.framework_id = $framework AND c.code = n.node
     LEFT JOIN category pc ON pc.framework_id = $framework AND pc.code = c.parent
-), w AS (
-    SELECT *, raw / sum(raw) OVER sib AS weight FROM k WINDOW sib AS (PARTITION BY year, region_code, parent)
+), siblings AS (  -- sums per parent joined back (cheaper than windows over many small partitions)
+    SELECT year, region_code, parent, sum(raw) AS raw_total, sum(raw * score) AS raw_s, sum(raw * ln(score)) AS raw_ln
+    FROM k GROUP BY year, region_code, parent
 ), parted AS (
-    SELECT *, CASE WHEN parent_method = 'geometric'
-                   THEN weight * ln(score) / nullif(sum(weight * ln(score)) OVER sib, 0)
-                   ELSE weight * score / nullif(sum(weight * score) OVER sib, 0) END AS raw_part
-    FROM w WINDOW sib AS (PARTITION BY year, region_code, parent)
+    SELECT k.* EXCLUDE (raw), k.raw / s.raw_total AS weight,
+        CASE WHEN k.parent_method = 'geometric' THEN k.raw * ln(k.score) / nullif(s.raw_ln, 0)
+             ELSE k.raw * k.score / nullif(s.raw_s, 0) END AS raw_part
+    FROM k JOIN siblings s ON s.year = k.year AND s.region_code = k.region_code
+                          AND s.parent IS NOT DISTINCT FROM k.parent
 )
 -- a degenerate parent (all parts 1 under a geometric mean, or a part 0) shares by weight
-SELECT * EXCLUDE (raw_part),
-       CASE WHEN raw_part IS NULL OR isnan(raw_part) THEN weight ELSE raw_part END AS part
+SELECT * EXCLUDE (raw_part), CASE WHEN raw_part IS NULL OR isnan(raw_part) THEN weight ELSE raw_part END AS part
 FROM parted
 """
 
@@ -294,8 +315,11 @@ def grade_bands(fw: Framework) -> pl.DataFrame:
 
 
 def normalized_params(fw: Framework, years: list[int], method: str | None = None) -> dict:
-    """Parameters of NORMALIZED_SQL; `method` replaces the framework's default (rank uncertainty)."""
-    return {"framework": fw.id, "years": years, "jurisdiction": fw.jurisdiction,
+    """Parameters of NORMALIZED_SQL (years: the last one or the last two); `method` replaces the
+    framework's default (rank uncertainty)."""
+    if not set(years) <= {max(years), max(years) - 1}:
+        raise ValueError(f"years must be one year or two consecutive ones: {years}")
+    return {"framework": fw.id, "years": years, "last": max(years), "jurisdiction": fw.jurisdiction,
             "method": method or fw.normalization, "missing": fw.missing_policy, "cap": fw.target_cap}
 
 
