@@ -36,10 +36,14 @@ POSITIVE_SCALE_METHODS = {"efficacy", "minmax", "target", "rank"}
 
 
 class Category(_Strict):
+    """A node of the hierarchy (dimension, sub-dimension, …): it holds indicators or sub-categories."""
+
     code: str
     name: str
     name_en: str = ""
-    weight: float | None = Field(default=None, gt=0)  # explicit category weight; else Σ of its indicators'
+    weight: float | None = Field(default=None, gt=0)  # explicit weight among its siblings; else Σ of its indicators'
+    parent: str | None = None  # the category this one is part of; None: directly under the index
+    aggregation: AggregationMethod | None = None  # how it combines its parts; else its level's method
 
 
 class Indicator(_Strict):
@@ -57,7 +61,7 @@ class Indicator(_Strict):
     department: str
     audit: bool = False  # natural-resource indicator shown in the outgoing audit (离任审计)
     normalization: Method | None = None  # overrides the framework's method for this indicator
-    goalposts: tuple[float, float] | None = None  # minmax: the fixed (worst, best) bounds, in the unit
+    goalposts: tuple[float, float] | None = None  # minmax: fixed (low, high) bounds in the unit; − scores 100 at low
     log: bool = False  # log-transform before normalizing (values must be > 0)
     zone_weights: dict[str, float] = {}  # 差异化考核: weight per main functional zone; 0 = not assessed there
     source: str = ""
@@ -69,8 +73,9 @@ class Indicator(_Strict):
         lo, hi = self.valid_range
         if lo >= hi:
             raise ValueError(f"valid_range 下限须小于上限 / lower bound must be below upper: {self.valid_range}")
-        if self.goalposts is not None and self.goalposts[0] == self.goalposts[1]:
-            raise ValueError("goalposts 两端不得相等 / goalposts must differ")
+        if self.goalposts is not None and self.goalposts[0] >= self.goalposts[1]:
+            raise ValueError("goalposts 须写作 [下限, 上限] 且下限小于上限 (逆向指标在下限处得 100) / goalposts are "
+                             "[low, high] with low < high (a negative indicator scores 100 at low)")
         if self.log and (self.goalposts or (1, 1))[0] <= 0:
             raise ValueError("对数变换要求 goalposts 为正 / log transform needs positive goalposts")
         if any(w < 0 for w in self.zone_weights.values()):
@@ -103,14 +108,40 @@ class Assessment(_Strict):
 
 
 class Aggregation(_Strict):
-    category: AggregationMethod = "arithmetic"  # indicators -> category
-    index: AggregationMethod = "arithmetic"  # categories -> index
+    """Method per level: `index` combines the top categories; a category combines its parts with its
+    own `aggregation`, else `levels[depth]` (depth 1 = directly under the index), else `category`."""
+
+    category: AggregationMethod = "arithmetic"
+    index: AggregationMethod = "arithmetic"
+    levels: dict[int, AggregationMethod] = {}
 
 
 class Uncertainty(_Strict):
     draws: int = Field(default=500, ge=10, le=100_000)
     weight_spread: float = Field(default=0.25, gt=0, le=2)  # sd of the log-normal factor on each weight
     seed: int = 20250101
+    # normalization methods a draw may use instead of the framework's (for indicators without their own)
+    alternative_methods: list[Method] = []
+
+
+class Deduction(_Strict):
+    """Points taken off the assessment score (扣分项): per event of the listed kinds in the year, or per
+    missed target of the listed indicators; at most `max_points` per rule."""
+
+    id: str
+    name: str
+    kind: Literal["event", "target"]
+    points: float = Field(gt=0)  # per event or per missed target
+    max_points: float | None = Field(default=None, gt=0)
+    event_kinds: list[str] = []
+    indicators: Literal["binding", "all"] | list[str] = "binding"  # kind target: whose missed targets count
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _complete(self) -> "Deduction":
+        if self.kind == "event" and not self.event_kinds:
+            raise ValueError("event 扣分项须列出 event_kinds / event deduction needs event_kinds")
+        return self
 
 
 class VetoRule(_Strict):
@@ -152,6 +183,7 @@ class Framework(_Strict):
     categories: list[Category]
     indicators: list[Indicator]
     veto_rules: list[VetoRule] = []
+    deductions: list[Deduction] = []
 
     @field_validator("aggregation", mode="before")
     @classmethod
@@ -167,6 +199,28 @@ class Framework(_Strict):
         return bands
 
     @model_validator(mode="after")
+    def _hierarchy(self) -> "Framework":
+        """The categories form a tree: known parents and no cycle (checked before anything walks it)."""
+        codes = [c.code for c in self.categories]
+        dupes = sorted({c for c in codes if codes.count(c) > 1})
+        if dupes:
+            raise ValueError(f"类别代码重复 / duplicate category codes: {dupes}")
+        parent = {c.code: c.parent for c in self.categories}
+        for c in self.categories:
+            if c.parent is not None and c.parent not in parent:
+                raise ValueError(f"条目 categories[{c.code}].parent: 上级类别 {c.parent!r} 未定义 / unknown parent category")
+        for c in self.categories:
+            path, node = [c.code], c.parent
+            while node is not None:
+                if node in path:
+                    cycle = " → ".join(path[path.index(node):] + [node])
+                    raise ValueError(f"条目 categories[{c.code}].parent: 类别层级出现循环 {cycle} / cycle in the "
+                                     "category hierarchy")
+                path.append(node)
+                node = parent[node]
+        return self
+
+    @model_validator(mode="after")
     def _references(self) -> "Framework":
         cats = {c.code for c in self.categories}
         codes = [i.code for i in self.indicators]
@@ -179,19 +233,69 @@ class Framework(_Strict):
                 raise ValueError(f"指标 {ind.code} 的类别 {ind.category!r} 未定义 / unknown category")
             if ind.weight is None and ind.weight_class not in self.weight_classes:
                 raise ValueError(f"指标 {ind.code} 的权数等级 {ind.weight_class!r} 未定义 / unknown weight class")
-        geometric = "geometric" in (self.aggregation.category, self.aggregation.index)
+        with_parts = {c.parent for c in self.categories if c.parent is not None}
+        with_indicators = {i.category for i in self.indicators}
+        for c in self.categories:
+            if c.code in with_parts and c.code in with_indicators:
+                raise ValueError(f"条目 categories[{c.code}]: 类别不能既含指标又含下级类别 / a category holds "
+                                 "either indicators or sub-categories, not both")
+            if c.code not in with_parts and c.code not in with_indicators:
+                raise ValueError(f"条目 categories[{c.code}]: 类别既无指标也无下级类别 / empty category")
+        for p in {c.parent for c in self.categories}:
+            siblings = [c for c in self.categories if c.parent == p]
+            if len({c.weight is None for c in siblings}) > 1:
+                raise ValueError(f"同一上级({p or '指数'})下的类别须全部或全部不给出 weight: "
+                                 f"{[c.code for c in siblings]} / sibling categories: all or none explicit weights")
+        deepest = max(self.category_depths().values())
+        wrong = sorted(k for k in self.aggregation.levels if not 1 <= k <= deepest)
+        if wrong:
+            raise ValueError(f"条目 aggregation.levels: 层级 {wrong} 不存在 (类别层级 1–{deepest}) / no such level")
+        methods = self.category_methods()
+        parent = {c.code: c.parent for c in self.categories}
+
+        def under_geometric(code: str | None) -> bool:  # a geometric mean anywhere above needs scores > 0
+            return self.aggregation.index == "geometric" if code is None else \
+                methods[code] == "geometric" or under_geometric(parent[code])
+
         for ind in self.indicators:
-            method = ind.normalization or self.normalization
-            if method == "minmax" and ind.goalposts is None:
-                raise ValueError(f"指标 {ind.code} 使用 minmax 须给出 goalposts / minmax needs goalposts")
-            if geometric and method not in POSITIVE_SCALE_METHODS:
-                raise ValueError(f"指标 {ind.code}: 几何平均不能用于 {method} / geometric mean needs positive scores")
+            geometric = under_geometric(ind.category)
+            for method in [ind.normalization or self.normalization] + (
+                    [] if ind.normalization else self.uncertainty.alternative_methods):
+                if method == "minmax" and ind.goalposts is None:
+                    raise ValueError(f"指标 {ind.code} 使用 minmax 须给出 goalposts / minmax needs goalposts")
+                if method == "target" and ind.target is None:
+                    raise ValueError(f"指标 {ind.code} 使用 target 须给出 target / target method needs a target")
+                if geometric and method not in POSITIVE_SCALE_METHODS:
+                    raise ValueError(f"指标 {ind.code}: 几何平均不能用于 {method} / geometric mean needs positive "
+                                     "scores")
+        ids = [d.id for d in self.deductions]
+        for d in self.deductions:
+            if ids.count(d.id) > 1:
+                raise ValueError(f"扣分项 id 重复 / duplicate deduction id: {d.id}")
+            unknown = [c for c in (d.indicators if isinstance(d.indicators, list) else []) if c not in codes]
+            if unknown:
+                raise ValueError(f"扣分项 {d.id} 引用了未知指标 {unknown} / unknown indicators")
         for rule in self.veto_rules:
             if rule.indicator and rule.indicator not in codes:
                 raise ValueError(f"否决规则 {rule.id} 引用了未知指标 {rule.indicator!r} / unknown indicator")
             if rule.cap_grade and rule.cap_grade not in grades:
                 raise ValueError(f"否决规则 {rule.id} 的 cap_grade {rule.cap_grade!r} 不在等级中 / unknown grade")
         return self
+
+    def category_depths(self) -> dict[str, int]:
+        """Depth of each category: 1 directly under the index, 2 under a depth-1 category, …"""
+        parent = {c.code: c.parent for c in self.categories}
+
+        def depth(code: str) -> int:
+            return 1 if parent[code] is None else 1 + depth(parent[code])
+
+        return {code: depth(code) for code in parent}
+
+    def category_methods(self) -> dict[str, str]:
+        """The aggregation each category uses for its parts (own, else its level's, else the default)."""
+        depths = self.category_depths()
+        agg = self.aggregation
+        return {c.code: c.aggregation or agg.levels.get(depths[c.code], agg.category) for c in self.categories}
 
     def indicator_weight(self, ind: Indicator) -> float:
         """Raw (un-normalized) weight: explicit, or the value of its class ★◆○."""
@@ -218,7 +322,8 @@ def _explain(path: Path, err: ValidationError, doc: dict) -> ConfigError:
             item = doc[loc[0]][loc[1]]
             if isinstance(item, dict) and ("code" in item or "id" in item):
                 entry = f"{loc[0]}[{item.get('code', item.get('id'))}]" + "".join(f".{p}" for p in loc[2:])
-        lines.append(f"  条目 {entry}: {e['msg']}")
+        msg = e["msg"].removeprefix("Value error, ")
+        lines.append(f"  条目 {entry}: {msg}" if entry else f"  {msg}")
     return ConfigError("\n".join(lines))
 
 

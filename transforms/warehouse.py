@@ -37,6 +37,28 @@ def normalized_weights(fw: Framework) -> dict[str, float]:
     return {code: w / total for code, w in raw.items()}
 
 
+def _category_rows(fw: Framework, weights: dict[str, float]) -> list[dict]:
+    """Each category with its place in the tree and its share of the index: the product, down its path,
+    of its weight among its siblings (explicit, else the sum of its indicators' weights)."""
+    parent = {c.code: c.parent for c in fw.categories}
+    mass = dict.fromkeys(parent, 0.0)
+    for i in fw.indicators:
+        node = i.category
+        while node is not None:
+            mass[node] += weights[i.code]
+            node = parent[node]
+    raw = {c.code: c.weight if c.weight is not None else mass[c.code] for c in fw.categories}
+    siblings_total = {p: sum(raw[c] for c in parent if parent[c] == p) for p in set(parent.values())}
+
+    def share(code: str | None) -> float:
+        return 1.0 if code is None else raw[code] / siblings_total[parent[code]] * share(parent[code])
+
+    depths, methods = fw.category_depths(), fw.category_methods()
+    return [{"framework_id": fw.id, "code": c.code, "name": c.name, "weight": share(c.code),
+             "explicit_weight": c.weight, "position": n, "parent": c.parent, "depth": depths[c.code],
+             "aggregation": methods[c.code]} for n, c in enumerate(fw.categories)]
+
+
 def load_config(con: duckdb.DuckDBPyConnection, fw: Framework, fw_path: Path, data_dir: Path = DATA_DIR) -> None:
     """Refresh config tables from `data/` in one transaction (they mirror files, not submissions)."""
     weights = normalized_weights(fw)
@@ -50,13 +72,7 @@ def load_config(con: duckdb.DuckDBPyConnection, fw: Framework, fw_path: Path, da
         "normalization": i.normalization, "goal_lo": i.goalposts[0] if i.goalposts else None,
         "goal_hi": i.goalposts[1] if i.goalposts else None, "log_transform": i.log, "position": n,
     } for n, i in enumerate(fw.indicators)])
-    explicit_total = sum(c.weight for c in fw.categories if c.weight) or 1.0
-    categories = pl.DataFrame([{
-        "framework_id": fw.id, "code": c.code, "name": c.name,
-        "weight": c.weight / explicit_total if c.weight else
-        sum(weights[i.code] for i in fw.indicators if i.category == c.code),
-        "explicit_weight": c.weight, "position": n,
-    } for n, c in enumerate(fw.categories)])
+    categories = pl.DataFrame(_category_rows(fw, weights))
     zone_weights = pl.DataFrame(
         [{"framework_id": fw.id, "indicator_code": i.code, "zone": z, "weight": w / sum_raw}
          for i in fw.indicators for z, w in i.zone_weights.items()],
