@@ -8,13 +8,22 @@ that names the file, the entry and the problem instead of producing wrong scores
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"  # the committed configuration
+
+
+def data_dir() -> Path:
+    """The configuration folder in use: $ECOASSESS_DATA (e.g. a generated synthetic jurisdiction
+    for a benchmark), else the committed `data/`. Resolved at call time, so setting the variable
+    before a run is enough whatever was imported first."""
+    chosen = os.environ.get("ECOASSESS_DATA")
+    return Path(chosen).resolve() if chosen else DATA_DIR
 
 
 class ConfigError(ValueError):
@@ -60,11 +69,12 @@ class Indicator(_Strict):
     goalposts: tuple[float, float] | None = None  # minmax: the fixed (worst, best) bounds, in the unit
     log: bool = False  # log-transform before normalizing (values must be > 0)
     zone_weights: dict[str, float] = {}  # 差异化考核: weight per main functional zone; 0 = not assessed there
+    in_index: bool = True  # False: collected and validated, reported apart, weight 0 (公众满意程度 in the 2016 GDI)
     source: str = ""
 
     @model_validator(mode="after")
     def _weight_given(self) -> "Indicator":
-        if self.weight is None and self.weight_class is None:
+        if self.in_index and self.weight is None and self.weight_class is None:
             raise ValueError("需给出 weight 或 weight_class / weight or weight_class is required")
         lo, hi = self.valid_range
         if lo >= hi:
@@ -174,10 +184,12 @@ class Framework(_Strict):
         if dupes:
             raise ValueError(f"指标代码重复 / duplicate indicator codes: {sorted(dupes)}")
         grades = {b.grade for b in self.grade_bands}
+        if not any(i.in_index for i in self.indicators):
+            raise ValueError("至少须有一项指标计入指数 / at least one indicator must have in_index: true")
         for ind in self.indicators:
             if ind.category not in cats:
                 raise ValueError(f"指标 {ind.code} 的类别 {ind.category!r} 未定义 / unknown category")
-            if ind.weight is None and ind.weight_class not in self.weight_classes:
+            if ind.in_index and ind.weight is None and ind.weight_class not in self.weight_classes:
                 raise ValueError(f"指标 {ind.code} 的权数等级 {ind.weight_class!r} 未定义 / unknown weight class")
         geometric = "geometric" in (self.aggregation.category, self.aggregation.index)
         for ind in self.indicators:
@@ -194,7 +206,9 @@ class Framework(_Strict):
         return self
 
     def indicator_weight(self, ind: Indicator) -> float:
-        """Raw (un-normalized) weight: explicit, or the value of its class ★◆○."""
+        """Raw (un-normalized) weight: explicit, or the value of its class ★◆○; 0 outside the index."""
+        if not ind.in_index:
+            return 0.0
         return ind.weight if ind.weight is not None else self.weight_classes[ind.weight_class]
 
     @property
@@ -205,6 +219,7 @@ class Framework(_Strict):
 class Department(_Strict):
     code: str
     name: str
+    sheet: str | None = None  # the workbook sheet its files keep the data on, when not the first one
 
 
 def _explain(path: Path, err: ValidationError, doc: dict) -> ConfigError:
@@ -240,16 +255,17 @@ def load_framework(path: Path) -> Framework:
         raise _explain(path, err, doc) from None
 
 
-def framework_path(framework_id: str, data_dir: Path = DATA_DIR) -> Path:
-    path = data_dir / "frameworks" / f"{framework_id}.yaml"
+def framework_path(framework_id: str, data: Path | None = None) -> Path:
+    data = data or data_dir()
+    path = data / "frameworks" / f"{framework_id}.yaml"
     if not path.exists():
-        known = sorted(p.stem for p in (data_dir / "frameworks").glob("*.yaml"))
+        known = sorted(p.stem for p in (data / "frameworks").glob("*.yaml"))
         raise ConfigError(f"未找到指标体系 {framework_id!r} / unknown framework; 可用: {known}")
     return path
 
 
-def load_departments(data_dir: Path = DATA_DIR) -> list[Department]:
-    path = data_dir / "departments.yaml"
+def load_departments(data: Path | None = None) -> list[Department]:
+    path = (data or data_dir()) / "departments.yaml"
     doc = _read_yaml(path)
     try:
         return [Department.model_validate(d) for d in doc["departments"]]

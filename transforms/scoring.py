@@ -37,13 +37,14 @@ WITH counties AS (
 ), ind AS (
     SELECT * FROM indicator WHERE framework_id = $framework
 ), obs AS (
-    SELECT region_code, indicator_code, year, value, submission_id FROM current_observation
+    SELECT region_code, indicator_code, year, value, submission_id, note FROM current_observation
 ), grid AS (
     SELECT y.year, c.region_code, i.code AS indicator_code, i.direction, i.goal_lo, i.goal_hi,
            coalesce(i.log_transform, false) AS log_transform,
            coalesce(i.normalization, $method) AS method, coalesce(zw.weight, i.weight) AS weight,
            coalesce(rt.op, i.target_op) AS target_op, coalesce(rt.value, i.target_value) AS target_value,
-           o.value AS reported, o.submission_id, p.value AS previous_value, p.submission_id AS previous_submission
+           o.value AS reported, o.submission_id, o.note, p.value AS previous_value,
+           p.submission_id AS previous_submission
     FROM (SELECT unnest($years) AS year) y CROSS JOIN counties c CROSS JOIN ind i
     LEFT JOIN indicator_zone_weight zw ON zw.framework_id = $framework AND zw.indicator_code = i.code
                                       AND zw.zone = c.zone
@@ -58,9 +59,10 @@ WITH counties AS (
         CASE WHEN reported IS NULL AND $missing = 'last_year' AND previous_value IS NOT NULL
              THEN previous_submission ELSE submission_id END AS used_submission,
         CASE WHEN reported IS NOT NULL THEN NULL
-             WHEN $missing = 'last_year' AND previous_value IS NOT NULL THEN '缺失: 沿用上年已审核数据'
-             WHEN $missing = 'minimum' THEN '缺失: 按该方法最低分计'
-             ELSE '缺失: 按权重重新分配' END AS flag
+             ELSE '缺失' || coalesce('(报送说明: ' || note || ')', '') || ': ' ||
+                  CASE WHEN $missing = 'last_year' AND previous_value IS NOT NULL THEN '沿用上年已审核数据'
+                       WHEN $missing = 'minimum' THEN '按该方法最低分计'
+                       ELSE '按权重重新分配' END END AS flag
     FROM grid
 ), transformed AS (
     SELECT *,
