@@ -215,3 +215,18 @@ def parse_received(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework,
             raise
     return parsed_ids
 
+
+
+def submission_history(con: duckdb.DuckDBPyConnection, year: int | None = None,
+                       department: str | None = None) -> pl.DataFrame:
+    """Every received file, oldest first per (department, year, kind), with its version, hash,
+    time of receipt, status and whether it is the current data: the provenance an auditor asks for."""
+    return con.sql("""
+        SELECT s.department, coalesce(d.name, s.department) AS department_name, s.year, s.kind, s.version,
+               s.file_name, s.sha256, s.size_bytes, s.received_at, s.status, s.encoding, s.sheet, s.header_row,
+               s.archive_path, s.message, c.submission_id IS NOT NULL AS is_current, s.submission_id
+        FROM submission s LEFT JOIN department d ON d.code = s.department
+        LEFT JOIN current_submission c USING (submission_id)
+        WHERE ($year IS NULL OR s.year = $year) AND ($department IS NULL OR s.department = $department)
+        ORDER BY s.year, s.department, s.kind, s.version NULLS LAST, s.submission_id""",
+                   params={"year": year, "department": department}).pl()
