@@ -183,6 +183,9 @@ class Framework(_Strict):
         dupes = {c for c in codes if codes.count(c) > 1}
         if dupes:
             raise ValueError(f"指标代码重复 / duplicate indicator codes: {sorted(dupes)}")
+        names = [i.name for i in self.indicators]
+        if len(set(names)) != len(names):  # submissions name their columns by indicator name
+            raise ValueError(f"指标名称重复 / duplicate indicator names: {sorted({n for n in names if names.count(n) > 1})}")
         grades = {b.grade for b in self.grade_bands}
         if not any(i.in_index for i in self.indicators):
             raise ValueError("至少须有一项指标计入指数 / at least one indicator must have in_index: true")

@@ -246,8 +246,9 @@ def _inject(table: _Table, cols: list[tuple[int, Indicator]], counties: list[dic
         table.header.append(NOTE_HEADER)
         for row in table.rows:
             row.append("")
+    rows_left = list(range(len(table.rows)))  # each defect in its own row: a reason never covers another's cell
     for kind in chosen:
-        r = int(rng.integers(len(table.rows)))
+        r = rows_left.pop(int(rng.integers(len(rows_left))))
         k = int(rng.integers(len(cols)))
         _, ind = cols[k]
         c = 2 + k
@@ -529,6 +530,12 @@ def synthetic_framework(framework_ids: Sequence[str], departments: list[str], ju
             merged["indicators"].append(ind)
         for r in doc.get("veto_rules", []):
             merged["veto_rules"].append(dict(r, id=prefix + r["id"]))
+    seen: dict[str, int] = {}
+    for ind in merged["indicators"]:  # the same indicator in two frameworks: names must stay unique
+        seen[ind["name"]] = seen.get(ind["name"], 0) + 1
+    for ind in merged["indicators"]:
+        if seen[ind["name"]] > 1:
+            ind["name"] = f"{ind['name']}-{ind['code']}"
     _assign_departments(merged["indicators"], departments)
     return merged
 
