@@ -64,9 +64,18 @@ def indicator_suite(fw: Framework, department: str, counties: list[str]) -> gx.E
             column="region_code", value_set=counties, severity=ERROR, **only, meta=_meta(
                 "region.complete", f"“{label}”须填报辖区内全部县(市、区)", f"全部 {len(counties)} 个县(市、区)",
                 "补齐缺少的县(市、区)", ind.code)))
-        suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column="value", severity=ERROR, **only, meta=_meta(
-            "value.present", f"“{label}”须为每个县填写可识别的数值", "数值(可带 %、千分位逗号)",
-            "填写数值; 确无数据时请联系考核办说明原因", ind.code)))
+        # a value left empty (or —, /) with its reason in the 缺失原因说明 column is accepted with a
+        # warning and scored as missing; an empty or unreadable value without a reason is an error
+        suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(
+            column="value", severity=ERROR, row_condition=f'indicator_code=="{ind.code}" and explained==False',
+            condition_parser="pandas", meta=_meta(
+                "value.present", f"“{label}”须为每个县填写可识别的数值", "数值(可带 %、千分位逗号)",
+                "填写数值; 确无数据的, 该格留空或填“—”, 并在“缺失原因说明”列写明原因", ind.code)))
+        suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(
+            column="value", severity=WARNING, row_condition=f'indicator_code=="{ind.code}" and explained==True',
+            condition_parser="pandas", meta=_meta(
+                "value.missing_explained", f"“{label}”缺少数值(已说明原因)", "数值",
+                "数据齐备后补报; 本年度按缺失处理, 原因将在考核报告中注明", ind.code)))
         suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(
             column="value", min_value=lo, max_value=hi, severity=ERROR, **only, meta=_meta(
                 "value.range", f"“{label}”须在合理范围内", f"{lo:g} 至 {hi:g} {ind.unit}",

@@ -22,6 +22,7 @@ from expectations.steward import steward_report, write_steward_reports
 from expectations.suites import event_suite, indicator_suite, tenure_suite
 from transforms.config import Framework
 from transforms.home import Home
+from transforms.parse import MISSING_TOKENS
 from transforms.warehouse import counties, frame, rows
 
 
@@ -62,8 +63,10 @@ def run_suite(batch_definition, suite, df: pd.DataFrame) -> dict:
 
 def _frame_for(con: duckdb.DuckDBPyConnection, sid: int, kind: str) -> pl.DataFrame:
     if kind == "indicators":
-        return frame(con, "SELECT row_number, region_code, indicator_code, value FROM observation "
-                          "WHERE submission_id = ? ORDER BY row_number, indicator_code", [sid])
+        # `explained`: left empty (or —, /) with a reason in the note column — a warning, not an error
+        return frame(con, "SELECT row_number, region_code, indicator_code, value, value IS NULL AND note IS NOT NULL "
+                          "AND list_contains(?, coalesce(trim(raw_text), '')) AS explained FROM observation "
+                          "WHERE submission_id = ? ORDER BY row_number, indicator_code", [MISSING_TOKENS, sid])
     if kind == "events":
         return frame(con, "SELECT row_number, event_id, region_code, event_date, year(event_date) AS event_year, kind, "
                           "event_id AS label FROM event WHERE submission_id = ?", [sid])
@@ -118,7 +121,7 @@ def _failures(con: duckdb.DuckDBPyConnection, sid: int, kind: str, res: dict, na
     found = pl.DataFrame({"row_number": [int(i["row_number"]) for i in index]},
                          schema={"row_number": pl.Int64}).unique(maintain_order=True)
     if kind == "indicators" and indicator:
-        raw = frame(con, "SELECT row_number, region_code, raw_text AS value, NULL AS note FROM observation "
+        raw = frame(con, "SELECT row_number, region_code, raw_text AS value, note FROM observation "
                          "WHERE submission_id = ? AND indicator_code = ?", [sid, indicator])
     elif kind == "indicators":
         raw = frame(con, "SELECT DISTINCT row_number, region_code, region_code AS value, NULL AS note "

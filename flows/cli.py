@@ -16,11 +16,15 @@ app = typer.Typer(help="生态文明建设目标评价考核 / ecological-civili
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 HomeOpt = typer.Option(None, "--home", help="运行目录(默认 var/ 或 $ECOASSESS_HOME) / runtime home")
+DataOpt = typer.Option(None, "--data", help="配置目录(默认项目 data/ 或 $ECOASSESS_DATA), 如 `ecoassess demo "
+                                            "--regions` 生成的虚构辖区 / configuration folder")
 
 
-def _set_home(home: Optional[Path]) -> None:
+def _set_home(home: Optional[Path], data: Optional[Path] = None) -> None:
     if home:
         os.environ["ECOASSESS_HOME"] = str(home.resolve())
+    if data:
+        os.environ["ECOASSESS_DATA"] = str(data.resolve())
 
 
 @app.command()
@@ -29,12 +33,12 @@ def run(year: int = typer.Option(2025, help="考核年度 / assessment year"),
         inbox: Optional[Path] = typer.Option(None, help="报送收件箱 <年>/<部门>/<文件> / submissions inbox"),
         demo: bool = typer.Option(False, "--demo", help="使用内置演示数据 / use the embedded demo inbox"),
         pdf: bool = typer.Option(True, help="同时生成 PDF / also render PDF"),
-        home: Optional[Path] = HomeOpt) -> None:
+        home: Optional[Path] = HomeOpt, data: Optional[Path] = DataOpt) -> None:
     """运行年度评价考核 / run the annual assessment.
 
     例 / example: ecoassess run --year 2025 --demo
     """
-    _set_home(home)
+    _set_home(home, data)
     from flows.annual_assessment import DEMO_INBOX, annual_assessment
     from transforms.config import ConfigError
     from transforms.pipeline import RunLocked
@@ -66,12 +70,12 @@ def revalidate(department: str = typer.Argument(..., help="部门代码或名称
                year: int = typer.Option(2025, help="报送年度 / year"),
                framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id"),
                inbox: Optional[Path] = typer.Option(None, help="报送收件箱 / submissions inbox"),
-               home: Optional[Path] = HomeOpt) -> None:
+               home: Optional[Path] = HomeOpt, data: Optional[Path] = DataOpt) -> None:
     """部门重新报送后只审核该部门 / validate one department's new files after a resubmission.
 
     例 / example: ecoassess revalidate 市林业局 --year 2025 --inbox /mnt/share/考核报送
     """
-    _set_home(home)
+    _set_home(home, data)
     from flows.annual_assessment import revalidate_department
 
     outcomes = revalidate_department(department=department, year=year, framework=framework,
@@ -97,18 +101,35 @@ def rerender(year: int = typer.Option(2025, help="考核年度 / year"),
 
 
 @app.command()
-def demo(out: Path = typer.Option(Path("data/demo/inbox"), help="输出目录 / output inbox folder"),
+def demo(out: Path = typer.Option(Path("data/demo/inbox"), help="输出目录 / output inbox folder (with --regions: "
+                                                                 "an empty folder for data/ and inbox/)"),
          years: str = typer.Option("2021,2022,2023,2024,2025", help="年度, 逗号分隔 / years, comma separated"),
          seed: int = typer.Option(20250101, help="随机种子 / random seed"),
-         framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id")) -> None:
+         framework: str = typer.Option("ganzhou_2024", help="指标体系, 逗号分隔 / framework id(s)"),
+         defect_rate: float = typer.Option(0.0, "--defect-rate", min=0.0, max=1.0,
+                                           help="含故意缺陷的文件比例 / share of files with deliberate defects"),
+         regions: int = typer.Option(0, help="虚构县的数量(0 = 赣州演示辖区) / synthetic counties (0 = the demo "
+                                             "jurisdiction)"),
+         departments: int = typer.Option(20, help="虚构辖区的部门数 / departments of a synthetic jurisdiction")) -> None:
     """生成演示报送数据(虚构) / write the synthetic demo submissions.
 
-    例 / example: ecoassess demo --out /tmp/inbox --years 2023,2024,2025
+    例 / examples: ecoassess demo --out /tmp/inbox --years 2023,2024,2025 --defect-rate 0.2;
+    ecoassess demo --regions 2850 --out /tmp/national (然后 / then: ECOASSESS_DATA=/tmp/national/data
+    ecoassess run --framework synthetic --inbox /tmp/national/inbox)
     """
     from transforms.config import framework_path, load_framework
-    from transforms.demo import write_demo_inbox
+    from transforms.demo import write_demo_inbox, write_synthetic_dataset
 
-    paths = write_demo_inbox(out, load_framework(framework_path(framework)), [int(y) for y in years.split(",")], seed)
+    year_list = [int(y) for y in years.split(",")]
+    frameworks = [f.strip() for f in framework.split(",") if f.strip()]
+    if regions:
+        ds = write_synthetic_dataset(out, regions, departments, year_list, frameworks, seed, defect_rate)
+        typer.echo(f"已写入虚构辖区 / wrote a synthetic jurisdiction: {ds.regions} 县, {ds.departments} 部门, "
+                   f"{ds.indicators} 指标, {ds.cadres} 名干部, {len(ds.files)} 个文件")
+        typer.echo(f"运行 / run: ECOASSESS_DATA={ds.data_dir} {' '.join(ds.run_command())}")
+        return
+    paths = write_demo_inbox(out, load_framework(framework_path(frameworks[0])), year_list, seed,
+                             defect_rate=defect_rate)
     typer.echo(f"已写入 {len(paths)} 个演示文件 / wrote {len(paths)} files under {out}")
 
 
@@ -118,7 +139,8 @@ def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=
              year: int = typer.Option(2025, help="报送年度 / year"),
              framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id"),
              report: Optional[Path] = typer.Option(None, help="审核报告输出目录(JSON 与 HTML) / folder for the "
-                                                                "JSON and HTML reports")) -> None:
+                                                                "JSON and HTML reports"),
+             data: Optional[Path] = DataOpt) -> None:
     """报送前自查, 规则与正式审核相同 / check a file before sending it, with the run's rules.
 
     退出码 / exit status: 0 通过(可有警告) / passed; 1 有错误 / errors found; 2 用法错误 / usage.
@@ -128,6 +150,7 @@ def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=
     import shutil
     import tempfile
 
+    _set_home(None, data)
     from expectations.steward import steward_report, steward_text
     from expectations.validate import validate_pending
     from transforms.config import framework_path, load_departments, load_framework
@@ -163,12 +186,12 @@ def template(department: str = typer.Argument(..., help="部门代码或名称, 
              year: int = typer.Option(2025, help="填报年度 / year"),
              framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id"),
              out: Optional[Path] = typer.Option(None, help="输出文件 / output .xlsx"),
-             home: Optional[Path] = HomeOpt) -> None:
+             home: Optional[Path] = HomeOpt, data: Optional[Path] = DataOpt) -> None:
     """生成部门填报模板(Excel) / write a department's Excel template.
 
     例 / example: ecoassess template 市林业局 --year 2025 --out 林业局_2025.xlsx
     """
-    _set_home(home)
+    _set_home(home, data)
     from transforms.config import framework_path, load_departments, load_framework
     from transforms.home import Home
     from transforms.intake import resolve_department
@@ -204,6 +227,36 @@ def status(home: Optional[Path] = HomeOpt, limit: int = typer.Option(10, help="�
         typer.echo("尚无运行记录 / no runs yet")
     for r in runs:
         typer.echo(f"{r[0]}  {r[1]}  {r[2]}  {r[3]}  {r[4]:%Y-%m-%d %H:%M:%S}  {r[6] or ''}")
+
+
+@app.command()
+def submissions(year: Optional[int] = typer.Option(None, help="报送年度 / year"),
+                department: Optional[str] = typer.Option(None, "--department", "-d",
+                                                          help="部门代码或名称 / department"),
+                home: Optional[Path] = HomeOpt) -> None:
+    """查看报送文件的全部版本及来源 / list every received file: version, sha256, time, status, current.
+
+    例 / example: ecoassess submissions --year 2025 -d 市林业局
+    """
+    _set_home(home)
+    from transforms.config import load_departments
+    from transforms.home import Home
+    from transforms.intake import resolve_department, submission_history
+    from transforms.pipeline import warehouse
+
+    code = None
+    if department:
+        dept = resolve_department(department, load_departments())
+        code = dept.code if dept else department
+    with warehouse(Home.resolve()) as con:
+        history = submission_history(con, year, code)
+    if history.height == 0:
+        typer.echo("没有报送记录 / no submissions")
+    for r in history.iter_rows(named=True):
+        typer.echo(f"{'*' if r['is_current'] else ' '} {r['year']} {r['department_name']:<8} {r['kind'] or '-':<10} "
+                   f"第 {r['version'] or '-'} 版  {r['status']:<8} {r['received_at']:%Y-%m-%d %H:%M:%S}  "
+                   f"sha256 {r['sha256'][:12]}  {r['file_name']}  → {r['archive_path']}")
+    typer.echo("* = 当前采用的版本 / current data")
 
 
 @app.command()

@@ -54,7 +54,7 @@ def test_failing_expectations_reject_and_name_row_county_indicator(mini):
 
 def test_missing_indicator_column_is_an_error(mini):
     home, con, fw = mini
-    [outcome] = _submit(home, con, fw, ["行政区划代码,县(市、区),备注", "990001,甲县,x", "990002,乙县,y",
+    [outcome] = _submit(home, con, fw, ["行政区划代码,县(市、区),其他情况", "990001,甲县,x", "990002,乙县,y",
                                         "990003,丙县,z"])
     assert outcome.status == "rejected"
     rule_ids = [r[0] for r in rows(con, "SELECT rule_id FROM validation_result WHERE NOT success")]

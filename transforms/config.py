@@ -8,13 +8,22 @@ that names the file, the entry and the problem instead of producing wrong scores
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"  # the committed configuration
+
+
+def data_dir() -> Path:
+    """The configuration folder in use: $ECOASSESS_DATA (e.g. a generated synthetic jurisdiction
+    for a benchmark), else the committed `data/`. Resolved at call time, so setting the variable
+    before a run is enough whatever was imported first."""
+    chosen = os.environ.get("ECOASSESS_DATA")
+    return Path(chosen).resolve() if chosen else DATA_DIR
 
 
 class ConfigError(ValueError):
@@ -64,11 +73,12 @@ class Indicator(_Strict):
     goalposts: tuple[float, float] | None = None  # minmax: fixed (low, high) bounds in the unit; − scores 100 at low
     log: bool = False  # log-transform before normalizing (values must be > 0)
     zone_weights: dict[str, float] = {}  # 差异化考核: weight per main functional zone; 0 = not assessed there
+    in_index: bool = True  # False: collected and validated, reported apart, weight 0 (公众满意程度 in the 2016 GDI)
     source: str = ""
 
     @model_validator(mode="after")
     def _weight_given(self) -> "Indicator":
-        if self.weight is None and self.weight_class is None:
+        if self.in_index and self.weight is None and self.weight_class is None:
             raise ValueError("需给出 weight 或 weight_class / weight or weight_class is required")
         lo, hi = self.valid_range
         if lo >= hi:
@@ -227,11 +237,16 @@ class Framework(_Strict):
         dupes = {c for c in codes if codes.count(c) > 1}
         if dupes:
             raise ValueError(f"指标代码重复 / duplicate indicator codes: {sorted(dupes)}")
+        names = [i.name for i in self.indicators]
+        if len(set(names)) != len(names):  # submissions name their columns by indicator name
+            raise ValueError(f"指标名称重复 / duplicate indicator names: {sorted({n for n in names if names.count(n) > 1})}")
         grades = {b.grade for b in self.grade_bands}
+        if not any(i.in_index for i in self.indicators):
+            raise ValueError("至少须有一项指标计入指数 / at least one indicator must have in_index: true")
         for ind in self.indicators:
             if ind.category not in cats:
                 raise ValueError(f"指标 {ind.code} 的类别 {ind.category!r} 未定义 / unknown category")
-            if ind.weight is None and ind.weight_class not in self.weight_classes:
+            if ind.in_index and ind.weight is None and ind.weight_class not in self.weight_classes:
                 raise ValueError(f"指标 {ind.code} 的权数等级 {ind.weight_class!r} 未定义 / unknown weight class")
         with_parts = {c.parent for c in self.categories if c.parent is not None}
         with_indicators = {i.category for i in self.indicators}
@@ -298,7 +313,9 @@ class Framework(_Strict):
         return {c.code: c.aggregation or agg.levels.get(depths[c.code], agg.category) for c in self.categories}
 
     def indicator_weight(self, ind: Indicator) -> float:
-        """Raw (un-normalized) weight: explicit, or the value of its class ★◆○."""
+        """Raw (un-normalized) weight: explicit, or the value of its class ★◆○; 0 outside the index."""
+        if not ind.in_index:
+            return 0.0
         return ind.weight if ind.weight is not None else self.weight_classes[ind.weight_class]
 
     @property
@@ -309,6 +326,7 @@ class Framework(_Strict):
 class Department(_Strict):
     code: str
     name: str
+    sheet: str | None = None  # the workbook sheet its files keep the data on, when not the first one
 
 
 def _explain(path: Path, err: ValidationError, doc: dict) -> ConfigError:
@@ -345,16 +363,17 @@ def load_framework(path: Path) -> Framework:
         raise _explain(path, err, doc) from None
 
 
-def framework_path(framework_id: str, data_dir: Path = DATA_DIR) -> Path:
-    path = data_dir / "frameworks" / f"{framework_id}.yaml"
+def framework_path(framework_id: str, data: Path | None = None) -> Path:
+    data = data or data_dir()
+    path = data / "frameworks" / f"{framework_id}.yaml"
     if not path.exists():
-        known = sorted(p.stem for p in (data_dir / "frameworks").glob("*.yaml"))
+        known = sorted(p.stem for p in (data / "frameworks").glob("*.yaml"))
         raise ConfigError(f"未找到指标体系 {framework_id!r} / unknown framework; 可用: {known}")
     return path
 
 
-def load_departments(data_dir: Path = DATA_DIR) -> list[Department]:
-    path = data_dir / "departments.yaml"
+def load_departments(data: Path | None = None) -> list[Department]:
+    path = (data or data_dir()) / "departments.yaml"
     doc = _read_yaml(path)
     try:
         return [Department.model_validate(d) for d in doc["departments"]]

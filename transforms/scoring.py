@@ -45,6 +45,7 @@ WITH counties AS (
 ), obs AS (  -- one row per (county, indicator): the values of the last three years side by side
     SELECT region_code, indicator_code,
         arg_max(value, submission_id) FILTER (year = $last) AS v0, max(submission_id) FILTER (year = $last) AS s0,
+        arg_max(note, submission_id) FILTER (year = $last) AS n0, arg_max(note, submission_id) FILTER (year = $last - 1) AS n1,
         arg_max(value, submission_id) FILTER (year = $last - 1) AS v1,
         max(submission_id) FILTER (year = $last - 1) AS s1,
         arg_max(value, submission_id) FILTER (year = $last - 2) AS v2,
@@ -70,12 +71,13 @@ WITH counties AS (
     LEFT JOIN targets t ON t.region_code = c.region_code AND t.indicator_code = i.code
     WHERE coalesce(zw.weight, i.weight) > 0
 ), grid AS (
-    SELECT y.year, p.* EXCLUDE (target_op, target_value, v0, s0, v1, s1, v2, s2, op0, t0, op1, t1),
+    SELECT y.year, p.* EXCLUDE (target_op, target_value, v0, s0, n0, v1, s1, n1, v2, s2, op0, t0, op1, t1),
         CASE WHEN y.year = $last THEN coalesce(p.op0, p.target_op) ELSE coalesce(p.op1, p.target_op) END AS target_op,
         CASE WHEN y.year = $last THEN coalesce(p.t0, p.target_value) ELSE coalesce(p.t1, p.target_value) END
             AS target_value,
         CASE WHEN y.year = $last THEN p.v0 ELSE p.v1 END AS reported,
         CASE WHEN y.year = $last THEN p.s0 ELSE p.s1 END AS submission_id,
+        CASE WHEN y.year = $last THEN p.n0 ELSE p.n1 END AS note,
         CASE WHEN y.year = $last THEN p.v1 ELSE p.v2 END AS previous_value,
         CASE WHEN y.year = $last THEN p.s1 ELSE p.s2 END AS previous_submission
     FROM pairs p CROSS JOIN (SELECT unnest($years) AS year) y
@@ -85,9 +87,10 @@ WITH counties AS (
         CASE WHEN reported IS NULL AND $missing = 'last_year' AND previous_value IS NOT NULL
              THEN previous_submission ELSE submission_id END AS used_submission,
         CASE WHEN reported IS NOT NULL THEN NULL
-             WHEN $missing = 'last_year' AND previous_value IS NOT NULL THEN '缺失: 沿用上年已审核数据'
-             WHEN $missing = 'minimum' THEN '缺失: 按该方法最低分计'
-             ELSE '缺失: 按权重重新分配' END AS flag
+             ELSE '缺失' || coalesce('(报送说明: ' || note || ')', '') || ': ' ||
+                  CASE WHEN $missing = 'last_year' AND previous_value IS NOT NULL THEN '沿用上年已审核数据'
+                       WHEN $missing = 'minimum' THEN '按该方法最低分计'
+                       ELSE '按权重重新分配' END END AS flag
     FROM grid
 ), transformed AS (
     SELECT *,

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from transforms.config import DATA_DIR, Framework, load_departments, read_csv_rows
+from transforms.config import Framework, data_dir as default_data_dir, load_departments, read_csv_rows
 
 SCHEMA = Path(__file__).resolve().parent / "sql" / "schema.sql"
 
@@ -59,8 +59,9 @@ def _category_rows(fw: Framework, weights: dict[str, float]) -> list[dict]:
              "aggregation": methods[c.code]} for n, c in enumerate(fw.categories)]
 
 
-def load_config(con: duckdb.DuckDBPyConnection, fw: Framework, fw_path: Path, data_dir: Path = DATA_DIR) -> None:
+def load_config(con: duckdb.DuckDBPyConnection, fw: Framework, fw_path: Path, data_dir: Path | None = None) -> None:
     """Refresh config tables from `data/` in one transaction (they mirror files, not submissions)."""
+    data_dir = data_dir or default_data_dir()
     weights = normalized_weights(fw)
     sum_raw = sum(fw.indicator_weight(i) for i in fw.indicators)  # zone weights share the same scale
     indicators = pl.DataFrame([{
@@ -80,7 +81,7 @@ def load_config(con: duckdb.DuckDBPyConnection, fw: Framework, fw_path: Path, da
     regions = pl.DataFrame(read_csv_rows(data_dir / "regions.csv"))
     targets_file = data_dir / "targets" / f"{fw.id}.csv"
     targets = pl.DataFrame(read_csv_rows(targets_file)) if targets_file.exists() else None
-    departments = pl.DataFrame([d.model_dump() for d in load_departments(data_dir)])
+    departments = pl.DataFrame([{"code": d.code, "name": d.name} for d in load_departments(data_dir)])
     sha = hashlib.sha256(fw_path.read_bytes()).hexdigest()
     con.execute("BEGIN")
     try:

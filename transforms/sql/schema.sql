@@ -26,10 +26,16 @@ CREATE SEQUENCE IF NOT EXISTS submission_id_seq START 1;
 CREATE TABLE IF NOT EXISTS submission (
     submission_id INTEGER PRIMARY KEY, department VARCHAR, year INTEGER, kind VARCHAR,
     file_name VARCHAR, source_path VARCHAR, sha256 VARCHAR, size_bytes BIGINT, received_at TIMESTAMP,
-    version INTEGER, encoding VARCHAR, status VARCHAR, archive_path VARCHAR, message VARCHAR);
+    version INTEGER, encoding VARCHAR, status VARCHAR, archive_path VARCHAR, message VARCHAR,
+    sheet VARCHAR, header_row INTEGER);
+-- `note`: the reason given for a missing value (缺失原因/备注 column), shown to stewards and in reports
 CREATE TABLE IF NOT EXISTS observation (
     submission_id INTEGER, row_number INTEGER, region_code VARCHAR, indicator_code VARCHAR,
-    year INTEGER, value DOUBLE, raw_text VARCHAR);
+    year INTEGER, value DOUBLE, raw_text VARCHAR, note VARCHAR);
+-- warehouses created before these columns existed
+ALTER TABLE submission ADD COLUMN IF NOT EXISTS sheet VARCHAR;
+ALTER TABLE submission ADD COLUMN IF NOT EXISTS header_row INTEGER;
+ALTER TABLE observation ADD COLUMN IF NOT EXISTS note VARCHAR;
 CREATE TABLE IF NOT EXISTS event (
     submission_id INTEGER, row_number INTEGER, event_id VARCHAR, region_code VARCHAR, event_date DATE,
     kind VARCHAR, severity VARCHAR, description VARCHAR);
