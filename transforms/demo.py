@@ -9,6 +9,7 @@ deterministic (fixed XLSX timestamps) so the committed demo inbox is exactly thi
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 import re
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 
-from transforms.config import DATA_DIR, Framework, Indicator, load_departments, read_csv_rows
+from transforms.config import DATA_DIR, Framework, Indicator, SupportingItem, load_departments, read_csv_rows
 
 SYNTHETIC = "演示用虚构数据"
 # How each department's demo file is written (format, encoding); the rest get UTF-8 CSV with BOM.
@@ -68,14 +69,38 @@ def indicator_values(fw: Framework, counties: list[dict[str, str]], years: list[
     return out
 
 
-def _label(ind: Indicator) -> str:
+def supporting_values(fw: Framework, counties: list[dict[str, str]], years: list[int], seed: int,
+                      values: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+    """Matrix per year of the supporting items (基础数据), consistent with the indicators they
+    explain (优良天数 ÷ 有效监测天数 = 优良天数比例, 基本农田 within 耕地), from their own generator so
+    that the indicators' values do not depend on them."""
+    rng = np.random.default_rng(seed + 2)
+    n = len(counties)
+    col = {i.code: j for j, i in enumerate(fw.indicators)}
+    farmland_share = rng.uniform(0.78, 0.86, n)  # 永久基本农田 / 耕地, stable per county
+    out: dict[int, np.ndarray] = {y: np.empty((n, len(fw.supporting_items))) for y in years}
+    for y in years:
+        days = 366 if calendar.isleap(y) else 365
+        monitored = days - rng.integers(0, 6, n)
+        derived = {"SD02": monitored,
+                   "SD01": np.round(values[y][:, col["EQ01"]] / 100 * monitored) if "EQ01" in col else None,
+                   "SD03": np.minimum(rng.uniform(0, 3, n), 100 - values[y][:, col["EQ03"]]) if "EQ03" in col else None,
+                   "SD04": values[y][:, col["EP05"]] * farmland_share if "EP05" in col else None}
+        for k, item in enumerate(fw.supporting_items):
+            lo, hi = item.valid_range
+            v = derived.get(item.code)
+            out[y][:, k] = np.clip(v if v is not None else rng.uniform(lo, hi, n), lo, hi)
+    return out
+
+
+def _label(ind: Indicator | SupportingItem) -> str:
     unit = DECLARED_UNITS.get(ind.code, (ind.unit, 1.0))[0]
     return f"{ind.name}({unit})"
 
 
-def _cell(ind: Indicator, v: float) -> float | int:
+def _cell(ind: Indicator | SupportingItem, v: float) -> float | int:
     factor = DECLARED_UNITS.get(ind.code, (None, 1.0))[1]
-    return int(round(v)) if ind.unit == "个" else round(v * factor, 2)
+    return int(round(v)) if ind.unit in ("个", "天") else round(v * factor, 2)
 
 
 def _write_csv(path: Path, title: str, header: list[str], body: list[list], encoding: str) -> None:
@@ -151,14 +176,16 @@ def write_demo_inbox(inbox: Path, fw: Framework, years: list[int], seed: int = 2
     j = next(k for k, i in enumerate(fw.indicators) if i.code == "EP05")
     below = next(k for k, c in enumerate(counties) if c["name"] == "定南县")
     values[years[-1]][below, j] = targets[("EP05", counties[below]["region_code"], years[-1])] * 0.996
+    extra = supporting_values(fw, counties, years, seed, values)
     names = {d.code: d.name for d in load_departments(data_dir)}
     written: list[Path] = []
     for y in years:
         for dept in fw.departments:
             cols = [(j, i) for j, i in enumerate(fw.indicators) if i.department == dept]
-            header = ["行政区划代码", "县(市、区)"] + [_label(i) for _, i in cols]
+            more = [(k, i) for k, i in enumerate(fw.supporting_items) if i.department == dept]
+            header = ["行政区划代码", "县(市、区)"] + [_label(i) for _, i in cols + more]
             body = [[c["region_code"], c["name"]] + [_cell(i, values[y][r, j]) for j, i in cols]
-                    for r, c in enumerate(counties)]
+                    + [_cell(i, extra[y][r, k]) for k, i in more] for r, c in enumerate(counties)]
             title = f"赣州市{y}年度生态文明建设考核指标数据填报表 — {names[dept]}({SYNTHETIC})"
             folder = inbox / str(y) / dept
             folder.mkdir(parents=True, exist_ok=True)
