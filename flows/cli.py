@@ -54,6 +54,9 @@ def run(year: int = typer.Option(2025, help="考核年度 / assessment year"),
         typer.echo(f"一票否决 / veto: {name}: {'、'.join(rules)}")
     rejected = [v for v in out["validation"] if v["状态"] == "rejected"]
     typer.echo(f"报送文件 / submissions: {len(out['validation'])}, 退回 / rejected: {len(rejected)}")
+    for d in out["validation_by_department"]:
+        if d["结论"] != "通过":
+            typer.echo(f"审核 / validation: {d['部门']}: {d['结论']} (警告 {d['采用版本警告']}, 退回 {d['退回']})")
     typer.echo(f"报告 / documents rendered this run: {out['rendered']}"
                + (f" (输入未变, 沿用运行 {out['scored_run_id']} 的结果 / inputs unchanged)"
                   if out["scored_run_id"] != out["run_id"] else ""))
