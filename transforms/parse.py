@@ -125,6 +125,12 @@ def _clean(expr: pl.Expr) -> pl.Expr:
     return expr.str.strip_chars().str.replace_many(_FULLWIDTH)
 
 
+def _cell(expr: pl.Expr) -> pl.Expr:
+    """A text cell, cleaned; blank is missing (a CSV gives "" where Excel gives nothing)."""
+    cleaned = _clean(expr)
+    return pl.when(cleaned == "").then(None).otherwise(cleaned)
+
+
 def parse_numbers(col: pl.Expr) -> pl.Expr:
     """Vectorized: `1,234.5` / `８５．２` / `85%` -> float; missing tokens and junk -> null."""
     cleaned = _clean(col).str.replace_all(",", "").str.replace_all(r"\s", "").str.strip_suffix("%")
@@ -172,9 +178,9 @@ def parse_submission(raw: bytes, file_name: str, framework: Framework, units: di
     code_hdr = next((h for h in headers if h in REGION_CODE_HEADERS), None)
     name_hdr = next((h for h in headers if h in REGION_NAME_HEADERS), None)
     cols: list[pl.Expr] = [pl.col("row")]
-    cols.append(_clean(pl.col(named[code_hdr])).str.replace(r"\.0$", "").alias("region_code") if code_hdr
+    cols.append(_cell(pl.col(named[code_hdr])).str.replace(r"\.0$", "").alias("region_code") if code_hdr
                 else pl.lit(None, pl.String).alias("region_code"))
-    cols.append(_clean(pl.col(named[name_hdr])).alias("region_name") if name_hdr
+    cols.append(_cell(pl.col(named[name_hdr])).alias("region_name") if name_hdr
                 else pl.lit(None, pl.String).alias("region_name"))
     if kind == "indicators":
         is_long = bool(LONG_INDICATOR_HEADERS & set(named)) and bool(set(LONG_VALUE_HEADERS) & set(named))
@@ -187,10 +193,10 @@ def parse_submission(raw: bytes, file_name: str, framework: Framework, units: di
         problems += more
         return ParsedSubmission(kind, encoding, header_row, long, problems, declared)
     for header, key in OPTIONAL_HEADERS.items() if kind == "tenures" else ():
-        cols.append(_clean(pl.col(named[header])).alias(key) if header in named else pl.lit(None, pl.String).alias(key))
+        cols.append(_cell(pl.col(named[header])).alias(key) if header in named else pl.lit(None, pl.String).alias(key))
     for header, key in mapping.items():
         if header in named:
-            cols.append(_clean(pl.col(named[header])).alias(key))
+            cols.append(_cell(pl.col(named[header])).alias(key))
         else:
             cols.append(pl.lit(None, pl.String).alias(key))
             problems.append(Problem("header.missing_column", "error", f"缺少必填列“{header}”。", header_row, header,
