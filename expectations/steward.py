@@ -8,18 +8,20 @@ from pathlib import Path
 
 import duckdb
 
+from transforms.config import Framework
 from transforms.warehouse import frame, rows
 
 SEVERITY = {"error": "错误(退回)", "warning": "警告(受理)"}
 
 
-def steward_report(con: duckdb.DuckDBPyConnection, submission_id: int) -> dict:
-    """One submission's validation outcome as a JSON-ready dict, failures grouped by rule."""
+def steward_report(con: duckdb.DuckDBPyConnection, submission_id: int, fw: Framework | None = None) -> dict:
+    """One submission's validation outcome as a JSON-ready dict, failures grouped by rule
+    (with the framework, supporting items are named too)."""
     (department, dept_name, year, kind, file_name, version, sha256, encoding, status, received_at) = rows(con, """
         SELECT s.department, d.name, s.year, s.kind, s.file_name, s.version, s.sha256, s.encoding, s.status,
                s.received_at FROM submission s LEFT JOIN department d ON d.code = s.department
         WHERE s.submission_id = ?""", [submission_id])[0]
-    names = dict(rows(con, "SELECT code, name FROM indicator"))
+    names = dict(rows(con, "SELECT code, name FROM indicator")) | {i.code: i.name for i in (fw.reported_items if fw else [])}
     failed = frame(con, """SELECT rule_id, severity, column_name, message, expected, fix, failures, unexpected_count
                            FROM validation_result WHERE submission_id = ? AND NOT success
                            ORDER BY severity, rule_id, column_name""", [submission_id])
@@ -58,6 +60,8 @@ def steward_text(report: dict) -> str:
     lines = [f"文件: {report['file_name']}  部门: {report['department_name'] or report['department']}  "
              f"年度: {report['year']}  版本: {report['version'] or '-'}  编码: {report['encoding'] or '-'}",
              f"审核结果: {verdict}; 错误 {report['errors']} 项, 警告 {report['warnings']} 项"]
+    if report.get("annotated_workbook"):
+        lines.append(f"标注副本: {report['annotated_workbook']} (问题单元格已标色并附批注; 改正后可直接重新报送该副本)")
     for rule in report["rules"]:
         lines.append(f"[{rule['severity_text']}] {rule['rule']}  (规则 {rule['rule_id']})")
         if rule["expected"]:

@@ -47,7 +47,7 @@ def indicator_suite(fw: Framework, department: str, counties: list[str]) -> gx.E
     suite = gx.ExpectationSuite(name=f"{fw.id}.{department}.indicators")
     for e in _region_rules(counties, complete=False):
         suite.add_expectation(e)
-    own = [i for i in fw.indicators if i.department == department]
+    own = [i for i in fw.reported_items if i.department == department]
     suite.add_expectation(gxe.ExpectCompoundColumnsToBeUnique(
         column_list=["region_code", "indicator_code"], severity=ERROR, meta=_meta(
             "region.unique", "每个县(市、区)的每项指标只能填报一次", "区划代码 × 指标不重复",

@@ -66,9 +66,12 @@ def _publish_artifacts(summary: dict, counts: dict) -> None:
              f"- 一票否决 / vetoed: " + ("; ".join(f"{n}({'、'.join(r)})" for n, r in summary["vetoed"].items())
                                           or "无"),
              f"- 报告 / documents: {counts['report']['documents']}, 本次重新生成 / rendered: "
-             f"{counts['report']['rendered']}"]
+             f"{counts['report']['rendered']}", "", "## 数据审核(按部门) / validation by department", ""]
+    lines += [f"- {d['部门']}: {d['结论']}; 采用 {d['采用版本']}, 警告 {d['采用版本警告']}, 退回 {d['退回']} 份"
+              for d in summary["validation_by_department"]]
     create_markdown_artifact(key="assessment-summary", markdown="\n".join(lines))
-    create_table_artifact(key="validation-by-department", table=summary["validation"])
+    create_table_artifact(key="validation-by-department", table=summary["validation_by_department"])
+    create_table_artifact(key="validation-submissions", table=summary["validation"])
     create_table_artifact(key="ranking", table=summary["ranking"])
 
 

@@ -58,6 +58,9 @@ def run(year: int = typer.Option(2025, help="考核年度 / assessment year"),
         typer.echo(f"一票否决 / veto: {name}: {'、'.join(rules)}")
     rejected = [v for v in out["validation"] if v["状态"] == "rejected"]
     typer.echo(f"报送文件 / submissions: {len(out['validation'])}, 退回 / rejected: {len(rejected)}")
+    for d in out["validation_by_department"]:
+        if d["结论"] != "通过":
+            typer.echo(f"审核 / validation: {d['部门']}: {d['结论']} (警告 {d['采用版本警告']}, 退回 {d['退回']})")
     typer.echo(f"报告 / documents rendered this run: {out['rendered']}"
                + (f" (输入未变, 沿用运行 {out['scored_run_id']} 的结果 / inputs unchanged)"
                   if out["scored_run_id"] != out["run_id"] else ""))
@@ -151,7 +154,7 @@ def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=
     import tempfile
 
     _set_home(None, data)
-    from expectations.steward import steward_report, steward_text
+    from expectations.steward import steward_report, steward_text, write_steward_reports
     from expectations.validate import validate_pending
     from transforms.config import framework_path, load_departments, load_framework
     from transforms.home import Home
@@ -172,12 +175,22 @@ def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=
             sid = receive_file(con, home, file.read_bytes(), file.name, dept.code, year).submission_id
             parse_received(con, home, fw, load_units())
             validate_pending(con, home, fw)
-            result = steward_report(con, sid)
+            out = home.validation_root / str(sid)
+            if not (out / "steward.json").exists():  # an unreadable file is rejected before validation
+                write_steward_reports(steward_report(con, sid, fw), out, fw.name)
+            result = json.loads((out / "steward.json").read_text("utf-8"))
             if report:
-                shutil.copytree(home.validation_root / str(sid), report, dirs_exist_ok=True)
+                shutil.copytree(out, report, dirs_exist_ok=True)
+                if (home.root / "validation" / "data_docs").exists():
+                    shutil.copytree(home.root / "validation" / "data_docs", report / "data_docs", dirs_exist_ok=True)
     typer.echo(steward_text(result))
     if report:
         typer.echo(f"审核报告 / reports: {report / 'steward.html'}, {report / 'steward.json'}")
+        if result.get("annotated_workbook"):
+            typer.echo(f"标注副本 / annotated workbook: {report / result['annotated_workbook']}")
+        typer.echo(f"GX Data Docs(离线无样式 / unstyled offline): {report / 'data_docs' / 'index.html'}")
+    elif result.get("annotated_workbook"):
+        typer.echo("加 --report <目录> 可得到标注副本和 HTML 报告 / add --report DIR for the annotated workbook")
     raise typer.Exit(0 if result["status"] == "accepted" else 1)
 
 

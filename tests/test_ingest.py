@@ -220,6 +220,7 @@ def _units_framework() -> Framework:
          "valid_range": [0, 1e9], "department": "lyj"}
         for code, name, unit in [("P", "占比", "%"), ("Q", "面积", "万亩"), ("R", "产值", "亿元"),
                                  ("S", "系数", "—"), ("T", "保护区", "万公顷")]]
+    doc["categories"] = [c for c in doc["categories"] if c["code"] == "X"]  # an empty category is refused
     doc["veto_rules"] = []
     return Framework.model_validate(doc)
 
@@ -409,7 +410,7 @@ def test_every_department_template_of_the_demo_framework_ingests_unchanged(tmp_p
         width = ws.max_column
         for r in range(3, ws.max_row + 1):
             for c in range(3, width):
-                ind = next(i for i in fw.indicators if f"{i.name}({i.unit})" == ws.cell(2, c).value)
+                ind = next(i for i in fw.reported_items if f"{i.name}({i.unit})" == ws.cell(2, c).value)
                 lo, hi = ind.valid_range
                 ws.cell(r, c, value=round(lo + (hi - lo) * ((r * 7 + c) % 10) / 10, 2))
         ws.cell(3, 3).value = None  # (ws.cell(..., value=None) would leave the cell as it was)
@@ -418,7 +419,7 @@ def test_every_department_template_of_the_demo_framework_ingests_unchanged(tmp_p
         wb.save(buf)
         parsed = parse_submission(buf.getvalue(), path.name, fw, units, None, ("lyj",))
         assert parsed.problems == [], dept
-        own = [i.code for i in fw.indicators if i.department == dept]
+        own = [i.code for i in fw.reported_items if i.department == dept]
         assert parsed.frame.height == 18 * len(own)
         noted = parsed.frame.filter(parsed.frame["note"].is_not_null())  # the row's reason, on each of its values
         assert set(noted["region_code"]) == {"360702"} and noted["value"].null_count() == 1

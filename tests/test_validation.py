@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.conftest import csv_bytes
 from expectations.validate import validate_pending
 from transforms.intake import load_units, parse_received, receive_file
@@ -110,3 +112,86 @@ def test_long_form_unknown_indicator_and_unit_are_named(mini):
     msgs = dict(rows(con, "SELECT rule_id, message FROM validation_result WHERE expectation_type = 'parse'"))
     assert "第 5 行的指标“Q”" in msgs["row.unknown_indicator"]
     assert "“公斤”无法换算" in msgs["header.unknown_unit"]
+
+
+# ---- every expectation kind: a passing and a failing case -------------------------------------
+
+from tests.validation_fixtures import (EVENTS, GOOD as GOOD_BY_YEAR, LYJ, STHJJ, TENURES, ZRZYJ, cmini, current_fingerprint,  # noqa: E402,F401
+                                       failed, submit, submit_good)
+
+STHJJ_BAD = ["测试市2025年度考核数据 — 市生态环境局", STHJJ,
+             "990001,甲县,30,100,80,330,320,2",    # 优良 330 > 监测 320; 100·330/320 = 103.1 ≠ 100
+             "990002,乙县,25,85.0,90,311,366,5",   # 366 days in 2025; 100·311/366 = 84.97 ≈ 85 (ok)
+             "990003,丙县,20,80.0,95,292,365,10"]  # Ⅲ类 95 + 劣Ⅴ类 10 = 105 > 100
+# rule_id -> (department, year, lines, needs last year's accepted files, severity)
+BAD = {
+    # generated from the framework
+    "region.code_present": ("lyj", 2025, [LYJ, "990001,甲县,40", "990002,乙县,50", "990003,丙县,60", ",某县,50"], False, "error"),
+    "region.code_known": ("lyj", 2025, [LYJ, "990001,甲县,40", "990002,乙县,50", "990003,丙县,60", "990009,错县,50"], False, "error"),
+    "region.unique": ("lyj", 2025, [LYJ, "990001,甲县,40", "990002,乙县,50", "990003,丙县,60", "990003,丙县,61"], False, "error"),
+    "region.complete": ("lyj", 2025, [LYJ, "990001,甲县,40", "990003,丙县,60"], False, "error"),
+    "columns.required": ("lyj", 2025, ["行政区划代码,县(市、区),备注", "990001,甲县,x", "990002,乙县,y", "990003,丙县,z"], False, "error"),
+    "value.present": ("lyj", 2025, [LYJ, "990001,甲县,40", "990002,乙县,abc", "990003,丙县,60"], False, "error"),
+    "value.range": ("lyj", 2025, [LYJ, "990001,甲县,40", "990002,乙县,140", "990003,丙县,60"], False, "error"),
+    "value.missing_explained": ("lyj", 2025, [LYJ + ",缺失原因说明", "990001,甲县,40,", "990002,乙县,—,遥感数据未发布",
+                                              "990003,丙县,60,"], False, "warning"),
+    "event.id": ("events", 2025, [EVENTS, ",990001,甲县,2025-03-01,一般突发环境事件,一般,x"], False, "error"),
+    "event.id_unique": ("events", 2025, [EVENTS, "E1,990001,甲县,2025-03-01,一般突发环境事件,一般,x",
+                                         "E1,990002,乙县,2025-04-01,一般突发环境事件,一般,y"], False, "error"),
+    "event.date": ("events", 2025, [EVENTS, "E1,990001,甲县,2025-13-45,一般突发环境事件,一般,x"], False, "error"),
+    "event.future": ("events", 2025, [EVENTS, "E1,990001,甲县,2026-01-02,一般突发环境事件,一般,x"], False, "error"),
+    "event.earlier_year": ("events", 2025, [EVENTS, "E1,990001,甲县,2024-05-01,一般突发环境事件,一般,x"], False, "warning"),
+    "event.kind": ("events", 2025, [EVENTS, "E1,990001,甲县,2025-05-01,地震,一般,x"], False, "error"),
+    "tenure.seat": ("tenures", 2025, [TENURES, "K1,赵一,党委书记,990009,错县,2020-01-01,,否"], False, "error"),
+    "tenure.overlap": ("tenures", 2025, [TENURES, "K1,赵一,党委书记,990001,甲县,2020-01-01,,否",
+                                         "K2,钱二,党委书记,990001,甲县,2024-01-01,,否"], False, "error"),
+    "tenure.gap": ("tenures", 2025, [TENURES, "K1,赵一,党委书记,990001,甲县,2020-01-01,2025-06-30,否",
+                                     "K2,钱二,党委书记,990001,甲县,2025-08-01,,否"], False, "warning"),
+    "tenure.cadre_id": ("tenures", 2025, [TENURES, ",赵一,党委书记,990001,甲县,2020-01-01,,否"], False, "error"),
+    "tenure.post": ("tenures", 2025, [TENURES, "K1,赵一,镇长,990001,甲县,2020-01-01,,否"], False, "error"),
+    "tenure.start": ("tenures", 2025, [TENURES, "K1,赵一,党委书记,990001,甲县,abc,,否"], False, "error"),
+    "tenure.order": ("tenures", 2025, [TENURES, "K1,赵一,党委书记,990001,甲县,2024-01-01,2023-01-01,否"], False, "error"),
+    # hand-written (expectations/contracts.py)
+    "declaration.year": ("sthjj", 2025, ["测试市2024年度考核数据 — 市生态环境局"] + GOOD_BY_YEAR[2025]["sthjj"][1:], False, "error"),
+    "declaration.department": ("sthjj", 2025, ["测试市2025年度考核数据 — 市林业局"] + GOOD_BY_YEAR[2025]["sthjj"][1:], False, "error"),
+    "relation.days.good_within_monitored": ("sthjj", 2025, STHJJ_BAD, False, "error"),
+    "relation.days.within_year": ("sthjj", 2025, STHJJ_BAD, False, "error"),
+    "relation.ratio.good_days": ("sthjj", 2025, STHJJ_BAD, False, "warning"),
+    "relation.share.water_classes": ("sthjj", 2025, STHJJ_BAD, False, "error"),
+    "relation.area.basic_farmland": ("zrzyj", 2025, [ZRZYJ, "990001,甲县,10,8", "990002,乙县,11,11.5",
+                                                     "990003,丙县,12,10"], False, "error"),
+    "plausibility.change": ("lyj", 2025, [LYJ, "990001,甲县,44", "990002,乙县,51", "990003,丙县,60"], True, "warning"),
+    "duplicate.rows": ("sthjj", 2025, GOOD_BY_YEAR[2025]["sthjj"][:3] + ["990002,乙县,30,90.0,80,324,360,2",
+                                                                 GOOD_BY_YEAR[2025]["sthjj"][4]], False, "warning"),
+    "duplicate.last_year": ("sthjj", 2025, GOOD_BY_YEAR[2025]["sthjj"][:4] + [GOOD_BY_YEAR[2024]["sthjj"][4]],
+                            True, "warning"),
+}
+
+
+def test_every_rule_passes_on_good_files_and_each_has_a_failing_case(cmini):
+    home, con, fw = cmini
+    outcomes = submit_good(home, con, fw, 2024) + submit_good(home, con, fw, 2025)
+    assert [(o.status, o.errors, o.warnings) for o in outcomes] == [("accepted", 0, 0)] * len(outcomes)
+    ran = {r[0] for r in rows(con, "SELECT DISTINCT rule_id FROM validation_result WHERE expectation_type <> 'parse'")}
+    assert rows(con, "SELECT count(*) FROM validation_result WHERE NOT success") == [(0,)]
+    # the rules that ran on the good files are exactly those with a failing case below: none untested
+    assert ran == set(BAD)
+    # plausibility really compared with last year (rows joined), it did not pass on an empty frame
+    runs = [json.loads(r[0]) for r in rows(con, "SELECT gx_result FROM validation_run WHERE suite_name LIKE '%plausibility'")]
+    # sthjj 2025: 3 counties × 6 items, each joined with its 2024 value
+    assert max(r["results"][0]["result"]["element_count"] for r in runs) == 18
+
+
+@pytest.mark.parametrize("rule_id", sorted(BAD))
+def test_failing_case(cmini, rule_id):
+    home, con, fw = cmini
+    department, year, lines, prior, severity = BAD[rule_id]
+    if prior:
+        submit_good(home, con, fw, year - 1, only=(department,))
+    outcome = submit(home, con, fw, lines, department, year)
+    fails = failed(con, outcome.submission_id)
+    assert rule_id in fails, fails.keys()
+    assert fails[rule_id][0] == severity
+    assert fails[rule_id][1], "a failure names the rows to fix"
+    only_warnings = all(s == "warning" for s, _ in fails.values())
+    assert outcome.status == ("accepted" if only_warnings else "rejected")

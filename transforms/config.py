@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -176,6 +177,83 @@ class VetoRule(_Strict):
         return self
 
 
+class SupportingItem(_Strict):
+    """基础数据: a quantity a department reports beside its indicators so that the data contracts
+    can cross-check them (e.g. 优良天数 and 有效监测天数 behind 优良天数比例); never scored."""
+
+    code: str
+    name: str
+    name_en: str = ""
+    unit: str
+    valid_range: tuple[float, float]
+    department: str
+    source: str = ""
+
+
+EXPRESSION_TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<number>\d+(?:\.\d+)?)|(?P<op>[-+*/()]))")
+DAYS_IN_YEAR = "DAYS_IN_YEAR"
+
+
+def expression_names(expression: str) -> list[str]:
+    """The item codes an arithmetic expression of a relation uses; anything but codes, numbers,
+    + - * / ( ) and DAYS_IN_YEAR is refused, so an expression can safely become SQL."""
+    names, pos = [], 0
+    while pos < len(expression.rstrip()):
+        m = EXPRESSION_TOKEN.match(expression, pos)
+        if not m or m.end() == pos:
+            raise ValueError(f"表达式 {expression!r} 第 {pos + 1} 个字符无法识别 / bad expression")
+        if m.group("name") and m.group("name") != DAYS_IN_YEAR:
+            names.append(m.group("name"))
+        pos = m.end()
+    return names
+
+
+class Relation(_Strict):
+    """A cross-field rule within one county's data of one department: `left op right`, where both
+    sides are arithmetic over item codes, numbers and DAYS_IN_YEAR (365 or 366)."""
+
+    id: str
+    rule: str  # the rule in plain words, for the steward
+    left: str
+    op: Literal["<=", ">=", "=="]
+    right: str
+    tolerance: float = Field(default=0, ge=0)  # "==": |left − right| ≤ tolerance
+    severity: Literal["error", "warning"] = "error"
+    fix: str
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _parses(self) -> "Relation":
+        if not expression_names(self.left) + expression_names(self.right):
+            raise ValueError("关系两边至少引用一个指标代码 / a relation needs an item code")
+        return self
+
+
+class ChangeBound(_Strict):
+    """Largest plausible change from the last accepted year: max(absolute, relative × |last value|)."""
+
+    absolute: float = Field(default=0, ge=0)  # in the item's unit (percentage points for %)
+    relative: float = Field(default=0, ge=0)  # fraction of last year's value
+
+    @model_validator(mode="after")
+    def _positive(self) -> "ChangeBound":
+        if self.absolute == 0 and self.relative == 0:
+            raise ValueError("absolute 与 relative 至少一个大于 0 / give absolute or relative")
+        return self
+
+
+class Plausibility(_Strict):
+    default: ChangeBound = ChangeBound(relative=0.5)
+    items: dict[str, ChangeBound] = {}  # per indicator or supporting item code
+
+
+class Checks(_Strict):
+    """What the framework's columns cannot say: plausibility against last year, cross-field relations."""
+
+    plausibility: Plausibility = Plausibility()
+    relations: list[Relation] = []
+
+
 class Framework(_Strict):
     id: str
     name: str
@@ -194,6 +272,8 @@ class Framework(_Strict):
     indicators: list[Indicator]
     veto_rules: list[VetoRule] = []
     deductions: list[Deduction] = []
+    supporting_items: list[SupportingItem] = []
+    checks: Checks = Checks()
 
     @field_validator("aggregation", mode="before")
     @classmethod
@@ -256,8 +336,11 @@ class Framework(_Strict):
                                  "either indicators or sub-categories, not both")
             if c.code not in with_parts and c.code not in with_indicators:
                 raise ValueError(f"条目 categories[{c.code}]: 类别既无指标也无下级类别 / empty category")
+        # a category whose indicators are all outside the index (in_index: false) weighs nothing
+        outside = {c for c in with_indicators
+                   if all(not i.in_index for i in self.indicators if i.category == c)} - with_parts
         for p in {c.parent for c in self.categories}:
-            siblings = [c for c in self.categories if c.parent == p]
+            siblings = [c for c in self.categories if c.parent == p and c.code not in outside]
             if len({c.weight is None for c in siblings}) > 1:
                 raise ValueError(f"同一上级({p or '指数'})下的类别须全部或全部不给出 weight: "
                                  f"{[c.code for c in siblings]} / sibling categories: all or none explicit weights")
@@ -295,6 +378,7 @@ class Framework(_Strict):
                 raise ValueError(f"否决规则 {rule.id} 引用了未知指标 {rule.indicator!r} / unknown indicator")
             if rule.cap_grade and rule.cap_grade not in grades:
                 raise ValueError(f"否决规则 {rule.id} 的 cap_grade {rule.cap_grade!r} 不在等级中 / unknown grade")
+        self._check_contracts()
         return self
 
     def category_depths(self) -> dict[str, int]:
@@ -311,6 +395,29 @@ class Framework(_Strict):
         depths = self.category_depths()
         agg = self.aggregation
         return {c.code: c.aggregation or agg.levels.get(depths[c.code], agg.category) for c in self.categories}
+
+    def _check_contracts(self) -> None:
+        items = {i.code: i.department for i in self.reported_items}
+        if len(items) != len(self.reported_items):
+            raise ValueError("基础数据代码与指标代码重复 / supporting item codes must differ from indicator codes")
+        for code in self.checks.plausibility.items:
+            if code not in items:
+                raise ValueError(f"checks.plausibility 引用了未知指标 {code!r} / unknown item")
+        for rel in self.checks.relations:
+            codes = expression_names(rel.left) + expression_names(rel.right)
+            unknown = [c for c in codes if c not in items]
+            if unknown:
+                raise ValueError(f"关系 {rel.id} 引用了未知指标 {unknown} / unknown item")
+            if len({items[c] for c in codes}) > 1:
+                raise ValueError(f"关系 {rel.id} 的指标须属于同一报送部门 / items of one department only")
+
+    @property
+    def reported_items(self) -> list["Indicator | SupportingItem"]:
+        """Everything a department reports: its indicators and its supporting items (基础数据)."""
+        return [*self.indicators, *self.supporting_items]
+
+    def change_bound(self, code: str) -> ChangeBound:
+        return self.checks.plausibility.items.get(code, self.checks.plausibility.default)
 
     def indicator_weight(self, ind: Indicator) -> float:
         """Raw (un-normalized) weight: explicit, or the value of its class ★◆○; 0 outside the index."""

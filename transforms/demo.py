@@ -21,6 +21,7 @@ Two knobs on top of that:
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 import json
@@ -36,8 +37,8 @@ import numpy as np
 import openpyxl
 import yaml
 
-from transforms.config import (DATA_DIR, Framework, Indicator, framework_path, load_departments, load_framework,
-                               read_csv_rows)
+from transforms.config import (DATA_DIR, Framework, Indicator, SupportingItem, expression_names, framework_path,
+                               load_departments, load_framework, read_csv_rows)
 from transforms.templates import append_plain
 
 SYNTHETIC = "演示用虚构数据"
@@ -137,13 +138,37 @@ def indicator_values(fw: Framework, counties: list[dict[str, str]], years: list[
     return out
 
 
-def _label(ind: Indicator, unit: str | None = None) -> str:
+def supporting_values(fw: Framework, counties: list[dict[str, str]], years: list[int], seed: int,
+                      values: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+    """Matrix per year of the supporting items (基础数据), consistent with the indicators they
+    explain (优良天数 ÷ 有效监测天数 = 优良天数比例, 基本农田 within 耕地), from their own generator so
+    that the indicators' values do not depend on them."""
+    rng = np.random.default_rng(seed + 4)
+    n = len(counties)
+    col = {i.code: j for j, i in enumerate(fw.indicators)}
+    farmland_share = rng.uniform(0.78, 0.86, n)  # 永久基本农田 / 耕地, stable per county
+    out: dict[int, np.ndarray] = {y: np.empty((n, len(fw.supporting_items))) for y in years}
+    for y in years:
+        days = 366 if calendar.isleap(y) else 365
+        monitored = days - rng.integers(0, 6, n)
+        derived = {"SD02": monitored,
+                   "SD01": np.round(values[y][:, col["EQ01"]] / 100 * monitored) if "EQ01" in col else None,
+                   "SD03": np.minimum(rng.uniform(0, 3, n), 100 - values[y][:, col["EQ03"]]) if "EQ03" in col else None,
+                   "SD04": values[y][:, col["EP05"]] * farmland_share if "EP05" in col else None}
+        for k, item in enumerate(fw.supporting_items):
+            lo, hi = item.valid_range
+            v = derived.get(item.code)
+            out[y][:, k] = np.clip(v if v is not None else rng.uniform(lo, hi, n), lo, hi)
+    return out
+
+
+def _label(ind: Indicator | SupportingItem, unit: str | None = None) -> str:
     return f"{ind.name}({unit or DECLARED_UNITS.get(ind.code, (ind.unit, 1.0))[0]})"
 
 
-def _cell(ind: Indicator, v: float) -> float | int:
+def _cell(ind: Indicator | SupportingItem, v: float) -> float | int:
     factor = DECLARED_UNITS.get(ind.code, (None, 1.0))[1]
-    return int(round(v)) if ind.unit == "个" else round(v * factor, 2)
+    return int(round(v)) if ind.unit in ("个", "天") else round(v * factor, 2)
 
 
 def _write_csv(path: Path, title: str, header: list[str], body: list[list], encoding: str,
@@ -367,6 +392,7 @@ def write_demo_inbox(inbox: Path, fw: Framework, years: list[int], seed: int = 2
     if j is not None:
         below = next((k for k, c in enumerate(counties) if c["name"] == "定南县"), 8 % len(counties))
         values[years[-1]][below, j] = targets[("EP05", counties[below]["region_code"], years[-1])] * 0.996
+    extra = supporting_values(fw, counties, years, seed, values)
     names = {d.code: d.name for d in load_departments(data_dir)}
     defect_rng = np.random.default_rng(seed + 2)
     defects: list[Defect] = []
@@ -374,9 +400,10 @@ def write_demo_inbox(inbox: Path, fw: Framework, years: list[int], seed: int = 2
     for y in years:
         for dept in fw.departments:
             cols = [(j, i) for j, i in enumerate(fw.indicators) if i.department == dept]
-            header = ["行政区划代码", "县(市、区)"] + [_label(i) for _, i in cols]
+            more = [(k, i) for k, i in enumerate(fw.supporting_items) if i.department == dept]
+            header = ["行政区划代码", "县(市、区)"] + [_label(i) for _, i in cols + more]
             body = [[c["region_code"], c["name"]] + [_cell(i, values[y][r, j]) for j, i in cols]
-                    for r, c in enumerate(counties)]
+                    + [_cell(i, extra[y][r, k]) for k, i in more] for r, c in enumerate(counties)]
             title = f"{place}{y}年度生态文明建设考核指标数据填报表 — {names[dept]}({SYNTHETIC})"
             folder = inbox / str(y) / dept
             folder.mkdir(parents=True, exist_ok=True)
@@ -387,7 +414,7 @@ def write_demo_inbox(inbox: Path, fw: Framework, years: list[int], seed: int = 2
                 found, form = _inject(table, cols, counties, fmt, path.relative_to(inbox).as_posix(), defect_rng)
                 defects += found
                 if form == "long":
-                    table = _long(table, cols)
+                    table = _long(table, cols + more)
             if fmt == "xlsx":
                 _write_xlsx(path, title, table.header, table.rows, table.sheet_name or f"{y}年数据", table.formats,
                             table.title_rows, table.sheet_first)
@@ -537,7 +564,26 @@ def synthetic_framework(framework_ids: Sequence[str], departments: list[str], ju
         if seen[ind["name"]] > 1:
             ind["name"] = f"{ind['name']}-{ind['code']}"
     _assign_departments(merged["indicators"], departments)
+    _keep_relations_within_a_department(merged, departments)
     return merged
+
+
+def _keep_relations_within_a_department(fw: dict, departments: list[str]) -> None:
+    """A relation check compares items of one department's file: move every item of a relation
+    (supporting items included) to the department of its first indicator; supporting items of
+    departments not chosen go to the first chosen one."""
+    fw["supporting_items"] = [dict(i) for i in fw.get("supporting_items", [])]
+    for item in fw["supporting_items"]:
+        if item["department"] not in departments:
+            item["department"] = departments[0]
+    indicators = {i["code"]: i for i in fw["indicators"]}
+    items = indicators | {i["code"]: i for i in fw["supporting_items"]}
+    for rel in (fw.get("checks") or {}).get("relations", []):
+        codes = expression_names(rel["left"]) + expression_names(rel["right"])
+        home = next((indicators[c]["department"] for c in codes if c in indicators), None)
+        for c in codes:
+            if c in items and home is not None:
+                items[c]["department"] = home
 
 
 def write_synthetic_dataset(out: Path, regions: int = 100, departments: int = 20,

@@ -143,7 +143,7 @@ def pull_inbox(con: duckdb.DuckDBPyConnection, home: Home, inbox: Path, departme
 def _store_problems(con: duckdb.DuckDBPyConnection, sid: int, problems: list) -> None:
     for p in problems:
         where = [{"row": p.row, "region_code": None, "region_name": None, "indicator": None, "value": p.column,
-                  "note": None}]
+                  "column": p.column, "note": None}]
         con.execute("""INSERT INTO validation_result (submission_id, rule_id, expectation_type, column_name, severity,
                        success, unexpected_count, message, expected, fix, failures)
                        VALUES (?, ?, 'parse', ?, ?, false, 1, ?, ?, ?, ?)""",
@@ -205,6 +205,9 @@ def parse_received(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework,
                                       coalesce(f.acting IN ('是', '代理', 'true', '1'), false) AS acting
                                FROM f LEFT JOIN department d ON f.department = d.name""")
             _store_problems(con, sid, parsed.problems)
+            if parsed.declared:
+                con.executemany("INSERT INTO declaration VALUES (?, ?, ?, ?)",
+                                [[sid, row, source, text] for row, source, text in parsed.declared])
             con.execute("UPDATE submission SET kind = ?, encoding = ?, sheet = ?, header_row = ?, version = ? "
                         "WHERE submission_id = ?", [parsed.kind, parsed.encoding, parsed.sheet, parsed.header_row,
                                                     _next_version(con, sid, parsed.kind), sid])

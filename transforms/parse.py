@@ -28,6 +28,8 @@ EVENT_HEADERS = {"事件日期": "event_date", "事件类型": "kind", "事件�
 TENURE_HEADERS = {"干部编号": "cadre_id", "姓名": "name", "职务": "post", "任职开始": "start_date",
                   "任职结束": "end_date", "是否代理": "acting"}
 OPTIONAL_HEADERS = {"单位": "department"}  # tenures: the department a 部门主要负责人 heads
+# What a file says about itself, checked against the inbox folder it came in (year, department)
+DECLARATION_HEADERS = {"年度", "年份", "报送年度", "填报单位", "报送单位"}
 LONG_INDICATOR_HEADERS = {"指标代码", "指标名称"}
 LONG_VALUE_HEADERS = ("数值", "指标值", "值")
 # the reason for a missing value (or any remark on the row); kept with each observation as its note
@@ -73,6 +75,8 @@ class ParsedSubmission:
     frame: pl.DataFrame
     problems: list[Problem] = field(default_factory=list)
     sheet: str | None = None  # XLSX: the sheet the data was read from
+    # (row, source, text): the title rows above the header and any 年度/填报单位 cells
+    declared: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -223,6 +227,12 @@ def _clean(expr: pl.Expr) -> pl.Expr:
     return expr.str.strip_chars().str.replace_many(_FULLWIDTH)
 
 
+def _cell(expr: pl.Expr) -> pl.Expr:
+    """A text cell, cleaned; blank is missing (a CSV gives "" where Excel gives nothing)."""
+    cleaned = _clean(expr)
+    return pl.when(cleaned == "").then(None).otherwise(cleaned)
+
+
 def parse_numbers(col: pl.Expr, factor: pl.Expr | float = 1.0, percent_factor: pl.Expr | float | None = 1.0
                   ) -> pl.Expr:
     """Vectorized: `1,234.5` / `８５．２` / `85%` -> float in the canonical unit; junk -> null.
@@ -261,6 +271,7 @@ def parse_submission(raw: bytes, file_name: str, framework: Framework, units: di
     # drop rows that are entirely empty (Excel leaves them after the table)
     body = body.filter(pl.any_horizontal([pl.col(c).str.strip_chars().fill_null("") != "" for c in data_cols]))
     named = {h: c for h, c in zip(headers, data_cols) if h}
+    declared = _declarations(grid.frame.slice(0, header_idx), body, named, data_cols)
     problems: list[Problem] = list(grid.problems)
     header_row = int(grid.frame["row"][header_idx])
     dupes = sorted({h for h in headers if h and headers.count(h) > 1})
@@ -279,9 +290,9 @@ def parse_submission(raw: bytes, file_name: str, framework: Framework, units: di
     name_hdr = next((h for h in headers if h in REGION_NAME_HEADERS), None)
     note_hdr = next((h for h in NOTE_HEADERS if h in named), None)
     cols: list[pl.Expr] = [pl.col("row")]
-    cols.append(_clean(pl.col(named[code_hdr])).str.replace(r"\.0$", "").alias("region_code") if code_hdr
+    cols.append(_cell(pl.col(named[code_hdr])).str.replace(r"\.0$", "").alias("region_code") if code_hdr
                 else pl.lit(None, pl.String).alias("region_code"))
-    cols.append(_clean(pl.col(named[name_hdr])).alias("region_name") if name_hdr
+    cols.append(_cell(pl.col(named[name_hdr])).alias("region_name") if name_hdr
                 else pl.lit(None, pl.String).alias("region_name"))
     if kind == "indicators":
         cols.append(pl.col(named[note_hdr]).str.strip_chars().replace("", None).alias("note") if note_hdr
@@ -292,19 +303,31 @@ def parse_submission(raw: bytes, file_name: str, framework: Framework, units: di
             long, more = _long_form(body, named, base, framework, units, header_row, file_name)
         else:
             long, more = _wide_form(body, named, headers, base, framework, units, header_row, file_name,
-                                    {code_hdr, name_hdr, note_hdr} | set(dupes))
+                                    {code_hdr, name_hdr, note_hdr} | set(dupes) | DECLARATION_HEADERS)
         problems += more
-        return ParsedSubmission(kind, grid.encoding, header_row, long, problems, grid.sheet)
+        return ParsedSubmission(kind, grid.encoding, header_row, long, problems, grid.sheet, declared)
     for header, key in OPTIONAL_HEADERS.items() if kind == "tenures" else ():
-        cols.append(_clean(pl.col(named[header])).alias(key) if header in named else pl.lit(None, pl.String).alias(key))
+        cols.append(_cell(pl.col(named[header])).alias(key) if header in named else pl.lit(None, pl.String).alias(key))
     for header, key in mapping.items():
         if header in named:
-            cols.append(_clean(pl.col(named[header])).alias(key))
+            cols.append(_cell(pl.col(named[header])).alias(key))
         else:
             cols.append(pl.lit(None, pl.String).alias(key))
             problems.append(Problem("header.missing_column", "error", f"缺少必填列“{header}”。", header_row, header,
                                     f"表头含“{header}”", "使用下发的报送模板"))
-    return ParsedSubmission(kind, grid.encoding, header_row, body.select(cols), problems, grid.sheet)
+    return ParsedSubmission(kind, grid.encoding, header_row, body.select(cols), problems, grid.sheet, declared)
+
+
+def _declarations(above: pl.DataFrame, body: pl.DataFrame, named: dict[str, str], data_cols: list[str]
+                  ) -> list[tuple[int, str, str]]:
+    """The title rows' text and the distinct values of declaration columns, with their rows."""
+    out = [(r[0], "标题", " ".join(v.strip() for v in r[1:] if v and v.strip()))
+           for r in above.select("row", *data_cols).iter_rows()]
+    for header in sorted(DECLARATION_HEADERS & set(named)):
+        found = body.select("row", _clean(pl.col(named[header])).alias("text")).drop_nulls("text") \
+            .unique("text", keep="first", maintain_order=True)
+        out += [(r, header, t) for r, t in found.iter_rows()]
+    return [d for d in out if d[2]]
 
 
 def _unit_problem(ind, unit: str, row: int, column: str, file_name: str) -> Problem:
@@ -318,7 +341,8 @@ def _wide_form(body: pl.DataFrame, named: dict[str, str], headers: list[str], ba
                framework: Framework, units: dict[tuple[str, str], float], header_row: int, file_name: str,
                skip: set) -> tuple[pl.DataFrame, list[Problem]]:
     """One column per indicator, `名称(单位)` in the header -> long observations."""
-    by_name = {i.name: i for i in framework.indicators} | {i.code: i for i in framework.indicators}
+    items = framework.reported_items
+    by_name = {i.name: i for i in items} | {i.code: i for i in items}
     problems, parts = [], []
     for header in headers:
         if not header or header in skip:
@@ -348,9 +372,9 @@ def _long_form(body: pl.DataFrame, named: dict[str, str], base: pl.DataFrame, fr
     """One row per (region, indicator): 指标代码/指标名称, 数值, optional 单位."""
     key_hdr = next(h for h in ("指标代码", "指标名称") if h in named)
     value_hdr = next(h for h in LONG_VALUE_HEADERS if h in named)
-    lookup = pl.DataFrame({"key": [i.code for i in framework.indicators] + [i.name for i in framework.indicators],
-                           "indicator_code": [i.code for i in framework.indicators] * 2,
-                           "canonical": [i.unit for i in framework.indicators] * 2})
+    items = framework.reported_items
+    lookup = pl.DataFrame({"key": [i.code for i in items] + [i.name for i in items],
+                           "indicator_code": [i.code for i in items] * 2, "canonical": [i.unit for i in items] * 2})
     conv = pl.DataFrame({"unit": [u for u, _ in units], "canonical": [c for _, c in units],
                          "factor": list(units.values())}, schema={"unit": pl.String, "canonical": pl.String,
                                                                   "factor": pl.Float64})
@@ -367,7 +391,7 @@ def _long_form(body: pl.DataFrame, named: dict[str, str], base: pl.DataFrame, fr
     problems = [Problem("row.unknown_indicator", "error", f"第 {r['row']} 行的指标“{r['key']}”不在本指标体系中。",
                         r["row"], key_hdr, "指标体系中的指标代码或名称", "按模板填写指标代码或名称")
                 for r in f.filter(pl.col("indicator_code").is_null()).iter_rows(named=True)]
-    by_code = {i.code: i for i in framework.indicators}
+    by_code = {i.code: i for i in items}
     problems += [_unit_problem(by_code[r["indicator_code"]], r["unit"], r["row"], "单位", file_name)
                  for r in f.filter(pl.col("indicator_code").is_not_null() & pl.col("factor").is_null())
                  .iter_rows(named=True)]

@@ -20,7 +20,7 @@ import duckdb
 from transforms.config import Framework, framework_path, load_departments, load_framework
 from transforms.home import Home
 from transforms.intake import load_units, parse_received, pull_inbox
-from transforms.warehouse import connect, load_config, rows
+from transforms.warehouse import connect, frame, load_config, rows
 
 
 class RunLocked(RuntimeError):
@@ -161,6 +161,34 @@ def finish_run(spec: RunSpec, run_id: str, status: str, timings: dict, summary: 
                     [status, json.dumps(timings), json.dumps(summary, ensure_ascii=False, default=str), run_id])
 
 
+# The year's validation outcome per department: files, accepted, rejected, the versions in use and
+# their warnings, and a verdict ("the newest file was rejected, the accepted one stays in use").
+BY_DEPARTMENT_SQL = """
+WITH v AS (
+    SELECT submission_id, count(*) FILTER (severity = 'warning' AND NOT success) AS warnings,
+           count(*) FILTER (severity = 'error' AND NOT success) AS errors
+    FROM validation_result GROUP BY submission_id),
+s AS (
+    SELECT s.*, coalesce(v.warnings, 0) AS warnings, coalesce(v.errors, 0) AS errors,
+           s.submission_id IN (SELECT submission_id FROM current_submission WHERE year = ?) AS in_use
+    FROM submission s LEFT JOIN v USING (submission_id) WHERE s.year = ?)
+SELECT d.name AS "部门", count(s.submission_id) AS "收到文件", count(*) FILTER (s.status = 'accepted') AS "通过",
+       count(*) FILTER (s.status = 'rejected') AS "退回",
+       coalesce(string_agg(s.file_name || ' 第 ' || s.version || ' 版', '; ' ORDER BY s.kind) FILTER (s.in_use), '—')
+           AS "采用版本",
+       CAST(coalesce(sum(s.warnings) FILTER (s.in_use), 0) AS INTEGER) AS "采用版本警告",
+       CAST(coalesce(sum(s.errors) FILTER (s.status = 'rejected'), 0) AS INTEGER) AS "退回文件错误",
+       CASE WHEN count(s.submission_id) = 0 THEN '未报送'
+            WHEN count(*) FILTER (s.in_use) = 0 THEN '全部退回, 无可用数据'
+            WHEN max(s.submission_id) FILTER (s.status = 'rejected') > max(s.submission_id) FILTER (s.in_use)
+                THEN '最新报送被退回, 沿用已通过版本'
+            WHEN sum(s.warnings) FILTER (s.in_use) > 0 THEN '通过(有警告)'
+            ELSE '通过' END AS "结论"
+FROM department d LEFT JOIN s ON s.department = d.code
+GROUP BY d.code, d.name ORDER BY d.code
+"""
+
+
 def run_summary(spec: RunSpec, run_id: str) -> dict:
     """Counts for the operator and the Prefect artifacts: grades, vetoes, validation per department."""
     with warehouse(spec.home) as con:
@@ -171,9 +199,11 @@ def run_summary(spec: RunSpec, run_id: str) -> dict:
         validation = rows(con, """SELECT coalesce(d.name, s.department), s.kind, s.file_name, s.version, s.status,
                                          s.message FROM submission s LEFT JOIN department d ON d.code = s.department
                                   WHERE s.year = ? ORDER BY s.department, s.kind, s.version""", [spec.year])
+        by_department = frame(con, BY_DEPARTMENT_SQL, [spec.year, spec.year])
         ranking = rows(con, """SELECT r.rank, g.name, round(r.gdi, 2), round(r.assessment_score, 2), r.grade
                                FROM result r JOIN region g USING (region_code) WHERE r.run_id = ?
                                AND r.year = ? ORDER BY r.rank""", [run_id, spec.year])
     return {"grades": dict(grades), "vetoed": {n: list(r) for n, r in vetoed},
             "validation": [dict(zip(("部门", "类型", "文件", "版本", "状态", "说明"), v)) for v in validation],
+            "validation_by_department": by_department.to_dicts(),
             "ranking": [dict(zip(("排名", "县(市、区)", "绿色发展指数", "考核得分", "等级"), r)) for r in ranking]}

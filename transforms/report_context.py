@@ -6,6 +6,7 @@ the warehouse, so a report can always be traced to the submissions it used.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import datetime
 
@@ -25,6 +26,28 @@ def _records(df: pl.DataFrame) -> list[dict]:
 
 def _iso(d) -> str | None:
     return d.isoformat() if d is not None else None
+
+
+def validation_warnings(con: duckdb.DuckDBPyConnection, fw: Framework, year: int) -> dict[str | None, list[dict]]:
+    """Warnings of the year's accepted submissions, per county they name (key None: the whole file),
+    each as `{department_name, message}` naming the indicator, the value and what was noticed."""
+    names = {i.code: i.name for i in fw.reported_items}
+    rules = frame(con, """
+        SELECT d.name AS department_name, v.message, v.failures FROM validation_result v
+        JOIN current_submission s USING (submission_id) LEFT JOIN department d ON d.code = s.department
+        WHERE s.year = ? AND NOT v.success AND v.severity = 'warning' ORDER BY s.department, v.rule_id""", [year])
+    out: dict[str | None, list[dict]] = defaultdict(list)
+    for r in rules.iter_rows(named=True):
+        items = [f for f in json.loads(r["failures"] or "[]") if f.get("region_code")]
+        if not items:
+            out[None].append({"department_name": r["department_name"], "message": r["message"]})
+        for f in items:
+            what = "; ".join(x for x in (names.get(f.get("indicator") or "", f.get("indicator")),
+                                         f"填报值 {f['value']}" if f.get("value") not in (None, "") else None,
+                                         f.get("note")) if x)
+            out[f["region_code"]].append({"department_name": r["department_name"],
+                                          "message": f"{r['message']}" + (f"({what})" if what else "")})
+    return out
 
 
 def build_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id: str,
@@ -69,10 +92,7 @@ def build_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run
                 AND NOT v.success AND v.severity = 'warning') AS warnings
         FROM current_submission s LEFT JOIN department d ON d.code = s.department
         WHERE s.year = ? ORDER BY s.department, s.kind""", [year])
-    warnings = frame(con, """
-        SELECT d.name AS department_name, v.message FROM validation_result v
-        JOIN current_submission s USING (submission_id) LEFT JOIN department d ON d.code = s.department
-        WHERE s.year = ? AND NOT v.success AND v.severity = 'warning'""", [year])
+    warnings = validation_warnings(con, fw, year)
     events = events_in_tenure(con).join(frame(con, "SELECT region_code, name AS region_name FROM region"),
                                         on="region_code", how="left")
 
@@ -166,7 +186,7 @@ def build_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run
                        for c in _records(cadres_by_region.get((code,), cadres.clear()))],
             "submissions": _records(used.select("department_name", "file_name", "version", "sha256", "status",
                                                 "warnings")),
-            "warnings": _records(warnings),
+            "warnings": warnings.get(code, []) + warnings.get(None, []),
         }
         docs.append(("county", code, title, ctx))
 

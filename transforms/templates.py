@@ -45,6 +45,7 @@ def data_sheet_name(year: int) -> str:
 
 def write_template(con: duckdb.DuckDBPyConnection, fw: Framework, department: str, year: int, path: Path) -> Path:
     indicators = [i for i in fw.indicators if i.department == department]
+    supporting = [i for i in fw.supporting_items if i.department == department]  # 基础数据, cross-checked
     if not indicators:
         raise ValueError(f"部门 {department!r} 在指标体系 {fw.id} 中没有负责的指标 / no indicators for this department")
     dept_name = frame(con, "SELECT name FROM department WHERE code = ?", [department])["name"].to_list()
@@ -54,7 +55,7 @@ def write_template(con: duckdb.DuckDBPyConnection, fw: Framework, department: st
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = data_sheet_name(year)
-    headers = ["行政区划代码", "县(市、区)"] + [f"{i.name}({i.unit})" for i in indicators] + [NOTE_HEADER]
+    headers = ["行政区划代码", "县(市、区)"] + [f"{i.name}({i.unit})" for i in indicators + supporting] + [NOTE_HEADER]
     append_plain(ws, [f"{fw.name} — {dept_name} {year} 年度指标数据填报表"])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
     ws["A1"].font = Font(bold=True, size=13)
@@ -66,7 +67,7 @@ def write_template(con: duckdb.DuckDBPyConnection, fw: Framework, department: st
     for code, name in counties.iter_rows():
         append_plain(ws, [code, name])
     last = 2 + counties.height
-    for n, ind in enumerate(indicators, start=3):
+    for n, ind in enumerate(indicators + supporting, start=3):
         col = get_column_letter(n)
         lo, hi = ind.valid_range
         dv = DataValidation(type="decimal", operator="between", formula1=f"{lo:g}", formula2=f"{hi:g}", allow_blank=True,
@@ -74,10 +75,12 @@ def write_template(con: duckdb.DuckDBPyConnection, fw: Framework, department: st
                             error=f"{ind.name}应在 {lo:g} 至 {hi:g} {ind.unit} 之间; 确无数据请留空并在“{NOTE_HEADER}”列说明")
         dv.add(f"{col}3:{col}{last}")
         ws.add_data_validation(dv)
-        target = f"目标 {ind.target.op} {ind.target.value:g} {ind.unit}" if ind.target and ind.target.value is not None \
-            else "目标见逐级分解表"
+        target = getattr(ind, "target", None)
+        kind = ("目标 " + (f"{target.op} {target.value:g} {ind.unit}" if target.value is not None else "见逐级分解表")
+                + f"\n{'约束性' if ind.binding else '预期性'}指标") if target else \
+            ("基础数据(不计分, 用于与指标相互核对)" if ind in supporting else "预期性指标")
         ws.cell(row=2, column=n).comment = Comment(f"{ind.code} {ind.name}\n单位: {ind.unit}\n合理范围: {lo:g}–{hi:g}\n"
-                                                   f"{target}\n{'约束性' if ind.binding else '预期性'}指标", "考核办")
+                                                   f"{kind}", "考核办")
         ws.column_dimensions[col].width = max(14, len(ind.name) * 2)
     note_col = get_column_letter(len(headers))
     ws.column_dimensions[note_col].width = 36
@@ -111,14 +114,15 @@ def write_template(con: duckdb.DuckDBPyConnection, fw: Framework, department: st
     ref = wb.create_sheet(f"参考_{year - 1}年已审核")
     previous = frame(con, """SELECT region_code, indicator_code, value, note FROM current_observation
                              WHERE department = ? AND year = ?""", [department, year - 1])
-    append_plain(ref, ["行政区划代码", "县(市、区)"] + [f"{i.name}({i.unit})" for i in indicators] + [NOTE_HEADER])
+    append_plain(ref, ["行政区划代码", "县(市、区)"] + [f"{i.name}({i.unit})" for i in indicators + supporting]
+                 + [NOTE_HEADER])
     values = {(r[0], r[1]): r[2] for r in previous.iter_rows()}
     notes: dict[str, list[str]] = {}
     for code, ind_code, _, note in previous.iter_rows():
         if note:
             notes.setdefault(code, []).append(note)
     for code, name in counties.iter_rows():
-        append_plain(ref, [code, name] + [values.get((code, i.code)) for i in indicators]
+        append_plain(ref, [code, name] + [values.get((code, i.code)) for i in indicators + supporting]
                      + ["; ".join(sorted(set(notes.get(code, [])))) or None])
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)

@@ -42,6 +42,9 @@ CREATE TABLE IF NOT EXISTS event (
 CREATE TABLE IF NOT EXISTS tenure (
     submission_id INTEGER, row_number INTEGER, cadre_id VARCHAR, name VARCHAR, post VARCHAR,
     region_code VARCHAR, department VARCHAR, start_date DATE, end_date DATE, acting BOOLEAN);
+-- What a file says about itself (title rows, 年度/填报单位 cells), checked against its inbox folder.
+CREATE TABLE IF NOT EXISTS declaration (
+    submission_id INTEGER, row_number INTEGER, source VARCHAR, text VARCHAR);
 CREATE TABLE IF NOT EXISTS validation_result (
     submission_id INTEGER, rule_id VARCHAR, expectation_type VARCHAR, column_name VARCHAR,
     severity VARCHAR, success BOOLEAN, unexpected_count INTEGER, message VARCHAR, expected VARCHAR,
