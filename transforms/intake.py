@@ -20,6 +20,7 @@ import duckdb
 import polars as pl
 import yaml
 
+from transforms import guards
 from transforms.config import DATA_DIR, Department, Framework
 from transforms.home import Home
 from transforms.parse import ParseError, Problem, parse_submission
@@ -106,7 +107,7 @@ def pull_inbox(con: duckdb.DuckDBPyConnection, home: Home, inbox: Path, departme
 def _store_problems(con: duckdb.DuckDBPyConnection, sid: int, problems: list) -> None:
     for p in problems:
         where = [{"row": p.row, "region_code": None, "region_name": None, "indicator": None, "value": p.column,
-                  "note": None}]
+                  "note": None}] if p.row is not None or p.column is not None else []  # whole file: no cell
         con.execute("""INSERT INTO validation_result (submission_id, rule_id, expectation_type, column_name, severity,
                        success, unexpected_count, message, expected, fix, failures)
                        VALUES (?, ?, 'parse', ?, ?, false, 1, ?, ?, ?, ?)""",
@@ -136,10 +137,12 @@ def parse_received(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework,
             except ParseError as exc:
                 con.execute("UPDATE submission SET status = 'rejected', kind = 'unreadable', message = ?, "
                             "version = ? WHERE submission_id = ?", [str(exc), _next_version(con, sid, "unreadable"), sid])
-                _store_problems(con, sid, [Problem("file.unreadable", "error", str(exc), fix="用 Excel 打开并另存后重新报送")])
+                _store_problems(con, sid, [Problem(exc.rule_id, "error", str(exc), fix="用 Excel 打开并另存后重新报送")])
                 con.execute("COMMIT")
                 continue
-            f = parsed.frame.with_columns(pl.lit(sid).alias("submission_id"))
+            checked, more = guards.received_problems(con, sid, parsed, fw)  # title year/department, foreign columns
+            parsed.problems += more
+            f = checked.with_columns(pl.lit(sid).alias("submission_id"))
             if parsed.kind == "indicators":
                 # a region given by name only is resolved to its code; unknown names stay null and fail validation
                 con.execute("""INSERT INTO observation BY NAME

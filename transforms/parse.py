@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from transforms import guards
 from transforms.config import Framework
 
 REGION_CODE_HEADERS = {"行政区划代码", "地区代码", "区划代码", "region_code"}
@@ -34,6 +35,10 @@ _UNIT_RE = re.compile(r"^(?P<name>.*?)\s*[\(（](?P<unit>[^()（）]*)[\)）]\s*
 
 class ParseError(ValueError):
     """The file cannot be read as a table at all (message in Chinese, names the file)."""
+
+    def __init__(self, message: str, rule_id: str = "file.unreadable") -> None:
+        super().__init__(message)
+        self.rule_id = rule_id
 
 
 @dataclass
@@ -58,23 +63,66 @@ class ParsedSubmission:
     # events/tenures: one row per data row. `row` is the row number as the steward sees it.
     frame: pl.DataFrame
     problems: list[Problem] = field(default_factory=list)
+    title: list[tuple[int, str]] = field(default_factory=list)  # rows above the header: (row, text)
 
 
 def decode_text(raw: bytes, file_name: str) -> tuple[str, str]:
-    """Detect UTF-8 (with or without BOM) or GB18030 (a superset of GBK); refuse anything else."""
+    """Detect UTF-8 (with or without BOM) or GB18030 (a superset of GBK); refuse anything else,
+    including a file that mixes the two (decoding it either way would garble part of it)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ParseError(f"文件 {file_name}: 文字编码为 UTF-16(Excel 的“Unicode 文本”格式), 不是 CSV 文件。"
+                         "请在 Excel 中另存为“CSV UTF-8(逗号分隔)”后重新报送。", "file.encoding")
     if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8"), "utf-8-sig"
+        try:
+            return raw[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise ParseError(f"文件 {file_name} 第 {_line_of(raw, exc.start + 3)} 行: 文件开头标明为 UTF-8 编码(BOM), "
+                             "但内容含有非 UTF-8 字符(可能是 GBK 编码)。请在 Excel 中重新另存为“CSV UTF-8(逗号分隔)”"
+                             "后报送。", "file.encoding") from None
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    mixed = _mixed_encoding_line(raw)
+    if mixed:
+        raise ParseError(f"文件 {file_name} 第 {mixed} 行: 文件混用了 UTF-8 和 GBK 两种文字编码(常见于从不同文件复制"
+                         "粘贴), 无法可靠识别。请在 Excel 中打开并另存为“CSV UTF-8(逗号分隔)”后重新报送。",
+                         "file.encoding")
     try:
         return raw.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as exc:
         raise ParseError(
-            f"文件 {file_name}: 无法识别文字编码(既不是 UTF-8 也不是 GBK/GB18030), 第 {exc.start} 字节附近出错。"
-            "请在 Excel 中另存为“CSV UTF-8”或“CSV(逗号分隔)”后重新报送。"
+            f"文件 {file_name} 第 {_line_of(raw, exc.start)} 行: 无法识别文字编码(既不是 UTF-8 也不是 GBK/GB18030), "
+            f"第 {exc.start} 字节处出错。请在 Excel 中另存为“CSV UTF-8”或“CSV(逗号分隔)”后重新报送。", "file.encoding"
         ) from None
+
+
+def _line_of(raw: bytes, offset: int) -> int:
+    return raw.count(b"\n", 0, offset) + 1
+
+
+_CHINESE_UTF8 = re.compile(r"[\u2000-\u206f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+_IDEOGRAPHS = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _mixed_encoding_line(raw: bytes) -> int | None:
+    """In a file that is not UTF-8 as a whole: if some line is Chinese in UTF-8 (three or more
+    ideographs and nothing outside CJK ranges; a GBK line practically never decodes so: 0 of 20,000
+    random GBK tables), return the first line in the other encoding."""
+    utf8, other = None, None
+    for n, line in enumerate(raw.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            other = other or n
+            continue
+        if len(_IDEOGRAPHS.findall(text)) >= 3 and all(ch.isascii() or _CHINESE_UTF8.match(ch) for ch in text):
+            utf8 = utf8 or n
+    if utf8 is None or other is None:
+        return None
+    return other if utf8 < other else utf8
 
 
 def read_grid(raw: bytes, file_name: str) -> tuple[pl.DataFrame, str | None]:
@@ -141,9 +189,15 @@ def _locate_header(grid: pl.DataFrame, file_name: str) -> tuple[int, list[str]]:
 def parse_submission(raw: bytes, file_name: str, framework: Framework, units: dict[tuple[str, str], float]
                      ) -> ParsedSubmission:
     """Parse one file. `units` maps (declared unit, canonical unit) to a multiplication factor."""
+    refused = guards.file_refusal(raw, file_name)  # limits before reading: bombs, oversized, encrypted
+    if refused:
+        raise ParseError(refused[1], refused[0])
     grid, encoding = read_grid(raw, file_name)
     if grid.height == 0:
         raise ParseError(f"文件 {file_name}: 文件为空。")
+    refused = guards.grid_refusal(grid, file_name)
+    if refused:
+        raise ParseError(refused[1], refused[0])
     header_idx, headers = _locate_header(grid, file_name)
     body = grid.slice(header_idx + 1)
     data_cols = [c for c in grid.columns if c != "row"]
@@ -152,6 +206,9 @@ def parse_submission(raw: bytes, file_name: str, framework: Framework, units: di
     named = {h: c for h, c in zip(headers, data_cols) if h}
     problems: list[Problem] = []
     header_row = int(grid["row"][header_idx])
+    if body.is_empty():
+        problems.append(Problem("table.no_rows", "error", f"文件 {file_name}: 表头(第 {header_row} 行)下面没有数据行。",
+                                header_row, None, "每个县(市、区)一行数据", "在表头下方填写数据后重新报送"))
     dupes = sorted({h for h in headers if h and headers.count(h) > 1})
     for h in dupes:
         problems.append(Problem("header.duplicate", "error", f"表头“{h}”重复出现, 无法确定使用哪一列。", header_row, h,
@@ -180,7 +237,7 @@ def parse_submission(raw: bytes, file_name: str, framework: Framework, units: di
             long, more = _wide_form(body, named, headers, base, framework, units, header_row,
                                     {code_hdr, name_hdr} | set(dupes))
         problems += more
-        return ParsedSubmission(kind, encoding, header_row, long, problems)
+        return ParsedSubmission(kind, encoding, header_row, long, problems, guards.title_text(grid, header_idx))
     for header, key in OPTIONAL_HEADERS.items() if kind == "tenures" else ():
         cols.append(_clean(pl.col(named[header])).alias(key) if header in named else pl.lit(None, pl.String).alias(key))
     for header, key in mapping.items():
@@ -190,7 +247,7 @@ def parse_submission(raw: bytes, file_name: str, framework: Framework, units: di
             cols.append(pl.lit(None, pl.String).alias(key))
             problems.append(Problem("header.missing_column", "error", f"缺少必填列“{header}”。", header_row, header,
                                     f"表头含“{header}”", "使用下发的报送模板"))
-    return ParsedSubmission(kind, encoding, header_row, body.select(cols), problems)
+    return ParsedSubmission(kind, encoding, header_row, body.select(cols), problems, guards.title_text(grid, header_idx))
 
 
 def _unit_problem(ind, unit: str, row: int, column: str) -> Problem:
