@@ -87,13 +87,13 @@ def pull_inbox(con: duckdb.DuckDBPyConnection, home: Home, inbox: Path, departme
                years: set[int] | None = None) -> list[Received]:
     """Receive every file under `inbox/<year>/<department>/`; repeatable without effect."""
     received: list[Received] = []
-    for year_dir in sorted(p for p in inbox.iterdir() if p.is_dir() and p.name.isdigit()):
+    for year_dir in sorted(p for p in inbox.iterdir() if p.is_dir() and not p.is_symlink() and p.name.isdigit()):
         year = int(year_dir.name)
         if years is not None and year not in years:
             continue
-        for dept_dir in sorted(p for p in year_dir.iterdir() if p.is_dir()):
+        for dept_dir in sorted(p for p in year_dir.iterdir() if p.is_dir() and not p.is_symlink()):
             dept = resolve_department(dept_dir.name, departments)
-            for path in sorted(p for p in dept_dir.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))):
+            for path in _delivered(dept_dir):
                 raw = path.read_bytes()
                 if dept is None:
                     received.append(receive_file(
@@ -102,6 +102,14 @@ def pull_inbox(con: duckdb.DuckDBPyConnection, home: Home, inbox: Path, departme
                 else:
                     received.append(receive_file(con, home, raw, path.name, dept.code, year, str(path)))
     return received
+
+
+def _delivered(folder: Path) -> list[Path]:
+    """The files of one department folder in delivery order (modification time, then name), so a
+    correction saved after the original becomes the newer version whatever it is called. Symbolic
+    links are not followed: a link on the share must not make the run archive a file from elsewhere."""
+    files = [p for p in folder.iterdir() if p.is_file() and not p.is_symlink() and not p.name.startswith((".", "~$"))]
+    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
 
 def _store_problems(con: duckdb.DuckDBPyConnection, sid: int, problems: list) -> None:

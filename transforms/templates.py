@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from transforms.config import Framework
+from transforms.spreadsheet import append_row
 from transforms.warehouse import frame
 
 HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")
@@ -35,16 +36,16 @@ def write_template(con: duckdb.DuckDBPyConnection, fw: Framework, department: st
     ws = wb.active
     ws.title = f"{year}年数据"
     headers = ["行政区划代码", "县(市、区)"] + [f"{i.name}({i.unit})" for i in indicators]
-    ws.append([f"{fw.name} — {dept_name} {year} 年度指标数据填报表"])
+    append_row(ws, [f"{fw.name} — {dept_name} {year} 年度指标数据填报表"])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append(headers)
+    append_row(ws, headers)
     for cell in ws[2]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for code, name in counties.iter_rows():
-        ws.append([code, name])
+        append_row(ws, [code, name])
     last = 2 + counties.height
     for n, ind in enumerate(indicators, start=3):
         col = get_column_letter(n)
@@ -73,17 +74,17 @@ def write_template(con: duckdb.DuckDBPyConnection, fw: Framework, department: st
         "5. 报送前可运行 `ecoassess validate <文件>` 自查, 规则与正式审核完全一致。",
         "6. 参考数据工作表列出上一年度已通过审核的数值, 仅供核对, 不必修改。",
     ]:
-        guide.append([line])
+        append_row(guide, [line])
     guide.column_dimensions["A"].width = 100
     guide["A1"].font = Font(bold=True, size=13)
 
     ref = wb.create_sheet(f"参考_{year - 1}年已审核")
     previous = frame(con, """SELECT region_code, indicator_code, value FROM current_observation
                              WHERE department = ? AND year = ?""", [department, year - 1])
-    ref.append(["行政区划代码", "县(市、区)"] + [f"{i.name}({i.unit})" for i in indicators])
+    append_row(ref, ["行政区划代码", "县(市、区)"] + [f"{i.name}({i.unit})" for i in indicators])
     values = {(r[0], r[1]): r[2] for r in previous.iter_rows()}
     for code, name in counties.iter_rows():
-        ref.append([code, name] + [values.get((code, i.code)) for i in indicators])
+        append_row(ref, [code, name] + [values.get((code, i.code)) for i in indicators])
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
