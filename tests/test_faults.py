@@ -308,3 +308,57 @@ def test_rendering_into_a_full_or_read_only_disk(prepared, recovered, options, c
     assert warehouse_fingerprint(home, skip_runs=new_runs) == before  # data, scores, results untouched
     assert [integrity(home)["runs"][r] for r in new_runs] == (["failed"] if command == "run" else [])
     assert report_files(reports) == files_before  # the published reports outside the failed mount unchanged
+
+
+# ------------------------------------------------------------------ the same file twice, two versions at once
+
+def test_same_submission_delivered_twice_is_one_version(mini, tmp_path):
+    from expectations.validate import validate_pending
+    from tests.bad_files import lyj_csv
+    from transforms.config import load_departments
+    from transforms.intake import load_units, parse_received, pull_inbox
+
+    home, con, fw = mini
+    folder = tmp_path / "inbox" / "2025" / "lyj"
+    folder.mkdir(parents=True)
+    (folder / "林业局.csv").write_bytes(lyj_csv())
+    (folder / "林业局(重发).csv").write_bytes(lyj_csv())  # the same bytes under another name, same pull
+    first = pull_inbox(con, home, tmp_path / "inbox", load_departments())
+    again = pull_inbox(con, home, tmp_path / "inbox", load_departments())  # and once more in a later run
+    parse_received(con, home, fw, load_units())
+    validate_pending(con, home, fw)
+    assert [r.duplicate for r in first] == [False, True] and all(r.duplicate for r in again)
+    subs = con.sql("SELECT version, status, archive_path, sha256 FROM submission").fetchall()
+    assert [(v, s) for v, s, _, _ in subs] == [(1, "accepted")]
+    assert hashlib.sha256((home.root / subs[0][2]).read_bytes()).hexdigest() == subs[0][3]
+    assert len([p for p in home.archive.rglob("*") if p.is_file()]) == 1
+
+
+def test_two_versions_in_quick_succession_the_later_one_is_current(mini, tmp_path):
+    """The correction is saved a moment after the original but its name sorts first: versions
+    follow delivery order (modification time), so the correction is current and both are kept."""
+    from expectations.validate import validate_pending
+    from tests.bad_files import lyj_csv
+    from transforms.config import load_departments
+    from transforms.intake import load_units, parse_received, pull_inbox
+
+    home, con, fw = mini
+    folder = tmp_path / "inbox" / "2025" / "lyj"
+    folder.mkdir(parents=True)
+    original, correction = folder / "林业局_2025.csv", folder / "林业局_2025(更正).csv"
+    assert sorted([original.name, correction.name])[0] == correction.name
+    original.write_bytes(lyj_csv(("40", "50", "60")))
+    correction.write_bytes(lyj_csv(("40", "55", "60")))
+    t = time.time()
+    os.utime(original, (t - 0.5, t - 0.5))
+    os.utime(correction, (t, t))
+    pull_inbox(con, home, tmp_path / "inbox", load_departments())
+    parse_received(con, home, fw, load_units())
+    assert [o.status for o in validate_pending(con, home, fw)] == ["accepted", "accepted"]
+    versions = dict(con.sql("SELECT file_name, version FROM submission").fetchall())
+    assert versions == {original.name: 1, correction.name: 2}
+    current = con.sql("SELECT file_name FROM current_submission").fetchall()
+    assert current == [(correction.name,)]  # exactly one current version, the later one
+    assert con.sql("SELECT value FROM current_observation WHERE region_code = '990002'").fetchall() == [(55.0,)]
+    for archive, sha in con.sql("SELECT archive_path, sha256 FROM submission").fetchall():  # both archived
+        assert hashlib.sha256((home.root / archive).read_bytes()).hexdigest() == sha
