@@ -177,8 +177,15 @@ def _network_blocker() -> list[str]:
 
 @pytest.fixture(scope="module")
 def recovered(prepared, killed) -> dict:
-    """The next ordinary run, with the network blocked and every network attempt recorded."""
+    """The next ordinary run, with the network blocked and every network attempt recorded. A
+    correction arrived meanwhile, so this run also parses and validates (Great Expectations) offline."""
     home, inbox = prepared
+    original = next((inbox / "2025" / "cgj").iterdir())
+    lines = original.read_text("utf-8-sig").splitlines()
+    cells = lines[2].split(",")
+    cells[-1] = f"{float(cells[-1]) + 0.1:.2f}"
+    lines[2] = ",".join(cells)
+    (original.parent / "市城管局_2025年考核数据_更正.csv").write_text("\r\n".join(lines) + "\r\n", "utf-8-sig")
     guard_log = home.parent / "network-attempts.log"
     blocker = _network_blocker()
     env = _env(home, PYTHONPATH=str(PROJECT / "tests" / "netguard"), ECOASSESS_NETGUARD_LOG=str(guard_log))
@@ -235,7 +242,7 @@ def test_next_run_completes_offline_after_the_kills(recovered):
     runs = sorted(recovered["integrity"]["runs"].values())
     assert runs == ["interrupted", "interrupted", "interrupted", "succeeded"]
     subs = recovered["integrity"]["submissions"]
-    assert len(subs) == 28 and all(status == "accepted" for status, _ in subs.values())
+    assert len(subs) == 29 and all(status == "accepted" for status, _ in subs.values())  # with the correction
 
 
 def test_reports_after_recovery_are_complete_and_parse(prepared, recovered):
