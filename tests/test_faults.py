@@ -103,13 +103,15 @@ def integrity(home: Path) -> dict:
 
 
 def warehouse_fingerprint(home: Path, skip_runs: set[str] = frozenset()) -> str:
-    """sha256 over an ordered export of every table (run rows of `skip_runs` left out)."""
+    """sha256 over an ordered export of every table (run rows of `skip_runs` left out; the time
+    the framework file was last loaded, which every run refreshes, too)."""
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     try:
         h = hashlib.sha256()
         for t in sorted(TABLES):
             where = f" WHERE run_id NOT IN ({','.join(repr(r) for r in skip_runs)})" if t == "run" and skip_runs else ""
-            h.update(con.sql(f"SELECT * FROM {t}{where} ORDER BY ALL").pl().write_csv().encode("utf-8"))
+            columns = "* EXCLUDE (loaded_at)" if t == "framework" else "*"
+            h.update(con.sql(f"SELECT {columns} FROM {t}{where} ORDER BY ALL").pl().write_csv().encode("utf-8"))
         return h.hexdigest()
     finally:
         con.close()
@@ -183,7 +185,7 @@ def recovered(prepared, killed) -> dict:
     original = next((inbox / "2025" / "cgj").iterdir())
     lines = original.read_text("utf-8-sig").splitlines()
     cells = lines[2].split(",")
-    cells[-1] = f"{float(cells[-1]) + 0.1:.2f}"
+    cells[-1] = f"{max(float(cells[-1]) - 0.1, 0):.2f}"  # a rate stays within 0–100
     lines[2] = ",".join(cells)
     (original.parent / "市城管局_2025年考核数据_更正.csv").write_text("\r\n".join(lines) + "\r\n", "utf-8-sig")
     guard_log = home.parent / "network-attempts.log"

@@ -65,7 +65,64 @@ def file_refusal(raw: bytes, file_name: str) -> Refusal | None:
         if cells > MAX_CELLS:
             return "file.too_large", (f"文件 {file_name}: 约 {cells:,} 个单元格, 超过上限 {MAX_CELLS:,}。"
                                       "请只报送本部门的考核数据表。")
+        return _text_refusal(raw, file_name)
     return None
+
+
+def _line_of(raw: bytes, offset: int) -> int:
+    return raw.count(b"\n", 0, offset) + 1
+
+
+def _text_refusal(raw: bytes, file_name: str) -> Refusal | None:
+    """Text that is neither UTF-8 nor GBK/GB18030 throughout: UTF-16, a UTF-8 BOM over GBK bytes,
+    lines pasted from files in both encodings, or bytes valid in neither (line named)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "file.encoding", (f"文件 {file_name}: 文字编码为 UTF-16(Excel 的“Unicode 文本”格式), 不是 CSV 文件。"
+                                 "请在 Excel 中另存为“CSV UTF-8(逗号分隔)”后重新报送。")
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    try:
+        raw.decode("utf-8")
+        return None
+    except UnicodeDecodeError as exc:
+        if bom:
+            return "file.encoding", (f"文件 {file_name} 第 {_line_of(raw, exc.start)} 行: 文件开头标明为 UTF-8 编码(BOM), "
+                                     "但内容含有非 UTF-8 字符(可能是 GBK 编码)。请在 Excel 中重新另存为“CSV UTF-8(逗号分隔)”"
+                                     "后报送。")
+    mixed = _mixed_encoding_line(raw)
+    if mixed:
+        return "file.encoding", (f"文件 {file_name} 第 {mixed} 行: 文件混用了 UTF-8 和 GBK 两种文字编码(常见于从不同文件"
+                                 "复制粘贴), 无法可靠识别。请在 Excel 中打开并另存为“CSV UTF-8(逗号分隔)”后重新报送。")
+    try:
+        raw.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        return "file.encoding", (f"文件 {file_name} 第 {_line_of(raw, exc.start)} 行: 无法识别文字编码(既不是 UTF-8 也不是 "
+                                 f"GBK/GB18030), 第 {exc.start} 字节处出错。请在 Excel 中另存为“CSV UTF-8”或“CSV(逗号分隔)”"
+                                 "后重新报送。")
+    return None
+
+
+_CHINESE_UTF8 = re.compile(r"[\u2000-\u206f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+_IDEOGRAPHS = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _mixed_encoding_line(raw: bytes) -> int | None:
+    """In a file that is not UTF-8 as a whole: if some line is Chinese in UTF-8 (three or more
+    ideographs and nothing outside CJK ranges; a GBK line practically never decodes so: 0 of 20,000
+    random GBK tables), return the first line in the other encoding."""
+    utf8, other = None, None
+    for n, line in enumerate(raw.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            other = other or n
+            continue
+        if len(_IDEOGRAPHS.findall(text)) >= 3 and all(ch.isascii() or _CHINESE_UTF8.match(ch) for ch in text):
+            utf8 = utf8 or n
+    if utf8 is None or other is None:
+        return None
+    return other if utf8 < other else utf8
 
 
 def _workbook_refusal(raw: bytes, file_name: str) -> Refusal | None:

@@ -67,62 +67,20 @@ class ParsedSubmission:
 
 
 def decode_text(raw: bytes, file_name: str) -> tuple[str, str]:
-    """Detect UTF-8 (with or without BOM) or GB18030 (a superset of GBK); refuse anything else,
-    including a file that mixes the two (decoding it either way would garble part of it)."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ParseError(f"文件 {file_name}: 文字编码为 UTF-16(Excel 的“Unicode 文本”格式), 不是 CSV 文件。"
-                         "请在 Excel 中另存为“CSV UTF-8(逗号分隔)”后重新报送。", "file.encoding")
+    """Detect UTF-8 (with or without BOM) or GB18030 (a superset of GBK); refuse anything else."""
     if raw.startswith(b"\xef\xbb\xbf"):
-        try:
-            return raw[3:].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError as exc:
-            raise ParseError(f"文件 {file_name} 第 {_line_of(raw, exc.start + 3)} 行: 文件开头标明为 UTF-8 编码(BOM), "
-                             "但内容含有非 UTF-8 字符(可能是 GBK 编码)。请在 Excel 中重新另存为“CSV UTF-8(逗号分隔)”"
-                             "后报送。", "file.encoding") from None
+        return raw[3:].decode("utf-8"), "utf-8-sig"
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    mixed = _mixed_encoding_line(raw)
-    if mixed:
-        raise ParseError(f"文件 {file_name} 第 {mixed} 行: 文件混用了 UTF-8 和 GBK 两种文字编码(常见于从不同文件复制"
-                         "粘贴), 无法可靠识别。请在 Excel 中打开并另存为“CSV UTF-8(逗号分隔)”后重新报送。",
-                         "file.encoding")
     try:
         return raw.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as exc:
         raise ParseError(
-            f"文件 {file_name} 第 {_line_of(raw, exc.start)} 行: 无法识别文字编码(既不是 UTF-8 也不是 GBK/GB18030), "
-            f"第 {exc.start} 字节处出错。请在 Excel 中另存为“CSV UTF-8”或“CSV(逗号分隔)”后重新报送。", "file.encoding"
+            f"文件 {file_name}: 无法识别文字编码(既不是 UTF-8 也不是 GBK/GB18030), 第 {exc.start} 字节附近出错。"
+            "请在 Excel 中另存为“CSV UTF-8”或“CSV(逗号分隔)”后重新报送。"
         ) from None
-
-
-def _line_of(raw: bytes, offset: int) -> int:
-    return raw.count(b"\n", 0, offset) + 1
-
-
-_CHINESE_UTF8 = re.compile(r"[\u2000-\u206f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
-_IDEOGRAPHS = re.compile(r"[\u4e00-\u9fff]")
-
-
-def _mixed_encoding_line(raw: bytes) -> int | None:
-    """In a file that is not UTF-8 as a whole: if some line is Chinese in UTF-8 (three or more
-    ideographs and nothing outside CJK ranges; a GBK line practically never decodes so: 0 of 20,000
-    random GBK tables), return the first line in the other encoding."""
-    utf8, other = None, None
-    for n, line in enumerate(raw.split(b"\n"), start=1):
-        if line.isascii():
-            continue
-        try:
-            text = line.decode("utf-8")
-        except UnicodeDecodeError:
-            other = other or n
-            continue
-        if len(_IDEOGRAPHS.findall(text)) >= 3 and all(ch.isascii() or _CHINESE_UTF8.match(ch) for ch in text):
-            utf8 = utf8 or n
-    if utf8 is None or other is None:
-        return None
-    return other if utf8 < other else utf8
 
 
 def read_grid(raw: bytes, file_name: str) -> tuple[pl.DataFrame, str | None]:
