@@ -142,11 +142,16 @@ def annotate_workbook(raw: bytes, file_name: str, report: dict, fw: Framework, o
                         f"{get_column_letter(col)}{row}" if cell else "—", row, item.get("region_name")
                         or item.get("region_code"), item.get("indicator_name") or item.get("indicator"),
                         item.get("value"), item.get("note"), rule.get("expected"), rule.get("fix")])
+    merged = {(r, c): rng for rng in ws.merged_cells.ranges
+              for r in range(rng.min_row, rng.max_row + 1) for c in range(rng.min_col, rng.max_col + 1)}
     for (row, col), texts in notes.items():
+        severity = worst[(row, col)]
+        if (row, col) in merged:  # a merged cell takes its comment and fill on the range's first cell
+            row, col = merged[(row, col)].min_row, merged[(row, col)].min_col
         c = ws.cell(row=row, column=col)
         old = c.comment.text + "\n\n" if c.comment is not None else ""
         c.comment = Comment(old + "\n\n".join(texts), AUTHOR, width=360, height=max(120, 60 * len(texts)))
-        c.fill = FILLS[worst[(row, col)]]
+        c.fill = FILLS[severity]
     _write_listing(wb.create_sheet(SHEET), report, listing)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = re.sub(r"[^\w.\-]", "_", Path(Path(file_name).name).stem)[:80] or "submission"

@@ -41,7 +41,7 @@ def run(year: int = typer.Option(2025, help="考核年度 / assessment year"),
     _set_home(home, data)
     from flows.annual_assessment import DEMO_INBOX, annual_assessment
     from transforms.config import ConfigError
-    from transforms.pipeline import RunLocked
+    from transforms.pipeline import ReportOutputError, RunLocked
 
     chosen = DEMO_INBOX if demo else inbox
     try:
@@ -49,6 +49,9 @@ def run(year: int = typer.Option(2025, help="考核年度 / assessment year"),
     except RunLocked as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(3)
+    except ReportOutputError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1)
     except ConfigError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2)
@@ -98,8 +101,13 @@ def rerender(year: int = typer.Option(2025, help="考核年度 / year"),
     """按最近一次成功运行重新生成报告 / re-render the year's reports from its latest run."""
     _set_home(home)
     from flows.annual_assessment import rerender as rerender_flow
+    from transforms.pipeline import ReportOutputError, RunLocked
 
-    out = rerender_flow(year=year, framework=framework, pdf=pdf)
+    try:
+        out = rerender_flow(year=year, framework=framework, pdf=pdf)
+    except (RunLocked, ReportOutputError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(3 if isinstance(exc, RunLocked) else 1)
     typer.echo(f"重新生成 / rendered {out['rendered']} of {out['documents']}: {out['manifest']}")
 
 

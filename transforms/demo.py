@@ -39,7 +39,7 @@ import yaml
 
 from transforms.config import (DATA_DIR, Framework, Indicator, SupportingItem, expression_names, framework_path,
                                load_departments, load_framework, read_csv_rows)
-from transforms.templates import append_plain
+from transforms.spreadsheet import append_row
 
 SYNTHETIC = "演示用虚构数据"
 # How each department's demo file is written (format, encoding); the rest get UTF-8 CSV with BOM.
@@ -190,17 +190,17 @@ def _write_xlsx(path: Path, title: str, header: list[str], body: list[list], she
     ws = wb.active
     if sheet_first:  # an instructions sheet before the data (a department's own workbook layout)
         ws.title = sheet_first
-        append_plain(ws, [f"{title}: 数据见“{sheet}”工作表"])
+        append_row(ws, [f"{title}: 数据见“{sheet}”工作表"])
         ws = wb.create_sheet(sheet)
     else:
         ws.title = sheet
-    append_plain(ws, [title])
+    append_row(ws, [title])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
     for n in range(1, title_rows):
-        append_plain(ws, [f"(续{n}) 填报单位盖章: ______  填报日期: ______"])
-    append_plain(ws, header)
+        append_row(ws, [f"(续{n}) 填报单位盖章: ______  填报日期: ______"])
+    append_row(ws, header)
     for r in body:
-        append_plain(ws, r)
+        append_row(ws, r)
     first = title_rows + 2  # sheet row of body[0]
     for (r, c), fmt in (formats or {}).items():
         ws.cell(row=first + r, column=c + 1).number_format = fmt

@@ -21,6 +21,7 @@ import duckdb
 import polars as pl
 import yaml
 
+from transforms import guards
 from transforms.config import ConfigError, Department, Framework, data_dir, load_departments
 from transforms.home import Home
 from transforms.parse import ParseError, Problem, normalize_unit, parse_submission
@@ -123,13 +124,13 @@ def pull_inbox(con: duckdb.DuckDBPyConnection, home: Home, inbox: Path, departme
                years: set[int] | None = None) -> list[Received]:
     """Receive every file under `inbox/<year>/<department>/`; repeatable without effect."""
     received: list[Received] = []
-    for year_dir in sorted(p for p in inbox.iterdir() if p.is_dir() and p.name.isdigit()):
+    for year_dir in sorted(p for p in inbox.iterdir() if p.is_dir() and not p.is_symlink() and p.name.isdigit()):
         year = int(year_dir.name)
         if years is not None and year not in years:
             continue
-        for dept_dir in sorted(p for p in year_dir.iterdir() if p.is_dir()):
+        for dept_dir in sorted(p for p in year_dir.iterdir() if p.is_dir() and not p.is_symlink()):
             dept = resolve_department(dept_dir.name, departments)
-            for path in sorted(p for p in dept_dir.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))):
+            for path in _delivered(dept_dir):
                 raw = path.read_bytes()
                 if dept is None:
                     received.append(receive_file(
@@ -140,10 +141,18 @@ def pull_inbox(con: duckdb.DuckDBPyConnection, home: Home, inbox: Path, departme
     return received
 
 
+def _delivered(folder: Path) -> list[Path]:
+    """The files of one department folder in delivery order (modification time, then name), so a
+    correction saved after the original becomes the newer version whatever it is called. Symbolic
+    links are not followed: a link on the share must not make the run archive a file from elsewhere."""
+    files = [p for p in folder.iterdir() if p.is_file() and not p.is_symlink() and not p.name.startswith((".", "~$"))]
+    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
+
+
 def _store_problems(con: duckdb.DuckDBPyConnection, sid: int, problems: list) -> None:
     for p in problems:
         where = [{"row": p.row, "region_code": None, "region_name": None, "indicator": None, "value": p.column,
-                  "column": p.column, "note": None}]
+                  "column": p.column, "note": None}] if p.row is not None or p.column is not None else []  # whole file
         con.execute("""INSERT INTO validation_result (submission_id, rule_id, expectation_type, column_name, severity,
                        success, unexpected_count, message, expected, fix, failures)
                        VALUES (?, ?, 'parse', ?, ?, false, 1, ?, ?, ?, ?)""",
@@ -182,10 +191,12 @@ def parse_received(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework,
             except ParseError as exc:
                 con.execute("UPDATE submission SET status = 'rejected', kind = 'unreadable', message = ?, "
                             "version = ? WHERE submission_id = ?", [str(exc), _next_version(con, sid, "unreadable"), sid])
-                _store_problems(con, sid, [Problem("file.unreadable", "error", str(exc), fix="用 Excel 打开并另存后重新报送")])
+                _store_problems(con, sid, [Problem(exc.rule_id, "error", str(exc), fix="用 Excel 打开并另存后重新报送")])
                 con.execute("COMMIT")
                 continue
-            f = parsed.frame.with_columns(pl.lit(sid).alias("submission_id"))
+            checked, more = guards.received_problems(con, sid, parsed, fw)  # title year/department, foreign columns
+            parsed.problems += more
+            f = checked.with_columns(pl.lit(sid).alias("submission_id"))
             if parsed.kind == "indicators":
                 # a region given by name only is resolved to its code; unknown names stay null and fail validation
                 con.execute("""INSERT INTO observation BY NAME

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
+from transforms import guards
 from transforms.config import Framework
 
 REGION_CODE_HEADERS = {"行政区划代码", "地区代码", "区划代码", "region_code"}
@@ -50,6 +51,10 @@ _CONFIRMING_HEADERS = sorted(h for h in REGION_CODE_HEADERS | REGION_NAME_HEADER
 
 class ParseError(ValueError):
     """The file cannot be read as a table at all (message in Chinese, names the file)."""
+
+    def __init__(self, message: str, rule_id: str = "file.unreadable") -> None:
+        super().__init__(message)
+        self.rule_id = rule_id
 
 
 @dataclass
@@ -262,9 +267,15 @@ def parse_submission(raw: bytes, file_name: str, framework: Framework, units: di
                      sheet: str | None = None, prefer_sheets: tuple[str, ...] = ()) -> ParsedSubmission:
     """Parse one file. `units` maps (declared unit, canonical unit) to a multiplication factor;
     `sheet` is the department's configured data sheet, `prefer_sheets` names a sheet may carry."""
+    refused = guards.file_refusal(raw, file_name)  # limits before reading: bombs, oversized, encrypted
+    if refused:
+        raise ParseError(refused[1], refused[0])
     grid = read_grid(raw, file_name, sheet, prefer_sheets)
     if grid.frame.height == 0:
         raise ParseError(f"文件 {file_name}: 文件为空。")
+    refused = guards.grid_refusal(grid.frame, file_name)
+    if refused:
+        raise ParseError(refused[1], refused[0])
     header_idx, headers = _locate_header(grid.frame, file_name)
     body = grid.frame.slice(header_idx + 1)
     data_cols = [c for c in grid.frame.columns if c != "row"]
@@ -274,6 +285,9 @@ def parse_submission(raw: bytes, file_name: str, framework: Framework, units: di
     declared = _declarations(grid.frame.slice(0, header_idx), body, named, data_cols)
     problems: list[Problem] = list(grid.problems)
     header_row = int(grid.frame["row"][header_idx])
+    if body.is_empty():
+        problems.append(Problem("table.no_rows", "error", f"文件 {file_name}: 表头(第 {header_row} 行)下面没有数据行。",
+                                header_row, None, "每个县(市、区)一行数据", "在表头下方填写数据后重新报送"))
     dupes = sorted({h for h in headers if h and headers.count(h) > 1})
     for h in dupes:
         problems.append(Problem("header.duplicate", "error", f"表头“{h}”重复出现, 无法确定使用哪一列。", header_row, h,

@@ -6,8 +6,10 @@ re-run alone and a crash leaves the warehouse at the last committed step.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
+import os
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +27,10 @@ from transforms.warehouse import connect, frame, load_config, rows
 
 class RunLocked(RuntimeError):
     """Another run holds the home; message in Chinese for the operator."""
+
+
+class ReportOutputError(RuntimeError):
+    """Reports could not be written (disk full, folder not writable); message in Chinese."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,8 @@ def start_run(spec: RunSpec, parameters: dict, prefect_flow_run_id: str | None) 
     fw_file = framework_path(spec.framework_id)
     with warehouse(spec.home) as con:
         load_config(con, spec.framework, fw_file)
+        # callers hold `exclusive`, so a run still marked running was killed: say so instead of leaving it open
+        con.execute("UPDATE run SET status = 'interrupted' WHERE status = 'running'")
         con.execute("INSERT INTO run (run_id, year, framework_id, parameters, started_at, status, prefect_flow_run_id)"
                     " VALUES (?, ?, ?, ?, now(), 'running', ?)",
                     [run_id, spec.year, spec.framework_id, json.dumps(parameters, ensure_ascii=False),
@@ -144,8 +152,28 @@ def report(spec: RunSpec, run_id: str, pdf: bool = True) -> dict:
     with warehouse(spec.home) as con:
         docs = build_contexts(con, spec.framework, spec.year, run_id)
     out_dir = spec.home.reports(spec.year)
-    manifest, rendered = publish(docs, out_dir, run_id, spec.year, spec.framework_id, pdf=pdf)
+    old_umask = os.umask(0o027)  # reports name cadres: not world-readable (README: publishing them)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temporaries(out_dir)
+        manifest, rendered = publish(docs, out_dir, run_id, spec.year, spec.framework_id, pdf=pdf)
+    except OSError as exc:
+        reason = {errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配额", errno.EACCES: "没有写入权限",
+                  errno.EPERM: "没有写入权限", errno.EROFS: "目录所在磁盘为只读"}.get(exc.errno, exc.strerror or str(exc))
+        raise ReportOutputError(
+            f"无法写入报告目录 {out_dir}: {reason}({exc.filename or out_dir})。已有的报告保持原样, 数据仓库中的"
+            "数据和评分未受影响; 请释放磁盘空间或检查目录权限后运行 `ecoassess rerender` 重新生成报告。"
+            f" / cannot write reports to {out_dir}: {exc.strerror or exc}") from exc
+    finally:
+        os.umask(old_umask)
     return {"documents": len(docs), "rendered": rendered, "manifest": str(manifest)}
+
+
+def _remove_stale_temporaries(out_dir: Path) -> None:
+    """Temporary files left by a killed run (renderer: `.name.<pid>-<hex>.tmp`, manifest:
+    `.manifest.json.tmp-<pid>`). Only called under `exclusive`, so no live writer owns them."""
+    for tmp in [*out_dir.rglob(".*.tmp"), *out_dir.rglob(".*.tmp-*")]:
+        tmp.unlink(missing_ok=True)
 
 
 def latest_scored_run(spec: RunSpec) -> str | None:

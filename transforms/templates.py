@@ -11,7 +11,6 @@ values are on a reference sheet. A filled template ingests unchanged. Text that 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
 
 import duckdb
 import openpyxl
@@ -19,23 +18,13 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
 
 from transforms.config import Framework
+from transforms.spreadsheet import append_row
 from transforms.warehouse import frame
 
 HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")
 NOTE_HEADER = "缺失原因说明"
-FORMULA_PREFIXES = ("=", "+", "-", "@")
-
-
-def append_plain(ws: Worksheet, values: Iterable) -> None:
-    """`ws.append`, except that a string starting with = + - @ stays a string: openpyxl would
-    otherwise store it as a formula that Excel evaluates (formula injection from data)."""
-    ws.append(list(values))
-    for cell in ws[ws.max_row]:
-        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_PREFIXES):
-            cell.data_type = "s"
 
 
 def data_sheet_name(year: int) -> str:
@@ -56,16 +45,16 @@ def write_template(con: duckdb.DuckDBPyConnection, fw: Framework, department: st
     ws = wb.active
     ws.title = data_sheet_name(year)
     headers = ["行政区划代码", "县(市、区)"] + [f"{i.name}({i.unit})" for i in indicators + supporting] + [NOTE_HEADER]
-    append_plain(ws, [f"{fw.name} — {dept_name} {year} 年度指标数据填报表"])
+    append_row(ws, [f"{fw.name} — {dept_name} {year} 年度指标数据填报表"])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
     ws["A1"].font = Font(bold=True, size=13)
-    append_plain(ws, headers)
+    append_row(ws, headers)
     for cell in ws[2]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for code, name in counties.iter_rows():
-        append_plain(ws, [code, name])
+        append_row(ws, [code, name])
     last = 2 + counties.height
     for n, ind in enumerate(indicators + supporting, start=3):
         col = get_column_letter(n)
@@ -107,14 +96,14 @@ def write_template(con: duckdb.DuckDBPyConnection, fw: Framework, department: st
         "6. 参考数据工作表列出上一年度已通过审核的数值, 仅供核对, 不必修改。",
         "7. 同一年度再次报送视为新版本, 以最新一个通过审核的版本为准; 以前的版本保留备查。",
     ]:
-        append_plain(guide, [line])
+        append_row(guide, [line])
     guide.column_dimensions["A"].width = 110
     guide["A1"].font = Font(bold=True, size=13)
 
     ref = wb.create_sheet(f"参考_{year - 1}年已审核")
     previous = frame(con, """SELECT region_code, indicator_code, value, note FROM current_observation
                              WHERE department = ? AND year = ?""", [department, year - 1])
-    append_plain(ref, ["行政区划代码", "县(市、区)"] + [f"{i.name}({i.unit})" for i in indicators + supporting]
+    append_row(ref, ["行政区划代码", "县(市、区)"] + [f"{i.name}({i.unit})" for i in indicators + supporting]
                  + [NOTE_HEADER])
     values = {(r[0], r[1]): r[2] for r in previous.iter_rows()}
     notes: dict[str, list[str]] = {}
@@ -122,7 +111,7 @@ def write_template(con: duckdb.DuckDBPyConnection, fw: Framework, department: st
         if note:
             notes.setdefault(code, []).append(note)
     for code, name in counties.iter_rows():
-        append_plain(ref, [code, name] + [values.get((code, i.code)) for i in indicators + supporting]
+        append_row(ref, [code, name] + [values.get((code, i.code)) for i in indicators + supporting]
                      + ["; ".join(sorted(set(notes.get(code, [])))) or None])
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
