@@ -325,7 +325,7 @@ def cadre_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run
                 "rule": "一岗双责" if head else "党政同责", "share": p.get("share"), "gdi": p.get("gdi"),
                 "rank": p.get("rank"), "grade": p.get("grade"), "vetoed": p.get("vetoed"),
                 "department_score": p.get("department_score"), "targets_met": p.get("targets_met"),
-                "targets_total": p.get("targets_total"), "year": p.get("year")}
+                "targets_total": p.get("targets_total"), "year": p.get("year"), "assessed": p.get("assessed")}
 
     def tenure_vetoes(p: dict) -> list[dict]:
         """The year's vetoes of the county the cadre led; an event veto only if the event fell in this tenure."""
