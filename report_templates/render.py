@@ -224,8 +224,9 @@ class Renderer:
             self._prepare_pdf()
         from weasyprint import HTML
 
-        # base_url=None keeps relative links (bulletin → county/<code>.html) relative in the PDF
-        return HTML(string=bare_html, base_url=None, url_fetcher=_refuse_fetch).write_pdf(
+        # base_url=None keeps relative links (bulletin → county/<code>.html) relative in the PDF; the empty
+        # style slot goes, else WeasyPrint would build a stylesheet object for it in every document
+        return HTML(string=bare_html.replace(STYLE_SLOT, "", 1), base_url=None, url_fetcher=_refuse_fetch).write_pdf(
             stylesheets=[self.css], font_config=self.font_config)
 
 

@@ -261,3 +261,25 @@ def test_bulletin_fixture_is_consistent():
     assert len(b["counties"]) == 18 and sum(g["count"] for g in b["grade_distribution"]) == 18
     assert all(m["change"] > 0 for m in b["movers"]["up"]) and all(m["change"] < 0 for m in b["movers"]["down"])
     assert XSS in b["vetoed"][0]["items"][0]["evidence"]["description"]
+
+
+def test_shared_work_is_done_once_per_renderer(monkeypatch, tmp_path):
+    """Stylesheet parsing, font configuration and template compilation happen when the Renderer is
+    made, not again for every PDF (WeasyPrint would otherwise redo them per document)."""
+    import weasyprint
+    from weasyprint.text import fonts
+
+    renderer = Renderer()
+    renderer.render_pdf("cadre", cadre_context())  # templates compiled, WeasyPrint imported
+    made = {"css": 0, "fonts": 0, "templates": 0}
+    real_css, real_fonts = weasyprint.CSS.__init__, fonts.FontConfiguration.__init__
+    monkeypatch.setattr(weasyprint.CSS, "__init__", lambda self, *a, **k: (made.__setitem__("css", made["css"] + 1),
+                                                                            real_css(self, *a, **k))[1])
+    monkeypatch.setattr(fonts.FontConfiguration, "__init__",
+                        lambda self, *a, **k: (made.__setitem__("fonts", made["fonts"] + 1), real_fonts(self, *a, **k))[1])
+    real_compile = renderer.env._compile
+    monkeypatch.setattr(renderer.env, "_compile", lambda *a, **k: (made.__setitem__("templates", made["templates"] + 1),
+                                                                   real_compile(*a, **k))[1])
+    for build in (cadre_context, cadre_context, department_head_context):
+        assert renderer.render_pdf("cadre", build()).startswith(b"%PDF")
+    assert made == {"css": 0, "fonts": 0, "templates": 0}
