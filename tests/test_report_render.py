@@ -272,14 +272,16 @@ def test_shared_work_is_done_once_per_renderer(monkeypatch, tmp_path):
     renderer = Renderer()
     renderer.render_pdf("cadre", cadre_context())  # templates compiled, WeasyPrint imported
     made = {"css": 0, "fonts": 0, "templates": 0}
-    real_css, real_fonts = weasyprint.CSS.__init__, fonts.FontConfiguration.__init__
-    monkeypatch.setattr(weasyprint.CSS, "__init__", lambda self, *a, **k: (made.__setitem__("css", made["css"] + 1),
-                                                                            real_css(self, *a, **k))[1])
-    monkeypatch.setattr(fonts.FontConfiguration, "__init__",
-                        lambda self, *a, **k: (made.__setitem__("fonts", made["fonts"] + 1), real_fonts(self, *a, **k))[1])
-    real_compile = renderer.env._compile
-    monkeypatch.setattr(renderer.env, "_compile", lambda *a, **k: (made.__setitem__("templates", made["templates"] + 1),
-                                                                   real_compile(*a, **k))[1])
+
+    def counting(key, real):
+        def wrapper(*args, **kwargs):
+            made[key] += 1
+            return real(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(weasyprint.CSS, "__init__", counting("css", weasyprint.CSS.__init__))
+    monkeypatch.setattr(fonts.FontConfiguration, "__init__", counting("fonts", fonts.FontConfiguration.__init__))
+    monkeypatch.setattr(renderer.env, "_compile", counting("templates", renderer.env._compile))
     for build in (cadre_context, cadre_context, department_head_context):
         assert renderer.render_pdf("cadre", build()).startswith(b"%PDF")
     assert made == {"css": 0, "fonts": 0, "templates": 0}

@@ -200,9 +200,9 @@ class _Shared:
         counties = []
         for r in self.results.iter_rows(named=True):
             code = r["region_code"]
-            counties.append({k: r[k] for k in ("rank", "name", "region_code", "zone", "gdi", "assessment_score", "grade",
-                                               "vetoed", "targets_met", "targets_total", "rank_p05", "rank_p95",
-                                               "previous_gdi", "previous_rank")}
+            counties.append({k: r[k] for k in ("rank", "name", "region_code", "zone", "gdi", "assessment_score",
+                                               "grade", "vetoed", "targets_met", "targets_total", "rank_p05",
+                                               "rank_p95", "previous_gdi", "previous_rank")}
                             | {"category_scores": self.category_scores(code), "report_href": f"county/{code}.html"})
         changed = [c | {"change": c["gdi"] - c["previous_gdi"],
                         "rank_change": c["previous_rank"] - c["rank"] if c["previous_rank"] and c["rank"] else None}
@@ -341,9 +341,11 @@ def cadre_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run
         title = f"{name}同志{year}年度生态文明建设考核结果"
         posts = [post_item(p) for p in this_year.get(cadre_id, [])]
         heads = sorted({p["department"] for p in posts if p["department"]})
+        # several posts in the year: the share-weighted result (each post's share of the year as weight)
         shares = [(p["share"], p["department_score"] if p["department_score"] is not None else p["gdi"]) for p in posts]
-        weighted = (sum(s * v for s, v in shares) / sum(s for s, _ in shares)
-                    if len(shares) > 1 and all(v is not None for _, v in shares) and sum(s for s, _ in shares) else None)
+        total = sum(s for s, _ in shares)
+        weighted = sum(s * v for s, v in shares) / total \
+            if len(shares) > 1 and total and all(v is not None for _, v in shares) else None
         ctx = {
             "doc": doc_base | {"kind": "cadre", "title": title},
             "cadre": {"cadre_id": cadre_id, "name": name, "in_post": bool(posts)},
