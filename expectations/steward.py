@@ -43,7 +43,9 @@ def write_steward_reports(report: dict, out_dir: Path, framework_name: str, juri
                           renderer=None) -> None:
     """JSON for machines and HTML (same look as the evaluation reports) for the steward."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "steward.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), "utf-8")
+    from report_templates.render import write_atomically  # 0640, like every report: rosters name cadres
+
+    write_atomically(out_dir / "steward.json", json.dumps(report, ensure_ascii=False, indent=1).encode("utf-8"))
     doc = {"kind": "steward", "title": f"报送数据审核报告 — {report['file_name']}", "jurisdiction_name": jurisdiction_name,
            "year": report["year"], "framework_name": framework_name,
            "generated_at": datetime.now().strftime("%Y-%m-%d %H:%M"), "synthetic": False, "synthetic_note": "",
