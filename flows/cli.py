@@ -68,6 +68,7 @@ def run(year: int = typer.Option(2025, help="考核年度 / assessment year"),
                + (f" (输入未变, 沿用运行 {out['scored_run_id']} 的结果 / inputs unchanged)"
                   if out["scored_run_id"] != out["run_id"] else ""))
     typer.echo(f"报告目录 / reports: {out['reports']}")
+    typer.echo(f"目录页 / index: {Path(out['reports']) / 'index.html'}")
     typer.echo(f"清单 / manifest: {Path(out['reports']) / 'manifest.json'}")
 
 
@@ -290,7 +291,10 @@ def reports(year: int = typer.Option(2025, help="考核年度 / year"), home: Op
     if not manifest.exists():
         typer.echo(f"未找到 {manifest} / no reports for {year}", err=True)
         raise typer.Exit(2)
-    for e in json.loads(manifest.read_text(encoding="utf-8"))["reports"]:
+    listing = json.loads(manifest.read_text(encoding="utf-8"))
+    if listing.get("index"):
+        typer.echo(f"{'index':8} {'index':10} {listing['index']['title']}  {listing['index']['html']}")
+    for e in listing["reports"]:
         typer.echo(f"{e['kind']:8} {e['key']:10} {e['title']}  {e['pdf'] or e['html']}")
 
 

@@ -1,4 +1,8 @@
-"""Write a run's documents (HTML + PDF) and the manifest that lists them."""
+"""Write a run's documents (HTML + PDF), the year's index page and the manifest that lists them.
+
+Everything under the reports folder is owner+group only (folders 0750, files 0640): the documents
+name cadres. README says how to publish them.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ import json
 import os
 from pathlib import Path
 
-from report_templates.render import Renderer
+from report_templates.index_site import write_index
+from report_templates.render import FILE_MODE, Renderer, private_dir, write_atomically
 
 SUBDIR = {"county": "county", "cadre": "cadre", "bulletin": ""}
 
@@ -44,6 +49,9 @@ def publish(docs: list[tuple[str, str, str, dict]], out_dir: Path, run_id: str, 
     A document whose content hash and files are as the manifest says is left alone, file and
     modification time included. Returns the manifest path and the number of documents rendered.
     """
+    private_dir(out_dir)
+    if out_dir.parent.name == "reports":
+        os.chmod(out_dir.parent, 0o750)  # the reports root of the home
     previous = _previous(out_dir)
     renderer = renderer or Renderer(pdf=False)  # PDF machinery is prepared on the first PDF written
     entries, rendered = [], 0
@@ -54,18 +62,20 @@ def publish(docs: list[tuple[str, str, str, dict]], out_dir: Path, run_id: str, 
         unchanged = old is not None and old.get("content_sha256") == digest and (out_dir / html_rel).exists() \
             and (not pdf or (old.get("pdf") and (out_dir / pdf_rel).exists()))
         if not unchanged:
-            (out_dir / html_rel).parent.mkdir(parents=True, exist_ok=True)
+            private_dir((out_dir / html_rel).parent)
             renderer.write(kind, context, out_dir / html_rel, out_dir / pdf_rel if pdf else None)
             rendered += 1
         entries.append({"kind": kind, "key": key, "title": title, "html": html_rel,
                         "pdf": pdf_rel if pdf else None, "content_sha256": digest,
                         "run_id": old["run_id"] if unchanged and "run_id" in old else run_id})
+    index = write_index(renderer, docs, {(e["kind"], e["key"]): e for e in entries}, out_dir, write_atomically)
     manifest = {"year": year, "run_id": run_id, "framework": framework_id,
-                "synthetic": bool(docs and docs[0][3]["doc"].get("synthetic")), "reports": entries}
+                "synthetic": bool(docs and docs[0][3]["doc"].get("synthetic")), "index": index, "reports": entries}
     path = out_dir / "manifest.json"
     text = json.dumps(manifest, ensure_ascii=False, indent=2)
     if not path.exists() or path.read_text("utf-8") != text:
-        tmp = path.with_name(f".manifest.json.tmp-{os.getpid()}")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomically(path, text.encode("utf-8"))
+    for f in out_dir.rglob("*"):  # files left from before (unchanged documents) get the same mode
+        if f.is_file() and f.stat().st_mode & 0o7777 != FILE_MODE:
+            os.chmod(f, FILE_MODE)
     return path, rendered

@@ -151,13 +151,16 @@ def test_a_warning_reaches_the_county_report(cmini):
     attribute_results(con, fw, 2025, "r1")
     docs = {(kind, key): ctx for kind, key, _, ctx in build_contexts(con, fw, 2025, "r1")}
     jia, yi = docs[("county", "990001")], docs[("county", "990002")]
-    message = "数值较上一年度已审核数据变化过大(森林覆盖率; 填报值 44; 2024 年已审核值 40, 本次 44, 变化 +4 个百分点, 允许 ±3 个百分点)"
-    assert jia["warnings"] == [{"department_name": "市林业局", "message": message}]
+    [warning] = jia["warnings"]
+    assert (warning["department_name"], warning["message"]) == ("市林业局", "数值较上一年度已审核数据变化过大")
+    [row] = warning["rows"]
+    assert (row["indicator"], row["value"]) == ("森林覆盖率", "44")
+    assert row["note"] == "2024 年已审核值 40, 本次 44, 变化 +4 个百分点, 允许 ±3 个百分点"
     assert yi["warnings"] == []  # 乙县's value was fine: its report does not carry 甲县's warning
     lyj_row = next(s for s in jia["submissions"] if s["department_name"] == "市林业局")
     assert lyj_row["warnings"] == 1
     html = Renderer(pdf=False).render_html("county", jia)
-    assert "数据质量提示" in html and "允许 ±3 个百分点" in html
+    assert "审核警告" in html and "允许 ±3 个百分点" in html
 
 
 def test_data_docs_and_gx_results_are_kept_in_the_home(cmini):
