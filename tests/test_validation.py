@@ -175,7 +175,7 @@ def test_long_form_unknown_indicator_and_unit_are_named(mini):
 
 # ---- every expectation kind: a passing and a failing case -------------------------------------
 
-from tests.validation_fixtures import (EVENTS, GOOD as GOOD_BY_YEAR, LYJ, STHJJ, TENURES, ZRZYJ, cmini, current_fingerprint,  # noqa: E402,F401
+from tests.validation_fixtures import (EVENTS, GOOD as GOOD_BY_YEAR, LYJ, STHJJ, TENURES, ZRZYJ, cmini,  # noqa: E402,F401
                                        failed, submit, submit_good)
 
 STHJJ_BAD = ["测试市2025年度考核数据 — 市生态环境局", STHJJ,
