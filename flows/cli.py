@@ -150,26 +150,30 @@ def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=
              department: str = typer.Option(..., "--department", "-d", help="部门代码或名称 / department"),
              year: int = typer.Option(2025, help="报送年度 / year"),
              framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id"),
-             report: Optional[Path] = typer.Option(None, help="审核报告输出目录(JSON 与 HTML) / folder for the "
-                                                                "JSON and HTML reports"),
-             data: Optional[Path] = DataOpt) -> None:
+             report: Optional[Path] = typer.Option(None, help="审核报告输出目录(JSON、HTML、标注副本) / folder for the "
+                                                                "JSON and HTML reports and the annotated workbook"),
+             home: Optional[Path] = HomeOpt, data: Optional[Path] = DataOpt) -> None:
     """报送前自查, 规则与正式审核相同 / check a file before sending it, with the run's rules.
+
+    与上年比较用运行目录中已审核的数据(复制一份, 不改动原数据) / the comparison with last year uses a
+    copy of the accepted data in the runtime home, which is never changed.
 
     退出码 / exit status: 0 通过(可有警告) / passed; 1 有错误 / errors found; 2 用法错误 / usage.
 
     例 / example: ecoassess validate 林业局_2025.xlsx -d 市林业局 --year 2025
     """
+    import hashlib
     import shutil
     import tempfile
 
     _set_home(None, data)
     from expectations.steward import steward_report, steward_text, write_steward_reports
-    from expectations.validate import validate_pending
+    from expectations.validate import validate_submission
     from transforms.config import framework_path, load_departments, load_framework
-    from transforms.home import Home
+    from transforms.home import PROJECT_DIR, Home
     from transforms.intake import load_units, parse_received, receive_file, resolve_department
     from transforms.pipeline import warehouse
-    from transforms.warehouse import load_config
+    from transforms.warehouse import load_config, rows
 
     dept = resolve_department(department, load_departments())
     if dept is None:
@@ -177,22 +181,34 @@ def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=
         raise typer.Exit(2)
     fw_path = framework_path(framework)
     fw = load_framework(fw_path)
+    office = (home or Path(os.environ.get("ECOASSESS_HOME") or PROJECT_DIR / "var")).resolve() / "warehouse.duckdb"
+    raw = file.read_bytes()
     with tempfile.TemporaryDirectory(prefix="ecoassess-validate-") as tmp:
-        home = Home.resolve(tmp)  # a scratch warehouse: checking a file never touches the office's data
-        with warehouse(home) as con:
+        scratch = Home.resolve(tmp)  # checking a file never touches the office's data: work on a copy
+        for path in (office, office.with_name(office.name + ".wal")):
+            if path.exists():
+                shutil.copy2(path, scratch.root / path.name)
+        with warehouse(scratch) as con:
             load_config(con, fw, fw_path)
-            sid = receive_file(con, home, file.read_bytes(), file.name, dept.code, year).submission_id
-            parse_received(con, home, fw, load_units())
-            validate_pending(con, home, fw)
-            out = home.validation_root / str(sid)
+            # the same bytes already received: check them afresh in the copy
+            con.execute("DELETE FROM submission WHERE sha256 = ? AND department = ? AND year = ?",
+                        [hashlib.sha256(raw).hexdigest(), dept.code, year])
+            last = rows(con, "SELECT max(year) FROM current_submission WHERE department = ? AND year < ?",
+                        [dept.code, year])[0][0]
+            sid = receive_file(con, scratch, raw, file.name, dept.code, year).submission_id
+            if sid in parse_received(con, scratch, fw, load_units()):
+                validate_submission(con, scratch, fw, sid)
+            out = scratch.validation_root / str(sid)
             if not (out / "steward.json").exists():  # an unreadable file is rejected before validation
                 write_steward_reports(steward_report(con, sid, fw), out, fw.name)
             result = json.loads((out / "steward.json").read_text("utf-8"))
             if report:
                 shutil.copytree(out, report, dirs_exist_ok=True)
-                if (home.root / "validation" / "data_docs").exists():
-                    shutil.copytree(home.root / "validation" / "data_docs", report / "data_docs", dirs_exist_ok=True)
+                if (scratch.root / "validation" / "data_docs").exists():
+                    shutil.copytree(scratch.root / "validation" / "data_docs", report / "data_docs", dirs_exist_ok=True)
     typer.echo(steward_text(result))
+    typer.echo(f"与上年比较 / compared with: {last} 年已审核数据 ({office})" if last else
+               f"未找到 {year} 年以前已审核的数据, 未与上年比较 / no accepted earlier year in {office}")
     if report:
         typer.echo(f"审核报告 / reports: {report / 'steward.html'}, {report / 'steward.json'}")
         if result.get("annotated_workbook"):

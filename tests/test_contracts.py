@@ -176,3 +176,58 @@ def test_data_docs_and_gx_results_are_kept_in_the_home(cmini):
     assert kept["success"] is False and len(kept["suites"]) == 5
     steward = json.loads((home.validation_root / str(outcome.submission_id) / "steward.json").read_text("utf-8"))
     assert steward["data_docs"] == "validation/data_docs/index.html"
+
+
+def test_run_summary_gives_the_outcome_per_department(cmini):
+    from transforms.pipeline import RunSpec, run_summary
+
+    home, con, fw = cmini
+    submit_good(home, con, fw, 2025, only=("lyj", "sthjj"))
+    submit(home, con, fw, STHJJ_BAD, "sthjj", name="v2.csv")
+    submit(home, con, fw, [LYJ, "990001,甲县,44", "990002,乙县,51"], "zrzyj")  # wrong file in the wrong folder
+    con.close()  # run_summary opens the warehouse itself
+    summary = run_summary(RunSpec(home, fw.id, 2025, None), "no-run")
+    by = {d["部门"]: d for d in summary["validation_by_department"]}
+    assert by["市生态环境局"]["结论"] == "最新报送被退回, 沿用已通过版本"
+    assert (by["市生态环境局"]["收到文件"], by["市生态环境局"]["退回"], by["市生态环境局"]["退回文件错误"]) == (2, 1, 3)
+    assert by["市林业局"]["结论"] == "通过" and by["市林业局"]["采用版本"] == "lyj_2025.csv 第 1 版"
+    assert by["市自然资源局"]["结论"] == "全部退回, 无可用数据"
+    assert by["市财政局"]["结论"] == "未报送"
+    json.dumps(summary, ensure_ascii=False)  # the Prefect table artifact needs plain JSON values
+
+
+def test_framework_contracts_are_validated_on_load(tmp_path):
+    import pytest
+    import yaml
+
+    from tests.validation_fixtures import contracts_framework
+    from transforms.config import ConfigError, load_framework
+
+    def load(change) -> str:
+        doc = contracts_framework()
+        change(doc)
+        path = tmp_path / "f.yaml"
+        path.write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
+        with pytest.raises(ConfigError) as err:
+            load_framework(path)
+        return str(err.value)
+
+    assert "无法识别" in load(lambda d: d["checks"]["relations"][0].update(right="S2; DROP TABLE x"))
+    assert "未知指标 ['S9']" in load(lambda d: d["checks"]["relations"][0].update(right="S9"))
+    assert "同一报送部门" in load(lambda d: d["checks"]["relations"][0].update(right="A"))  # lyj vs sthjj
+    assert "checks.plausibility 引用了未知指标 'Q'" in load(lambda d: d["checks"]["plausibility"]["items"].update(
+        Q={"absolute": 1}))
+    assert "至少一个大于 0" in load(lambda d: d["checks"]["plausibility"].update(default={"absolute": 0}))
+
+
+def test_the_template_carries_the_supporting_items(cmini, tmp_path):
+    import openpyxl
+
+    from transforms.templates import write_template
+
+    home, con, fw = cmini
+    path = write_template(con, fw, "sthjj", 2025, tmp_path / "t.xlsx")
+    ws = openpyxl.load_workbook(path).worksheets[0]
+    headers = [c.value for c in ws[2]]
+    assert headers == STHJJ.split(",")
+    assert "基础数据" in ws.cell(row=2, column=headers.index("劣Ⅴ类水体比例(%)") + 1).comment.text

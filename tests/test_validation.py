@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +15,7 @@ from expectations.validate import validate_pending
 from transforms.intake import load_units, parse_received, receive_file
 from transforms.warehouse import rows
 
+PROJECT = Path(__file__).resolve().parent.parent
 GOOD = ["行政区划代码,县(市、区),森林覆盖率(%)", "990001,甲县,40", "990002,乙县,50", "990003,丙县,60"]
 
 
@@ -24,9 +29,14 @@ def test_good_file_is_accepted_and_gx_result_kept(mini):
     home, con, fw = mini
     [outcome] = _submit(home, con, fw, GOOD)
     assert (outcome.status, outcome.errors) == ("accepted", 0)
-    gx = json.loads(rows(con, "SELECT gx_result FROM validation_run")[0][0])
-    assert gx["success"] is True and len(gx["results"]) >= 6
-    assert (home.validation_root / str(outcome.submission_id) / "gx_result.json").exists()
+    suites = dict(rows(con, "SELECT suite_name, gx_result FROM validation_run"))
+    # generated from the framework, then the hand-written contracts that apply to the department
+    assert set(suites) == {"mini.lyj.indicators", "mini.lyj.declaration", "mini.lyj.plausibility",
+                           "mini.lyj.duplicates"}
+    gx = json.loads(suites["mini.lyj.indicators"])
+    assert gx["success"] is True and len(gx["results"]) == 7  # code present+known, unique, required; A: 3
+    kept = json.loads((home.validation_root / str(outcome.submission_id) / "gx_result.json").read_text("utf-8"))
+    assert kept["success"] is True and {r["suite_name"] for r in kept["suites"]} == set(suites)
 
 
 def test_failing_expectations_reject_and_name_row_county_indicator(mini):
@@ -63,30 +73,79 @@ def test_missing_indicator_column_is_an_error(mini):
     assert "columns.required" in rule_ids and "header.unknown_column" in rule_ids
 
 
-def test_validate_command_exit_status_and_chinese_report(tmp_path):
-    import subprocess
-    import sys
-    from pathlib import Path
+def _validate_cli(*args: str) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "flows.cli", "validate", *args]
+    env = {k: v for k, v in os.environ.items() if k != "ECOASSESS_HOME"}
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=PROJECT, env=env, timeout=300)
+
+
+def test_validate_command_exit_status_and_chinese_report_on_several_faults(tmp_path):
+    import openpyxl
 
     bad = tmp_path / "林业局 报送.csv"
-    bad.write_bytes(csv_bytes(["行政区划代码,县(市、区),森林覆盖率(%),湿地保护率(%)", "360702,章贡区,150,abc",
-                               "360799,某县,50,60"], "gbk"))
+    bad.write_bytes(csv_bytes(["赣州市2024年度生态文明建设考核指标数据填报表 — 市林业局",  # last year's title
+                               "行政区划代码,县(市、区),森林覆盖率(%),湿地保护率(%)", "360702,章贡区,150,abc",
+                               "360799,某县,50,60", "360703,南康区,=1+1,50"], "gbk"))
     report = tmp_path / "report"
-    cmd = [sys.executable, "-m", "flows.cli", "validate", str(bad), "-d", "市林业局", "--year", "2025",
-           "--report", str(report)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=Path(__file__).parent.parent, timeout=120)
+    proc = _validate_cli(str(bad), "-d", "市林业局", "--year", "2025", "--report", str(report),
+                         "--home", str(tmp_path / "empty"))
     assert proc.returncode == 1, proc.stderr
     out = proc.stdout
     assert "林业局 报送.csv" in out and "未通过" in out
-    assert "第 2 行, 章贡区, 森林覆盖率, 填报值 “150”" in out
-    assert "第 2 行, 章贡区, 湿地保护率, 填报值 “abc”" in out
-    assert "第 3 行, 360799" in out and "缺少该县(市、区)" in out
+    assert "第 3 行, 章贡区, 森林覆盖率, 填报值 “150”" in out
+    assert "第 3 行, 章贡区, 湿地保护率, 填报值 “abc”" in out
+    assert "第 4 行, 360799" in out and "缺少该县(市、区)" in out
+    assert "第 5 行, 南康区, 森林覆盖率, 填报值 “=1+1”" in out
+    assert "[错误(退回)] 文件声明的年度与报送年度不一致" in out
+    assert "第 1 行, 填报值 “赣州市2024年度生态文明建设考核指标数据填报表 — 市林业局”, 标题声明为 2024 年度" in out
+    assert "未找到 2025 年以前已审核的数据, 未与上年比较" in out
     data = json.loads((report / "steward.json").read_text("utf-8"))
     html = (report / "steward.html").read_text("utf-8")
-    assert "未通过, 已退回" in html and "湿地保护率" in html
+    assert "未通过, 已退回" in html and "湿地保护率" in html and "林业局_报送_审核标注.xlsx" in html
+    assert "离线打开时没有样式" in html  # the Data Docs note
     assert data["status"] == "rejected" and data["encoding"] == "gb18030"
     assert {r["rule_id"] for r in data["rules"]} >= {"value.range", "value.present", "region.code_known",
-                                                     "region.complete", "columns.required"}
+                                                     "region.complete", "columns.required", "declaration.year"}
+    assert (report / "data_docs" / "index.html").exists()
+    ws = openpyxl.load_workbook(report / data["annotated_workbook"]).worksheets[0]
+    assert data["annotated_workbook"] == "林业局_报送_审核标注.xlsx"
+    assert "期望: 0 至 100 %" in ws["C3"].comment.text and ws["C3"].value == 150
+    assert ws["C5"].value == "=1+1" and ws["C5"].data_type == "s"
+    assert "文件声明的年度与报送年度不一致" in ws["A1"].comment.text
+
+
+def test_validate_command_passes_with_a_warning_against_the_office_data(tmp_path):
+    """The command applies the run's rules, the comparison with last year's accepted data included,
+    on a copy: the office's warehouse is not changed."""
+    import openpyxl
+
+    from transforms.config import framework_path, load_framework
+    from transforms.home import Home
+    from transforms.warehouse import connect, load_config
+
+    demo = PROJECT / "data" / "demo" / "inbox"
+    office = Home.resolve(tmp_path / "office")
+    fw = load_framework(framework_path("ganzhou_2024"))
+    con = connect(office.warehouse)
+    load_config(con, fw, framework_path("ganzhou_2024"))
+    last_year = next((demo / "2024" / "lyj").glob("*.xlsx"))
+    receive_file(con, office, last_year.read_bytes(), last_year.name, "lyj", 2024)
+    parse_received(con, office, fw, load_units())
+    assert [o.status for o in validate_pending(con, office, fw)] == ["accepted"]
+    con.close()
+    before = office.warehouse.read_bytes()
+    wb = openpyxl.load_workbook(next((demo / "2025" / "lyj").glob("*.xlsx")))
+    ws = wb.worksheets[0]
+    col = next(c.column for c in ws[2] if str(c.value).startswith("森林覆盖率"))
+    ws.cell(row=3, column=col).value = round(ws.cell(row=3, column=col).value + 5, 2)  # forest cover: bound ±3
+    wb.save(tmp_path / "林业局_2025.xlsx")
+    proc = _validate_cli(str(tmp_path / "林业局_2025.xlsx"), "-d", "lyj", "--year", "2025", "--home", str(office.root))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "审核结果: 通过; 错误 0 项, 警告 1 项" in proc.stdout
+    assert "[警告(受理)] 数值较上一年度已审核数据变化过大" in proc.stdout
+    assert "第 3 行, 章贡区, 森林覆盖率" in proc.stdout and "允许 ±3 个百分点" in proc.stdout
+    assert "与上年比较 / compared with: 2024 年已审核数据" in proc.stdout
+    assert office.warehouse.read_bytes() == before
 
 
 def test_long_form_with_names_units_and_duplicates(mini):
@@ -116,7 +175,7 @@ def test_long_form_unknown_indicator_and_unit_are_named(mini):
 
 # ---- every expectation kind: a passing and a failing case -------------------------------------
 
-from tests.validation_fixtures import (EVENTS, GOOD as GOOD_BY_YEAR, LYJ, STHJJ, TENURES, ZRZYJ, cmini, current_fingerprint,  # noqa: E402,F401
+from tests.validation_fixtures import (EVENTS, GOOD as GOOD_BY_YEAR, LYJ, STHJJ, TENURES, ZRZYJ, cmini,  # noqa: E402,F401
                                        failed, submit, submit_good)
 
 STHJJ_BAD = ["测试市2025年度考核数据 — 市生态环境局", STHJJ,

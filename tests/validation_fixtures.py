@@ -82,10 +82,10 @@ FOLDER = {"events": "sthjj", "tenures": "zzb"}  # which department sends which k
 
 
 def contracts_framework() -> dict:
-    doc = copy.deepcopy(MINI_FRAMEWORK)
-    doc["indicators"] += CONTRACTS["indicators_extra"]
-    doc["supporting_items"] = CONTRACTS["supporting_items"]
-    doc["checks"] = CONTRACTS["checks"]
+    doc, extra = copy.deepcopy(MINI_FRAMEWORK), copy.deepcopy(CONTRACTS)
+    doc["indicators"] += extra["indicators_extra"]
+    doc["supporting_items"] = extra["supporting_items"]
+    doc["checks"] = extra["checks"]
     return doc
 
 
