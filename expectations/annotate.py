@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from pathlib import Path
 
@@ -22,7 +23,9 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from transforms import guards
 from transforms.config import Framework
+from transforms.spreadsheet import neutralise
 from transforms.parse import (EVENT_HEADERS, LONG_INDICATOR_HEADERS, LONG_VALUE_HEADERS, REGION_CODE_HEADERS,
                               REGION_NAME_HEADERS, TENURE_HEADERS, decode_text, split_unit)
 
@@ -39,14 +42,12 @@ PLAIN_NUMBER = re.compile(r"-?(?:0|[1-9]\d{0,14})(?:\.\d+)?")
 def write_text(cell: Cell, value: object) -> None:
     """Write a value; strings Excel would evaluate (= + - @) are stored and kept as text."""
     cell.value = value
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        cell.data_type = "s"
-        cell.quotePrefix = True
+    neutralise(cell)
 
 
 def _csv_workbook(raw: bytes, file_name: str) -> openpyxl.Workbook:
     """A CSV as a one-sheet workbook, each record on the row of its line number (as parsed)."""
-    text, _ = decode_text(raw, file_name)
+    text, _, _ = decode_text(raw, file_name)
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "数据"
@@ -112,6 +113,8 @@ def annotate_workbook(raw: bytes, file_name: str, report: dict, fw: Framework, o
     if not failures:
         return None
     suffix = Path(file_name).suffix.lower()
+    if guards.file_refusal(raw, file_name):  # too large, a bomb, encrypted: never load it whole
+        return None
     try:
         if suffix in (".xlsx", ".xlsm"):
             wb = openpyxl.load_workbook(io.BytesIO(raw), keep_vba=suffix == ".xlsm")
@@ -119,7 +122,8 @@ def annotate_workbook(raw: bytes, file_name: str, report: dict, fw: Framework, o
             wb = _csv_workbook(raw, file_name)
         else:
             return None
-    except Exception:  # an unreadable file has its answer in the report already
+    except Exception as exc:  # an unreadable file has its answer in the report already
+        logging.getLogger(__name__).warning("审核标注副本未生成 / no annotated copy of %s: %s", file_name, exc)
         return None
     _clear_previous(wb)
     ws = wb.worksheets[0]
