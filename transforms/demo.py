@@ -60,6 +60,8 @@ FILE_DEFECTS = {"file.region_by_name": "accepted", "file.long_form": "accepted",
                 "file.named_sheet": "accepted", "file.declared_unit": "accepted", "file.unknown_unit": "rejected",
                 "file.duplicate_row": "rejected", "file.unknown_region": "rejected"}
 OUTCOME_ORDER = ["accepted", "warning", "rejected"]
+ALL_DEFECTS = list(CELL_DEFECTS) + list(FILE_DEFECTS)
+ABSORBED_DEFECTS = [k for k in ALL_DEFECTS if (CELL_DEFECTS | FILE_DEFECTS)[k] != "rejected"]  # nothing rejected
 # a known non-canonical unit per canonical one, with value_declared = value_canonical × factor
 ALTERNATIVE_UNITS = {"%": ("比值", 0.01), "万亩": ("亩", 10_000.0), "亿元": ("万元", 10_000.0),
                      "万公顷": ("公顷", 10_000.0), "万立方米": ("立方米", 10_000.0)}
@@ -230,13 +232,24 @@ def _fullwidth(text: str) -> str:
                    for ch in text)
 
 
+def _fits(kind: str, ind: Indicator, cell) -> bool:
+    """Whether a defect kind makes sense on this indicator's cell (a `%` sign on a % value, …)."""
+    plain = not isinstance(cell, str) and ind.code not in DECLARED_UNITS
+    if kind == "value.percent_sign":
+        return plain and ind.unit == "%"
+    if kind == "value.thousands":
+        return not isinstance(cell, str) and abs(float(cell)) >= 1000
+    if kind == "file.declared_unit":
+        return plain and ind.unit in ALTERNATIVE_UNITS
+    return True
+
+
 def _inject(table: _Table, cols: list[tuple[int, Indicator]], counties: list[dict[str, str]], fmt: str,
-            rel: str, rng: np.random.Generator) -> tuple[list[Defect], str]:
-    """Put 1–2 defects into one submission table; returns them and the (possibly changed) form."""
-    kinds = list(CELL_DEFECTS) + list(FILE_DEFECTS)
+            rel: str, rng: np.random.Generator, kinds: Sequence[str]) -> tuple[list[Defect], str]:
+    """Put 1–2 defects of `kinds` into one submission table; returns them and the (possibly changed) form."""
     # cell defects first: the file-level ones (a declared unit rescales a column) then see them
-    chosen = sorted((kinds[k] for k in rng.choice(len(kinds), size=int(rng.integers(1, 3)), replace=False)),
-                    key=kinds.index)
+    size = min(len(kinds), int(rng.integers(1, 3)))
+    chosen = sorted((kinds[k] for k in rng.choice(len(kinds), size=size, replace=False)), key=ALL_DEFECTS.index)
     if "file.long_form" in chosen and "file.declared_unit" in chosen:  # long form writes canonical units
         chosen.remove("file.declared_unit")
     defects: list[Defect] = []
@@ -249,7 +262,8 @@ def _inject(table: _Table, cols: list[tuple[int, Indicator]], counties: list[dic
     rows_left = list(range(len(table.rows)))  # each defect in its own row: a reason never covers another's cell
     for kind in chosen:
         r = rows_left.pop(int(rng.integers(len(rows_left))))
-        k = int(rng.integers(len(cols)))
+        fitting = [k for k, (_, i) in enumerate(cols) if _fits(kind, i, table.rows[r][2 + k])]
+        k = fitting[int(rng.integers(len(fitting)))] if fitting else int(rng.integers(len(cols)))
         _, ind = cols[k]
         c = 2 + k
         cell = table.rows[r][c]
@@ -351,12 +365,16 @@ def _long(table: _Table, cols: list[tuple[int, Indicator]]) -> _Table:
 
 
 def write_demo_inbox(inbox: Path, fw: Framework, years: list[int], seed: int = 20250101,
-                     data_dir: Path = DATA_DIR, defect_rate: float = 0.0, extra_events: int = 0) -> list[Path]:
+                     data_dir: Path = DATA_DIR, defect_rate: float = 0.0, extra_events: int = 0,
+                     defect_kinds: Sequence[str] = tuple(ALL_DEFECTS)) -> list[Path]:
     """Write one file per department and year, plus the events and the cadre roster. Returns the paths.
 
-    With `defect_rate` > 0, that share of the indicator files carries 1–2 deliberate defects,
-    listed with their expected outcome in `<inbox>/defects.json` (not under a year, so ingest
-    never sees it)."""
+    With `defect_rate` > 0, that share of the indicator files carries 1–2 deliberate defects of
+    `defect_kinds` (e.g. ABSORBED_DEFECTS: messy but acceptable), listed with their expected
+    outcome in `<inbox>/defects.json` (not under a year, so ingest never sees it)."""
+    unknown = set(defect_kinds) - set(ALL_DEFECTS)
+    if unknown or not defect_kinds:
+        raise ValueError(f"未知的缺陷类型 / unknown defect kinds: {sorted(unknown)}; 可用 / known: {ALL_DEFECTS}")
     counties = _counties(data_dir)
     regions = read_csv_rows(data_dir / "regions.csv")
     place = next((r["name"] for r in regions if r["region_code"] == fw.jurisdiction), fw.jurisdiction)
@@ -384,7 +402,8 @@ def write_demo_inbox(inbox: Path, fw: Framework, years: list[int], seed: int = 2
             path = folder / f"{names[dept]}_{y}年考核数据.{'xlsx' if fmt == 'xlsx' else 'csv'}"
             table = _Table(header, body)
             if defect_rate > 0 and defect_rng.random() < defect_rate:
-                found, form = _inject(table, cols, counties, fmt, path.relative_to(inbox).as_posix(), defect_rng)
+                found, form = _inject(table, cols, counties, fmt, path.relative_to(inbox).as_posix(), defect_rng,
+                                      list(defect_kinds))
                 defects += found
                 if form == "long":
                     table = _long(table, cols)
@@ -543,7 +562,8 @@ def synthetic_framework(framework_ids: Sequence[str], departments: list[str], ju
 def write_synthetic_dataset(out: Path, regions: int = 100, departments: int = 20,
                             years: Sequence[int] = (2021, 2022, 2023, 2024, 2025),
                             frameworks: Sequence[str] = ("ganzhou_2024",), seed: int = 20250101,
-                            defect_rate: float = 0.0, source_data: Path = DATA_DIR) -> SyntheticDataset:
+                            defect_rate: float = 0.0, defect_kinds: Sequence[str] = tuple(ALL_DEFECTS),
+                            source_data: Path = DATA_DIR) -> SyntheticDataset:
     """A complete synthetic jurisdiction for benchmarks: `out/data/` (regions.csv, departments.yaml,
     units.yaml, frameworks/synthetic.yaml, targets/synthetic.csv) and `out/inbox/<year>/<dept>/`
     with every department's file per year, the events and the roster (2 leaders per county plus
@@ -577,7 +597,8 @@ def write_synthetic_dataset(out: Path, regions: int = 100, departments: int = 20
     fw = load_framework(fw_file)  # validated like any framework
     counties = [r for r in region_rows if r["level"] == "county"]
     _write_targets(data / "targets" / "synthetic.csv", fw, counties, years, seed)
-    files = write_demo_inbox(inbox, fw, years, seed, data, defect_rate, extra_events=regions // 50)
+    files = write_demo_inbox(inbox, fw, years, seed, data, defect_rate, extra_events=regions // 50,
+                             defect_kinds=defect_kinds)
     return SyntheticDataset(out, data, inbox, fw.id, years, regions, len(fw.departments), len(fw.indicators),
                             2 * regions + 1 + len(fw.departments), files)
 
