@@ -195,3 +195,19 @@ def test_absorbed_defects_in_csv_and_xlsx_read_as_the_clean_values(tmp_path):
         assert messy[name]["obs"].keys() == f["obs"].keys(), name
         for key, (value, _) in f["obs"].items():
             assert messy[name]["obs"][key][0] == pytest.approx(value, rel=1e-9), (name, key)
+
+
+@pytest.mark.parametrize("framework", ["ganzhou_2024", "green_development_2016", "eco_target_2016"])
+def test_demo_data_can_be_written_for_every_shipped_framework(tmp_path, framework):
+    fw = load_framework(framework_path(framework))
+    write_demo_inbox(tmp_path / "inbox", fw, [2025])
+    got = _ingest_all(Home.resolve(tmp_path / "home"), tmp_path / "inbox", fw, validate=False)
+    con = connect(Home.resolve(tmp_path / "home").warehouse)
+    assert rows(con, "SELECT count(*) FROM validation_result")[0][0] == 0  # no parse problem anywhere
+    con.close()
+    observed = {key[1] for f in got.values() for key in f["obs"]}
+    assert observed == {i.code for i in fw.indicators}
+    for f in got.values():
+        for (_, code), (value, _) in f["obs"].items():
+            lo, hi = next(i.valid_range for i in fw.indicators if i.code == code)
+            assert value is not None and lo <= value <= hi

@@ -118,7 +118,9 @@ def indicator_values(fw: Framework, counties: list[dict[str, str]], years: list[
     out: dict[int, np.ndarray] = {y: np.empty((n, len(fw.indicators))) for y in years}
     for j, ind in enumerate(fw.indicators):
         lo, hi = ind.valid_range
-        if ind.target is not None and ind.target.value is None:  # only per-region targets (red lines, quotas)
+        regional = ind.target is not None and ind.target.value is None and all(
+            (ind.code, c["region_code"], years[0]) in region_targets for c in counties)
+        if regional:  # only per-region targets (red lines, quotas)
             red = np.array([region_targets[(ind.code, c["region_code"], years[0])] for c in counties])
             base = red * (1 + ind.direction * np.abs(rng.normal(0.012, 0.008, n)))  # mostly on the right side
             drift = lambda prev: prev * (1 + rng.normal(0.0, 0.002, n))  # noqa: E731
