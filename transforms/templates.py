@@ -15,6 +15,7 @@ from typing import Iterable
 
 import duckdb
 import openpyxl
+from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -32,10 +33,13 @@ FORMULA_PREFIXES = ("=", "+", "-", "@")
 def append_plain(ws: Worksheet, values: Iterable) -> None:
     """`ws.append`, except that a string starting with = + - @ stays a string: openpyxl would
     otherwise store it as a formula that Excel evaluates (formula injection from data)."""
-    ws.append(list(values))
-    for cell in ws[ws.max_row]:
-        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_PREFIXES):
-            cell.data_type = "s"
+    row = []
+    for value in values:
+        if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+            value = Cell(ws, value=value)
+            value.data_type = "s"
+        row.append(value)
+    ws.append(row)
 
 
 def data_sheet_name(year: int) -> str:
