@@ -14,7 +14,8 @@ import yaml
 
 from transforms.config import DATA_DIR, framework_path, load_departments, load_framework, read_csv_rows
 from transforms.demo import (CELL_DEFECTS, FILE_DEFECTS, _counties, _region_targets, expected_outcomes,
-                             indicator_values, write_demo_inbox, write_synthetic_dataset)
+                             indicator_values, write_demo_inbox)
+from transforms.synthetic import write_synthetic_dataset
 from transforms.home import Home
 from transforms.intake import load_units, parse_received, pull_inbox
 from transforms.warehouse import connect, load_config, rows
