@@ -130,7 +130,8 @@ def demo(out: Path = typer.Option(Path("data/demo/inbox"), help="输出目录 / 
     ecoassess run --framework synthetic --inbox /tmp/national/inbox)
     """
     from transforms.config import framework_path, load_framework
-    from transforms.demo import write_demo_inbox, write_synthetic_dataset
+    from transforms.demo import write_demo_inbox
+    from transforms.synthetic import write_synthetic_dataset
 
     year_list = [int(y) for y in years.split(",")]
     frameworks = [f.strip() for f in framework.split(",") if f.strip()]

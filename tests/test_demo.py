@@ -14,7 +14,8 @@ import yaml
 
 from transforms.config import DATA_DIR, framework_path, load_departments, load_framework, read_csv_rows
 from transforms.demo import (CELL_DEFECTS, FILE_DEFECTS, _counties, _region_targets, expected_outcomes,
-                             indicator_values, write_demo_inbox, write_synthetic_dataset)
+                             indicator_values, write_demo_inbox)
+from transforms.synthetic import write_synthetic_dataset
 from transforms.home import Home
 from transforms.intake import load_units, parse_received, pull_inbox
 from transforms.warehouse import connect, load_config, rows
@@ -174,3 +175,40 @@ def test_synthetic_dataset_refuses_a_used_folder_and_impossible_sizes(tmp_path):
         write_synthetic_dataset(tmp_path / "x", regions=3, departments=99, years=[2025])
     doc = yaml.safe_load((tmp_path / "data" / "departments.yaml").read_text("utf-8"))
     assert [d["code"] for d in doc["departments"]][-1] == "zzb"  # 组织部 sends the roster in every dataset
+
+
+def test_absorbed_defects_in_csv_and_xlsx_read_as_the_clean_values(tmp_path):
+    """Only the defects the parser must absorb, on every department of two years: a `%` typed in
+    Excel, thousands separators, a data sheet after an instructions sheet, long form, declared units."""
+    fw = load_framework(framework_path("ganzhou_2024"))
+    kinds = ["value.percent_sign", "value.thousands", "file.named_sheet", "file.long_form", "file.declared_unit"]
+    # seed 2 happens to draw each kind where it matters (thousands need values ≥ 1,000: 耕地 in 亩)
+    write_demo_inbox(tmp_path / "clean", fw, [2024, 2025], seed=2)
+    write_demo_inbox(tmp_path / "messy", fw, [2024, 2025], seed=2, defect_rate=1.0, defect_kinds=kinds)
+    defects = json.loads((tmp_path / "messy" / "defects.json").read_text("utf-8"))
+    written = {(d["file"].endswith(".xlsx"), d["kind"]) for d in defects}
+    assert {(True, "value.percent_sign"), (True, "file.named_sheet"), (False, "file.long_form"),
+            (False, "file.declared_unit")} <= written and "value.thousands" in {k for _, k in written}
+    clean = _ingest_all(Home.resolve(tmp_path / "h1"), tmp_path / "clean", fw, validate=False)
+    messy = _ingest_all(Home.resolve(tmp_path / "h2"), tmp_path / "messy", fw, validate=False)
+    assert messy.keys() == clean.keys()
+    for name, f in clean.items():
+        assert messy[name]["obs"].keys() == f["obs"].keys(), name
+        for key, (value, _) in f["obs"].items():
+            assert messy[name]["obs"][key][0] == pytest.approx(value, rel=1e-9), (name, key)
+
+
+@pytest.mark.parametrize("framework", ["ganzhou_2024", "green_development_2016", "eco_target_2016"])
+def test_demo_data_can_be_written_for_every_shipped_framework(tmp_path, framework):
+    fw = load_framework(framework_path(framework))
+    write_demo_inbox(tmp_path / "inbox", fw, [2025])
+    got = _ingest_all(Home.resolve(tmp_path / "home"), tmp_path / "inbox", fw, validate=False)
+    con = connect(Home.resolve(tmp_path / "home").warehouse)
+    assert rows(con, "SELECT count(*) FROM validation_result")[0][0] == 0  # no parse problem anywhere
+    con.close()
+    observed = {key[1] for f in got.values() for key in f["obs"]}
+    assert observed == {i.code for i in fw.indicators}
+    for f in got.values():
+        for (_, code), (value, _) in f["obs"].items():
+            lo, hi = next(i.valid_range for i in fw.indicators if i.code == code)
+            assert value is not None and lo <= value <= hi

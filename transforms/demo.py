@@ -1,5 +1,4 @@
-"""Deterministic demo data: the departments' submissions for the demo jurisdiction, and synthetic
-jurisdictions of any size for benchmarks.
+"""Deterministic demo data: the departments' submissions for the demo jurisdiction (or any).
 
 Every number here is synthetic and says so (title rows of the files, reports). Values are drawn
 around each indicator's target with a seeded generator, correlated across years, shaped a little
@@ -7,16 +6,14 @@ by the main functional zone, and written the way departments really send them: X
 title row, UTF-8 CSV with BOM, GBK CSV, a non-canonical unit in one header. Byte-for-byte
 deterministic (fixed XLSX timestamps) so the committed demo inbox is exactly this output.
 
-Two knobs on top of that:
-- `defect_rate`: the share of submission files that carry deliberate defects of the kinds
-  departments produce — some the parser must absorb (`85%`, `1,234.5`, full-width digits, a
-  value missing with its reason, region by name only, long form, extra title rows, a data
-  sheet that is not the first, a declared unit), some validation must reject (a value missing
-  without reason, out of range, not a number, an unknown unit, a duplicated or unknown county).
-  Every defect is listed with the outcome it must have, in `defects.json` beside the years.
-- `write_synthetic_dataset`: a complete configuration folder (regions with synthetic codes and
-  zones, ~20 departments, a framework, decomposed targets, units) plus its inbox for N counties,
-  for the benchmarks; run it with `ECOASSESS_DATA=<root>/data`.
+`defect_rate` is the share of submission files that carry deliberate defects of the kinds
+departments produce: some the parser must absorb (`85%`, `1,234.5`, full-width digits, a value
+missing with its reason, region by name only, long form, extra title rows, a data sheet that is
+not the first, a declared unit), some validation must reject (a value missing without reason,
+out of range, not a number, an unknown unit, a duplicated or unknown county). Every defect is
+listed with the outcome it must have, in `defects.json` beside the years.
+
+Synthetic jurisdictions of any size (benchmarks) are in `transforms/synthetic.py`.
 """
 
 from __future__ import annotations
@@ -26,7 +23,6 @@ import csv
 import io
 import json
 import re
-import shutil
 import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -35,10 +31,8 @@ from typing import Sequence
 
 import numpy as np
 import openpyxl
-import yaml
 
-from transforms.config import (DATA_DIR, Framework, Indicator, SupportingItem, expression_names, framework_path,
-                               load_departments, load_framework, read_csv_rows)
+from transforms.config import DATA_DIR, Framework, Indicator, SupportingItem, load_departments, read_csv_rows
 from transforms.spreadsheet import append_row
 
 SYNTHETIC = "演示用虚构数据"
@@ -61,15 +55,11 @@ FILE_DEFECTS = {"file.region_by_name": "accepted", "file.long_form": "accepted",
                 "file.named_sheet": "accepted", "file.declared_unit": "accepted", "file.unknown_unit": "rejected",
                 "file.duplicate_row": "rejected", "file.unknown_region": "rejected"}
 OUTCOME_ORDER = ["accepted", "warning", "rejected"]
+ALL_DEFECTS = list(CELL_DEFECTS) + list(FILE_DEFECTS)
+ABSORBED_DEFECTS = [k for k in ALL_DEFECTS if (CELL_DEFECTS | FILE_DEFECTS)[k] != "rejected"]  # nothing rejected
 # a known non-canonical unit per canonical one, with value_declared = value_canonical × factor
 ALTERNATIVE_UNITS = {"%": ("比值", 0.01), "万亩": ("亩", 10_000.0), "亿元": ("万元", 10_000.0),
                      "万公顷": ("公顷", 10_000.0), "万立方米": ("立方米", 10_000.0)}
-# extra municipal departments for synthetic jurisdictions with more departments than the demo's
-EXTRA_DEPARTMENTS = [("kjj", "市科技局"), ("gaj", "市公安局"), ("wjw", "市卫生健康委"), ("scjgj", "市市场监管局"),
-                     ("jgswj", "市机关事务管理局"), ("yjglj", "市应急管理局"), ("qxj", "市气象局"), ("swj", "市商务局"),
-                     ("jyj", "市教育局"), ("mzj", "市民政局"), ("sjj", "市审计局"), ("xfj", "市信访局")]
-ZONES = [("重点开发区", 0.25), ("农产品主产区", 0.35), ("重点生态功能区", 0.40)]
-PLACE_CHARS = "安宁平康泰和丰华兴隆昌盛永清长青山水云石林溪河源江湖阳明光新东南西北中上下金银玉宝龙凤鹤松桂兰梅竹春秋晴霞峰岭岩川泉湾洲田桥城德仁义信福寿乐嘉定远望"
 
 
 @dataclass(frozen=True)
@@ -117,7 +107,9 @@ def indicator_values(fw: Framework, counties: list[dict[str, str]], years: list[
     out: dict[int, np.ndarray] = {y: np.empty((n, len(fw.indicators))) for y in years}
     for j, ind in enumerate(fw.indicators):
         lo, hi = ind.valid_range
-        if ind.target is not None and ind.target.value is None:  # only per-region targets (red lines, quotas)
+        regional = ind.target is not None and ind.target.value is None and all(
+            (ind.code, c["region_code"], years[0]) in region_targets for c in counties)
+        if regional:  # only per-region targets (red lines, quotas)
             red = np.array([region_targets[(ind.code, c["region_code"], years[0])] for c in counties])
             base = red * (1 + ind.direction * np.abs(rng.normal(0.012, 0.008, n)))  # mostly on the right side
             drift = lambda prev: prev * (1 + rng.normal(0.0, 0.002, n))  # noqa: E731
@@ -255,13 +247,24 @@ def _fullwidth(text: str) -> str:
                    for ch in text)
 
 
+def _fits(kind: str, ind: Indicator, cell) -> bool:
+    """Whether a defect kind makes sense on this indicator's cell (a `%` sign on a % value, …)."""
+    plain = not isinstance(cell, str) and ind.code not in DECLARED_UNITS
+    if kind == "value.percent_sign":
+        return plain and ind.unit == "%"
+    if kind == "value.thousands":
+        return not isinstance(cell, str) and abs(float(cell)) >= 1000
+    if kind == "file.declared_unit":
+        return plain and ind.unit in ALTERNATIVE_UNITS
+    return True
+
+
 def _inject(table: _Table, cols: list[tuple[int, Indicator]], counties: list[dict[str, str]], fmt: str,
-            rel: str, rng: np.random.Generator) -> tuple[list[Defect], str]:
-    """Put 1–2 defects into one submission table; returns them and the (possibly changed) form."""
-    kinds = list(CELL_DEFECTS) + list(FILE_DEFECTS)
+            rel: str, rng: np.random.Generator, kinds: Sequence[str]) -> tuple[list[Defect], str]:
+    """Put 1–2 defects of `kinds` into one submission table; returns them and the (possibly changed) form."""
     # cell defects first: the file-level ones (a declared unit rescales a column) then see them
-    chosen = sorted((kinds[k] for k in rng.choice(len(kinds), size=int(rng.integers(1, 3)), replace=False)),
-                    key=kinds.index)
+    size = min(len(kinds), int(rng.integers(1, 3)))
+    chosen = sorted((kinds[k] for k in rng.choice(len(kinds), size=size, replace=False)), key=ALL_DEFECTS.index)
     if "file.long_form" in chosen and "file.declared_unit" in chosen:  # long form writes canonical units
         chosen.remove("file.declared_unit")
     defects: list[Defect] = []
@@ -274,7 +277,8 @@ def _inject(table: _Table, cols: list[tuple[int, Indicator]], counties: list[dic
     rows_left = list(range(len(table.rows)))  # each defect in its own row: a reason never covers another's cell
     for kind in chosen:
         r = rows_left.pop(int(rng.integers(len(rows_left))))
-        k = int(rng.integers(len(cols)))
+        fitting = [k for k, (_, i) in enumerate(cols) if _fits(kind, i, table.rows[r][2 + k])]
+        k = fitting[int(rng.integers(len(fitting)))] if fitting else int(rng.integers(len(cols)))
         _, ind = cols[k]
         c = 2 + k
         cell = table.rows[r][c]
@@ -376,12 +380,16 @@ def _long(table: _Table, cols: list[tuple[int, Indicator]]) -> _Table:
 
 
 def write_demo_inbox(inbox: Path, fw: Framework, years: list[int], seed: int = 20250101,
-                     data_dir: Path = DATA_DIR, defect_rate: float = 0.0, extra_events: int = 0) -> list[Path]:
+                     data_dir: Path = DATA_DIR, defect_rate: float = 0.0, extra_events: int = 0,
+                     defect_kinds: Sequence[str] = tuple(ALL_DEFECTS)) -> list[Path]:
     """Write one file per department and year, plus the events and the cadre roster. Returns the paths.
 
-    With `defect_rate` > 0, that share of the indicator files carries 1–2 deliberate defects,
-    listed with their expected outcome in `<inbox>/defects.json` (not under a year, so ingest
-    never sees it)."""
+    With `defect_rate` > 0, that share of the indicator files carries 1–2 deliberate defects of
+    `defect_kinds` (e.g. ABSORBED_DEFECTS: messy but acceptable), listed with their expected
+    outcome in `<inbox>/defects.json` (not under a year, so ingest never sees it)."""
+    unknown = set(defect_kinds) - set(ALL_DEFECTS)
+    if unknown or not defect_kinds:
+        raise ValueError(f"未知的缺陷类型 / unknown defect kinds: {sorted(unknown)}; 可用 / known: {ALL_DEFECTS}")
     counties = _counties(data_dir)
     regions = read_csv_rows(data_dir / "regions.csv")
     place = next((r["name"] for r in regions if r["region_code"] == fw.jurisdiction), fw.jurisdiction)
@@ -411,7 +419,8 @@ def write_demo_inbox(inbox: Path, fw: Framework, years: list[int], seed: int = 2
             path = folder / f"{names[dept]}_{y}年考核数据.{'xlsx' if fmt == 'xlsx' else 'csv'}"
             table = _Table(header, body)
             if defect_rate > 0 and defect_rng.random() < defect_rate:
-                found, form = _inject(table, cols, counties, fmt, path.relative_to(inbox).as_posix(), defect_rng)
+                found, form = _inject(table, cols, counties, fmt, path.relative_to(inbox).as_posix(), defect_rng,
+                                      list(defect_kinds))
                 defects += found
                 if form == "long":
                     table = _long(table, cols + more)
@@ -462,185 +471,3 @@ def expected_outcomes(defects: list[dict] | list[Defect]) -> dict[str, str]:
         now = out.get(d["file"], "accepted")
         out[d["file"]] = max(now, d["expected"], key=OUTCOME_ORDER.index)
     return out
-
-
-# ---------------------------------------------------------------------------------------------------
-# Synthetic jurisdictions of any size (benchmarks)
-
-
-@dataclass(frozen=True)
-class SyntheticDataset:
-    """What `write_synthetic_dataset` wrote: run it with ECOASSESS_DATA=data_dir, --framework, --inbox."""
-
-    root: Path
-    data_dir: Path
-    inbox: Path
-    framework_id: str
-    years: list[int]
-    regions: int
-    departments: int
-    indicators: int
-    cadres: int
-    files: list[Path]
-
-    def env(self) -> dict[str, str]:
-        return {"ECOASSESS_DATA": str(self.data_dir)}
-
-    def run_command(self, year: int | None = None) -> list[str]:
-        return ["python", "-m", "flows.cli", "run", "--year", str(year or self.years[-1]),
-                "--framework", self.framework_id, "--inbox", str(self.inbox)]
-
-
-def _place_names(n: int, rng: np.random.Generator) -> list[str]:
-    """n distinct two-character place names with a county-level suffix (all invented)."""
-    chars = list(dict.fromkeys(PLACE_CHARS))
-    pairs = [a + b for a in chars for b in chars if a != b]
-    if n > len(pairs):
-        raise ValueError(f"最多可生成 {len(pairs)} 个虚构县 / at most {len(pairs)} synthetic counties")
-    picked = rng.choice(len(pairs), size=n, replace=False)
-    suffixes = ["县", "县", "县", "市", "区"]
-    return [pairs[p] + suffixes[int(rng.integers(len(suffixes)))] for p in picked]
-
-
-def synthetic_regions(n: int, seed: int, jurisdiction: str = "900000") -> list[dict[str, str]]:
-    """The jurisdiction and n counties under it, with synthetic 6-digit codes (9xxxxx: no real
-    GB/T 2260 province starts with 9) and zones drawn with fixed shares."""
-    if not 1 <= n <= 99_999:
-        raise ValueError("县的数量须在 1 至 99999 之间 / regions must be 1..99999")
-    rng = np.random.default_rng(seed + 4)
-    names = _place_names(n, rng)
-    zones = rng.choice(len(ZONES), size=n, p=[p for _, p in ZONES])
-    note = "虚构行政区(代码、名称、主体功能区均为演示用虚构数据)"
-    rows = [{"region_code": jurisdiction, "name": "虚构市(演示)", "parent_code": "", "level": "city", "zone": "",
-             "synthetic_note": note}]
-    rows += [{"region_code": f"9{k + 1:05d}", "name": names[k], "parent_code": jurisdiction, "level": "county",
-              "zone": ZONES[zones[k]][0], "synthetic_note": note} for k in range(n)]
-    return rows
-
-
-def _assign_departments(indicators: list[dict], chosen: list[str]) -> None:
-    """Keep each indicator's department where it is among `chosen`; move the others round-robin;
-    then give every chosen department at least one indicator, taken from the busiest one."""
-    for k, ind in enumerate(i for i in indicators if i["department"] not in chosen):
-        ind["department"] = chosen[k % len(chosen)]
-    while True:
-        load = {d: [i for i in indicators if i["department"] == d] for d in chosen}
-        idle = [d for d in chosen if not load[d]]
-        busiest = max(chosen, key=lambda d: len(load[d]))
-        if not idle or len(load[busiest]) < 2:
-            return
-        load[busiest][-1]["department"] = idle[0]
-
-
-def synthetic_framework(framework_ids: Sequence[str], departments: list[str], jurisdiction: str,
-                        source_data: Path = DATA_DIR) -> dict:
-    """One framework holding the indicators of the given shipped frameworks, for `jurisdiction`.
-    Weights become classes (explicit points and category weights of different frameworks do not
-    mix), categories and veto rules are prefixed by the framework they came from."""
-    docs = [yaml.safe_load(framework_path(f, source_data).read_text("utf-8")) for f in framework_ids]
-    base = docs[0]
-    merged = {k: v for k, v in base.items() if k not in ("categories", "indicators", "veto_rules")}
-    merged.update(id="synthetic", name=f"虚构指标体系(演示; 由 {'、'.join(framework_ids)} 合成)",
-                  name_en="Synthetic framework (demo)", jurisdiction=jurisdiction, years=[2000, 2100])
-    merged["weight_classes"] = {"★": 3, "◆": 2, "○": 1}
-    merged["categories"], merged["indicators"], merged["veto_rules"] = [], [], []
-    multi = len(docs) > 1
-    for n, doc in enumerate(docs, start=1):
-        prefix = f"F{n}-" if multi else ""
-        for c in doc["categories"]:
-            merged["categories"].append({"code": prefix + c["code"], "name": c["name"] + (f"({doc['id']})" if multi else ""),
-                                         "name_en": c.get("name_en", "")})
-        for i in doc["indicators"]:
-            ind = dict(i, category=prefix + i["category"])
-            ind.pop("weight", None)
-            ind.setdefault("weight_class", "◆")
-            merged["indicators"].append(ind)
-        for r in doc.get("veto_rules", []):
-            merged["veto_rules"].append(dict(r, id=prefix + r["id"]))
-    seen: dict[str, int] = {}
-    for ind in merged["indicators"]:  # the same indicator in two frameworks: names must stay unique
-        seen[ind["name"]] = seen.get(ind["name"], 0) + 1
-    for ind in merged["indicators"]:
-        if seen[ind["name"]] > 1:
-            ind["name"] = f"{ind['name']}-{ind['code']}"
-    _assign_departments(merged["indicators"], departments)
-    _keep_relations_within_a_department(merged, departments)
-    return merged
-
-
-def _keep_relations_within_a_department(fw: dict, departments: list[str]) -> None:
-    """A relation check compares items of one department's file: move every item of a relation
-    (supporting items included) to the department of its first indicator; supporting items of
-    departments not chosen go to the first chosen one."""
-    fw["supporting_items"] = [dict(i) for i in fw.get("supporting_items", [])]
-    for item in fw["supporting_items"]:
-        if item["department"] not in departments:
-            item["department"] = departments[0]
-    indicators = {i["code"]: i for i in fw["indicators"]}
-    items = indicators | {i["code"]: i for i in fw["supporting_items"]}
-    for rel in (fw.get("checks") or {}).get("relations", []):
-        codes = expression_names(rel["left"]) + expression_names(rel["right"])
-        home = next((indicators[c]["department"] for c in codes if c in indicators), None)
-        for c in codes:
-            if c in items and home is not None:
-                items[c]["department"] = home
-
-
-def write_synthetic_dataset(out: Path, regions: int = 100, departments: int = 20,
-                            years: Sequence[int] = (2021, 2022, 2023, 2024, 2025),
-                            frameworks: Sequence[str] = ("ganzhou_2024",), seed: int = 20250101,
-                            defect_rate: float = 0.0, source_data: Path = DATA_DIR) -> SyntheticDataset:
-    """A complete synthetic jurisdiction for benchmarks: `out/data/` (regions.csv, departments.yaml,
-    units.yaml, frameworks/synthetic.yaml, targets/synthetic.csv) and `out/inbox/<year>/<dept>/`
-    with every department's file per year, the events and the roster (2 leaders per county plus
-    the department heads). `frameworks` lists the shipped frameworks whose indicators it holds."""
-    years = sorted(years)
-    data, inbox = out / "data", out / "inbox"
-    if data.exists() or inbox.exists():
-        raise FileExistsError(f"{out} 已有 data/ 或 inbox/, 请换一个空目录 / choose an empty folder")
-    (data / "frameworks").mkdir(parents=True)
-    (data / "targets").mkdir()
-    jurisdiction = "900000"
-    region_rows = synthetic_regions(regions, seed, jurisdiction)
-    with (data / "regions.csv").open("w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(region_rows[0]))
-        w.writeheader()
-        w.writerows(region_rows)
-    real = [(d.code, d.name) for d in load_departments(source_data)]
-    pool = [d for d in real if d[0] != "zzb"] + EXTRA_DEPARTMENTS
-    if not 2 <= departments <= len(pool) + 1:
-        raise ValueError(f"部门数须在 2 至 {len(pool) + 1} 之间 / departments must be 2..{len(pool) + 1}")
-    chosen = pool[:departments - 1] + [("zzb", "市委组织部")]  # 组织部 always: it sends the roster
-    (data / "departments.yaml").write_text(
-        "# 虚构辖区的报送部门(演示用) / departments of the synthetic jurisdiction\n"
-        + yaml.safe_dump({"departments": [{"code": c, "name": n} for c, n in chosen]}, allow_unicode=True,
-                         sort_keys=False), "utf-8")
-    shutil.copy(source_data / "units.yaml", data / "units.yaml")
-    doc = synthetic_framework(frameworks, [c for c, _ in chosen], jurisdiction, source_data)
-    fw_file = data / "frameworks" / "synthetic.yaml"
-    fw_file.write_text("# 虚构指标体系, 由 transforms/demo.py 生成, 仅供演示和性能测试 / generated, synthetic\n"
-                       + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "utf-8")
-    fw = load_framework(fw_file)  # validated like any framework
-    counties = [r for r in region_rows if r["level"] == "county"]
-    _write_targets(data / "targets" / "synthetic.csv", fw, counties, years, seed)
-    files = write_demo_inbox(inbox, fw, years, seed, data, defect_rate, extra_events=regions // 50)
-    return SyntheticDataset(out, data, inbox, fw.id, years, regions, len(fw.departments), len(fw.indicators),
-                            2 * regions + 1 + len(fw.departments), files)
-
-
-def _write_targets(path: Path, fw: Framework, counties: list[dict[str, str]], years: list[int], seed: int) -> None:
-    """Per-county targets (逐级分解) for every indicator whose framework target is only regional:
-    drawn once per county and held over the years, as red lines and quotas are."""
-    rng = np.random.default_rng(seed + 5)
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["framework", "indicator", "region_code", "year", "op", "value", "source"])
-        for ind in fw.indicators:
-            if ind.target is None or ind.target.value is not None:
-                continue
-            lo, hi = ind.valid_range
-            level = lo + (hi - lo) * rng.uniform(0.02, 0.15, len(counties))
-            for y in years:
-                for c, v in zip(counties, np.clip(level, lo, hi)):
-                    w.writerow([fw.id, ind.code, c["region_code"], y, ind.target.op, round(float(v), 2),
-                                f"虚构逐级分解目标({SYNTHETIC})"])

@@ -39,7 +39,8 @@ OBSERVATION_COLUMNS = ["row", "region_code", "region_name", "indicator_code", "v
 MISSING_TOKENS = ["", "—", "——", "-", "--", "/", "／", "无", "NA", "N/A", "null"]
 # sheets a workbook may carry besides the data (our own template has the first two)
 NON_DATA_SHEET_PREFIXES = ("填报说明", "参考", "说明", "目录", "封面")
-_FULLWIDTH = {chr(0xFF10 + d): str(d) for d in range(10)} | {"．": ".", "，": ",", "－": "-", "％": "%", "＋": "+"}
+_FULLWIDTH = {chr(0xFF10 + d): str(d) for d in range(10)} | {"．": ".", "，": ",", "－": "-", "％": "%", "＋": "+",
+                                                            "\u2212": "-"}  # U+2212 minus sign
 _UNIT_RE = re.compile(r"^(?P<name>.*?)\s*[\(（](?P<unit>[^()（）]*)[\)）]\s*$")
 # a number as people write it: optional sign, thousands separators only in groups of three (so a
 # decimal comma such as `85,5` is refused rather than read as 855), decimals, exponent, percent

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import openpyxl
+from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
