@@ -6,8 +6,8 @@ re-run alone and a crash leaves the warehouse at the last committed step.
 
 from __future__ import annotations
 
-import fcntl
 import json
+import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,11 +20,10 @@ import duckdb
 from transforms.config import Framework, framework_path, load_departments, load_framework
 from transforms.home import Home
 from transforms.intake import load_units, parse_received, pull_inbox
+from transforms.runlock import RunLocked, exclusive  # noqa: F401  (the flows and the CLI take it from here)
 from transforms.warehouse import connect, load_config, rows
 
-
-class RunLocked(RuntimeError):
-    """Another run holds the home; message in Chinese for the operator."""
+LOCK_RETRY_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -41,33 +40,30 @@ class RunSpec:
 
 @contextmanager
 def warehouse(home: Home) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect(home.warehouse)
+    """Open the warehouse for one step. DuckDB lets one process at a time open the file; the run
+    lock keeps other runs out, and a short reader (`ecoassess status`) is waited for, not failed on."""
+    deadline = time.monotonic() + LOCK_RETRY_SECONDS
+    while True:
+        try:
+            con = connect(home.warehouse)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
     try:
         yield con
     finally:
         con.close()
 
 
-@contextmanager
-def exclusive(home: Home) -> Iterator[None]:
-    """One run per home at a time: the second stops at once with a clear message."""
-    lock_path = home.root / ".run.lock"
-    with open(lock_path, "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RunLocked(f"另一个评价考核任务正在使用 {home.root}, 请等待其结束后再运行。"
-                            f" / Another run holds {home.root}; wait for it to finish.") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def start_run(spec: RunSpec, parameters: dict, prefect_flow_run_id: str | None) -> str:
+    """Record a new run (status `running`). Called under the run lock, so a run still marked
+    `running` was killed before it could finish: it is marked `interrupted`."""
     run_id = f"{spec.year}-{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     fw_file = framework_path(spec.framework_id)
     with warehouse(spec.home) as con:
+        con.execute("UPDATE run SET status = 'interrupted' WHERE status = 'running'")
         load_config(con, spec.framework, fw_file)
         con.execute("INSERT INTO run (run_id, year, framework_id, parameters, started_at, status, prefect_flow_run_id)"
                     " VALUES (?, ?, ?, ?, now(), 'running', ?)",
@@ -98,15 +94,17 @@ def validate(spec: RunSpec, department: str | None = None) -> list[dict]:
 
 def fingerprint(spec: RunSpec, run_id: str) -> dict:
     """Key the computing stages: an earlier succeeded run with the same fingerprint is reused."""
-    from transforms.fingerprint import inputs_fingerprint
+    from transforms.fingerprint import inputs_fingerprints
 
     with warehouse(spec.home) as con:
-        fp = inputs_fingerprint(con, framework_path(spec.framework_id), spec.year)
+        parts = inputs_fingerprints(con, framework_path(spec.framework_id), spec.year)
+        fp = parts["inputs"]
         prior = rows(con, """SELECT scored_run_id FROM run WHERE fingerprint = ? AND year = ? AND framework_id = ?
                              AND status = 'succeeded' AND scored_run_id IS NOT NULL
                              ORDER BY finished_at DESC LIMIT 1""", [fp, spec.year, spec.framework_id])
         scored_run_id = prior[0][0] if prior else run_id
-        con.execute("UPDATE run SET fingerprint = ?, scored_run_id = ? WHERE run_id = ?", [fp, scored_run_id, run_id])
+        con.execute("UPDATE run SET fingerprint = ?, fingerprints = ?, scored_run_id = ? WHERE run_id = ?",
+                    [fp, json.dumps(parts), scored_run_id, run_id])
     return {"fingerprint": fp, "scored_run_id": scored_run_id, "reused": bool(prior)}
 
 
@@ -137,15 +135,32 @@ def attribute(spec: RunSpec, run_id: str) -> dict:
         return {"cadre_results": attribute_results(con, spec.framework, spec.year, run_id)}
 
 
-def report(spec: RunSpec, run_id: str, pdf: bool = True) -> dict:
-    from report_templates.publish import publish
+def plan_report(spec: RunSpec, run_id: str, pdf: bool = True, force: bool = False):
+    """Build every document's context once from the warehouse and decide which documents changed
+    (`report_templates.publish.plan`); rendering the plan needs no warehouse."""
+    from report_templates.publish import plan
     from transforms.report_context import build_contexts
 
     with warehouse(spec.home) as con:
         docs = build_contexts(con, spec.framework, spec.year, run_id)
-    out_dir = spec.home.reports(spec.year)
-    manifest, rendered = publish(docs, out_dir, run_id, spec.year, spec.framework_id, pdf=pdf)
-    return {"documents": len(docs), "rendered": rendered, "manifest": str(manifest)}
+    return plan(docs, spec.home.reports(spec.year), run_id, spec.year, spec.framework_id, pdf=pdf, force=force)
+
+
+def finish_report(report_plan, renders: list[dict]) -> dict:
+    """Write the manifest last (atomically); the counts of the report stage."""
+    from report_templates.publish import write_manifest
+
+    manifest = write_manifest(report_plan)
+    return {"documents": len(report_plan.manifest["reports"]), "rendered": sum(r["rendered"] for r in renders),
+            "render_pids": sorted({r["pid"] for r in renders}), "manifest": str(manifest)}
+
+
+def report(spec: RunSpec, run_id: str, pdf: bool = True, workers: int = 1, force: bool = False) -> dict:
+    """The report stage without an orchestrator: plan, render over `workers` processes, manifest."""
+    from report_templates.publish import render_pooled
+
+    report_plan = plan_report(spec, run_id, pdf, force)
+    return finish_report(report_plan, render_pooled(report_plan.jobs, workers) if report_plan.jobs else [])
 
 
 def latest_scored_run(spec: RunSpec) -> str | None:
@@ -155,25 +170,43 @@ def latest_scored_run(spec: RunSpec) -> str | None:
     return found[0][0] if found else None
 
 
-def finish_run(spec: RunSpec, run_id: str, status: str, timings: dict, summary: dict) -> None:
+def finish_run(spec: RunSpec, run_id: str, status: str, timings: dict, counts: dict, summary: dict,
+               error: str | None = None) -> None:
+    """Close the run's history row: outcome, per-stage timings and counts, summary, error if any."""
     with warehouse(spec.home) as con:
-        con.execute("UPDATE run SET finished_at = now(), status = ?, stage_timings = ?, summary = ? WHERE run_id = ?",
-                    [status, json.dumps(timings), json.dumps(summary, ensure_ascii=False, default=str), run_id])
+        con.execute("UPDATE run SET finished_at = now(), status = ?, stage_timings = ?, stage_counts = ?, summary = ?,"
+                    " error = ? WHERE run_id = ?",
+                    [status, json.dumps(timings), json.dumps(counts, ensure_ascii=False, default=str),
+                     json.dumps(summary, ensure_ascii=False, default=str), error, run_id])
 
 
-def run_summary(spec: RunSpec, run_id: str) -> dict:
-    """Counts for the operator and the Prefect artifacts: grades, vetoes, validation per department."""
+def run_summary(spec: RunSpec, run_id: str | None) -> dict:
+    """Counts for the operator and the Prefect artifacts: grades, vetoes, validation per department,
+    rejected submissions, ranking (grades and ranking empty without a scored run)."""
     with warehouse(spec.home) as con:
         grades = rows(con, "SELECT grade, count(*) FROM result WHERE run_id = ? AND year = ? GROUP BY grade "
                            "ORDER BY grade", [run_id, spec.year])
-        vetoed = rows(con, """SELECT g.name, list(DISTINCT h.rule_name) FROM veto_hit h JOIN region g USING (region_code)
-                              WHERE h.run_id = ? GROUP BY g.name ORDER BY g.name""", [run_id])
-        validation = rows(con, """SELECT coalesce(d.name, s.department), s.kind, s.file_name, s.version, s.status,
-                                         s.message FROM submission s LEFT JOIN department d ON d.code = s.department
-                                  WHERE s.year = ? ORDER BY s.department, s.kind, s.version""", [spec.year])
+        vetoed = rows(con, """SELECT g.name, list(DISTINCT h.rule_name ORDER BY h.rule_name) FROM veto_hit h
+                              JOIN region g USING (region_code) WHERE h.run_id = ? GROUP BY g.name ORDER BY g.name""",
+                      [run_id])
+        validation = rows(con, """
+            SELECT coalesce(d.name, s.department), count(*), count(*) FILTER (s.status = 'accepted'),
+                   count(*) FILTER (s.status = 'rejected'), count(*) FILTER (s.status = 'received'),
+                   max(s.version) FILTER (s.status = 'accepted'),
+                   coalesce(sum(v.errors), 0), coalesce(sum(v.warnings), 0)
+            FROM submission s LEFT JOIN department d ON d.code = s.department
+            LEFT JOIN (SELECT submission_id, count(*) FILTER (NOT success AND severity = 'error') AS errors,
+                              count(*) FILTER (NOT success AND severity = 'warning') AS warnings
+                       FROM validation_result GROUP BY submission_id) v USING (submission_id)
+            WHERE s.year = ? GROUP BY 1 ORDER BY 1""", [spec.year])
+        rejected = rows(con, """SELECT coalesce(d.name, s.department), s.file_name, s.version, s.message
+                                FROM submission s LEFT JOIN department d ON d.code = s.department
+                                WHERE s.year = ? AND s.status = 'rejected' ORDER BY 1, 3""", [spec.year])
         ranking = rows(con, """SELECT r.rank, g.name, round(r.gdi, 2), round(r.assessment_score, 2), r.grade
                                FROM result r JOIN region g USING (region_code) WHERE r.run_id = ?
                                AND r.year = ? ORDER BY r.rank""", [run_id, spec.year])
     return {"grades": dict(grades), "vetoed": {n: list(r) for n, r in vetoed},
-            "validation": [dict(zip(("部门", "类型", "文件", "版本", "状态", "说明"), v)) for v in validation],
+            "validation": [dict(zip(("部门", "报送文件", "通过", "退回", "待审", "当前版本", "错误", "警告"), v))
+                           for v in validation],
+            "rejected": [dict(zip(("部门", "文件", "版本", "说明"), r)) for r in rejected],
             "ranking": [dict(zip(("排名", "县(市、区)", "绿色发展指数", "考核得分", "等级"), r)) for r in ranking]}
