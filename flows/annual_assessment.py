@@ -105,8 +105,11 @@ def write_manifest(report_plan, renders: list[dict]) -> dict:
 def _task_runner(workers: int, dask: str | None):
     if not dask:
         return ThreadPoolTaskRunner(max_workers=workers)
+    import logging
+
     from prefect_dask import DaskTaskRunner
 
+    logging.getLogger("distributed").setLevel(logging.WARNING)  # the scheduler's INFO lines drown the run's
     if dask == "local":  # a cluster for this run only: one single-threaded worker process per core
         return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "processes": True, "threads_per_worker": 1,
                                               "dashboard_address": None})

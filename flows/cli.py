@@ -99,7 +99,12 @@ def run(year: int = typer.Option(2025, help="考核年度 / assessment year"),
     """
     _set_home(home)
     chosen = DEMO_INBOX if demo else inbox
+    if chosen and not chosen.is_dir():
+        _fail(f"收件箱不存在 / inbox not found: {chosen}", 2)
     with _job(f"run {year}", wait):
+        from transforms.config import framework_path, load_framework
+
+        load_framework(framework_path(framework))  # a bad framework fails here, before Prefect starts
         from flows import progress
         from flows.annual_assessment import annual_assessment
 
@@ -267,8 +272,35 @@ def template(department: str = typer.Argument(..., help="部门代码或名称, 
     typer.echo(f"已生成模板 / template written: {target}")
 
 
+@app.command()
+def serve(limit: Optional[int] = typer.Option(None, help="同时运行的最大数 / most runs at once"),
+          home: Optional[Path] = HomeOpt) -> None:
+    """按 prefect.yaml 提供全部部署(含年度定时), 不需工作池 / serve every deployment of prefect.yaml
+    (the yearly schedule included) from this process, no work pool needed.
+
+    需要 Prefect 服务器 / needs a Prefect server: PREFECT_API_URL=http://<server>:4200/api
+
+    例 / example: ECOASSESS_INBOX=/mnt/share/考核报送 ecoassess serve --home /srv/ecoassess
+    """
+    _set_home(home)
+    from flows.deployments import serve as serve_all
+    from transforms.home import PROJECT_DIR
+
+    os.chdir(PROJECT_DIR)  # entrypoints in prefect.yaml are relative to the project folder
+    serve_all(limit)
+
+
 def _json(value) -> dict:
     return json.loads(value) if isinstance(value, str) else (value or {})
+
+
+def _console():
+    """Rich output; when piped (logs, tests) wide enough that run ids and paths are not cut."""
+    import sys
+
+    from rich.console import Console
+
+    return Console() if sys.stdout.isatty() else Console(width=240)
 
 
 @app.command()
@@ -283,7 +315,6 @@ def status(run_id: Optional[str] = typer.Option(None, "--run", help="显示某�
     例 / examples: ecoassess status; ecoassess status --run 2025-2026
     """
     _set_home(home)
-    from rich.console import Console
     from rich.table import Table
 
     from transforms.home import Home
@@ -296,7 +327,7 @@ def status(run_id: Optional[str] = typer.Option(None, "--run", help="显示某�
         where, params = ("WHERE run_id LIKE ? || '%'", [run_id]) if run_id else ("", [])
         found = [dict(zip(cols, r)) for r in rows(con, f"SELECT {', '.join(cols)} FROM run {where} "
                                                        "ORDER BY started_at DESC LIMIT ?", [*params, limit])]
-    console = Console()
+    console = _console()
     if not found:
         typer.echo("尚无运行记录 / no runs yet" if not run_id else f"未找到运行 {run_id} / no such run")
         raise typer.Exit(0 if not run_id else 2)
@@ -350,7 +381,6 @@ def reports(year: int = typer.Option(2025, help="考核年度 / year"),
     _set_home(home)
     import webbrowser
 
-    from rich.console import Console
     from rich.table import Table
 
     from transforms.home import Home
@@ -375,7 +405,7 @@ def reports(year: int = typer.Option(2025, help="考核年度 / year"),
         table.add_column(header)
     for e in entries:
         table.add_row(e["kind"], e["key"], e["title"], e["pdf"] or e["html"], e.get("run_id", ""))
-    Console(width=200).print(table)
+    _console().print(table)
 
 
 if __name__ == "__main__":
