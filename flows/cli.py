@@ -91,11 +91,13 @@ def run(year: int = typer.Option(2025, help="考核年度 / assessment year"),
         wait: bool = WaitOpt, home: Optional[Path] = HomeOpt) -> None:
     """运行年度评价考核 / run the annual assessment.
 
-    输入(报送文件、指标体系、代码)未变时沿用上次结果, 不重新生成报告 / unchanged inputs reuse the last
-    run and render nothing.
+    输入(报送文件、指标体系、代码)未变时沿用上次结果, 不重新生成报告; 某部门更正后只重新审核该部门, 只重写内容有变化的报告。 / Unchanged inputs reuse the last run and render nothing; after a correction only that department is validated again and only changed documents are written.
 
-    例 / examples: ecoassess run --year 2025 --demo; ecoassess run --year 2025 --inbox /mnt/share/考核报送
-    --wait; ecoassess run --year 2025 --demo --dask
+    例 / examples:
+
+      ecoassess run --year 2025 --demo
+      ecoassess run --year 2025 --inbox /mnt/share/考核报送 --wait
+      ecoassess run --year 2025 --demo --dask
     """
     _set_home(home)
     chosen = DEMO_INBOX if demo else inbox
@@ -136,9 +138,11 @@ def revalidate(department: str = typer.Argument(..., help="部门代码或名称
                wait: bool = WaitOpt, home: Optional[Path] = HomeOpt) -> None:
     """部门重新报送后只审核该部门 / validate one department's new files after a resubmission.
 
-    退出码 / exit status: 0 通过 / accepted; 1 有文件被退回 / a file was rejected.
+    退出码 / exit status: 0 通过 / accepted; 1 有文件被退回 / a file was rejected; 3 运行目录被占用 / home busy.
 
-    例 / example: ecoassess revalidate 市林业局 --year 2025 --inbox /mnt/share/考核报送
+    例 / example:
+
+      ecoassess revalidate 市林业局 --year 2025 --inbox /mnt/share/考核报送
     """
     _set_home(home)
     with _job(f"revalidate {department} {year}", wait):
@@ -162,9 +166,13 @@ def rerender(year: int = typer.Option(2025, help="考核年度 / year"),
              wait: bool = WaitOpt, home: Optional[Path] = HomeOpt) -> None:
     """按最近一次成功运行重新生成报告 / re-render the year's reports from its latest run.
 
-    只重写内容有变化的报告 / only documents whose content changed are written.
+    只重写内容有变化的报告(--force 全部重写) / only documents whose content changed are written (--force: all).
 
-    例 / examples: ecoassess rerender --year 2025; ecoassess rerender --year 2025 --force --dask
+    例 / examples:
+
+      ecoassess rerender --year 2025
+      ecoassess rerender --year 2025 --force --workers 2
+      ecoassess rerender --year 2025 --dask-address tcp://10.0.0.5:8786
     """
     _set_home(home)
     with _job(f"rerender {year}", wait):
@@ -275,12 +283,13 @@ def template(department: str = typer.Argument(..., help="部门代码或名称, 
 @app.command()
 def serve(limit: Optional[int] = typer.Option(None, help="同时运行的最大数 / most runs at once"),
           home: Optional[Path] = HomeOpt) -> None:
-    """按 prefect.yaml 提供全部部署(含年度定时), 不需工作池 / serve every deployment of prefect.yaml
-    (the yearly schedule included) from this process, no work pool needed.
+    """按 prefect.yaml 提供全部部署(含年度定时), 不需工作池 / serve every deployment of prefect.yaml (the yearly schedule included) from this process, no work pool needed.
 
     需要 Prefect 服务器 / needs a Prefect server: PREFECT_API_URL=http://<server>:4200/api
 
-    例 / example: ECOASSESS_INBOX=/mnt/share/考核报送 ecoassess serve --home /srv/ecoassess
+    例 / example:
+
+      ECOASSESS_INBOX=/mnt/share/考核报送 ecoassess serve --home /srv/ecoassess
     """
     _set_home(home)
     from flows.deployments import serve as serve_all
@@ -309,10 +318,12 @@ def status(run_id: Optional[str] = typer.Option(None, "--run", help="显示某�
            limit: int = typer.Option(10, help="显示条数 / rows"), home: Optional[Path] = HomeOpt) -> None:
     """查看运行历史 / show the run history.
 
-    每次运行: 参数、输入指纹、各阶段耗时与计数、结果、Prefect 流程运行编号 / per run: parameters,
-    fingerprints, stage timings and counts, outcome, Prefect flow-run id.
+    每次运行的参数、输入指纹、各阶段耗时与计数、结果、Prefect 流程运行编号 / per run: parameters, fingerprints, stage timings and counts, outcome, Prefect flow-run id.
 
-    例 / examples: ecoassess status; ecoassess status --run 2025-2026
+    例 / examples:
+
+      ecoassess status
+      ecoassess status --run 2025-2026
     """
     _set_home(home)
     from rich.table import Table
@@ -375,8 +386,12 @@ def reports(year: int = typer.Option(2025, help="考核年度 / year"),
             home: Optional[Path] = HomeOpt) -> None:
     """列出或打开已生成的报告 / list (or open) the reports of a year.
 
-    例 / examples: ecoassess reports --year 2025; ecoassess reports --kind county;
-    ecoassess reports --open 360734; ecoassess reports --open bulletin --html
+    例 / examples:
+
+      ecoassess reports --year 2025
+      ecoassess reports --kind county
+      ecoassess reports --open 360734
+      ecoassess reports --open bulletin --html
     """
     _set_home(home)
     import webbrowser
