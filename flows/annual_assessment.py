@@ -147,11 +147,18 @@ def publish_reports(home: str, year: int, framework: str, run_id: str, pdf: bool
     renders: list[dict] = []
     if report_plan.jobs:
         progress.begin("report", len(report_plan.jobs))
+        failures: list[BaseException] = []
         with worker_pool(1 if dask else workers) as pool:
             futures = render.map(report_plan.chunks(4 * workers), pool=unmapped(pool))
-            for done in as_completed(futures):
-                renders.append(done.result())
+            for done in as_completed(futures):  # every chunk ends before the pool is shut down
+                try:
+                    renders.append(done.result())
+                except Exception as exc:
+                    failures.append(exc)
+                    continue
                 progress.advance("report", renders[-1]["rendered"])
+        if failures:
+            raise failures[0]  # the manifest keeps describing the files as they were
     return write_manifest(report_plan, renders)
 
 
@@ -184,8 +191,13 @@ class Stages:
         self.current = name
         progress.begin(name)
         t0 = time.perf_counter()
-        self.counts[name] = call()
-        self.timings[name] = round(time.perf_counter() - t0, 3)
+        try:
+            self.counts[name] = call()
+        except BaseException as exc:
+            exc.add_note(f"阶段 / stage: {name}")
+            raise
+        finally:
+            self.timings[name] = round(time.perf_counter() - t0, 3)
         progress.end(name)
         self.current = None
         return self.counts[name]

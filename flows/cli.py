@@ -75,7 +75,8 @@ def _job(what: str, wait: bool) -> Iterator[None]:
     except typer.Exit:
         raise
     except Exception as exc:
-        _fail(f"运行失败 / run failed: {type(exc).__name__}: {exc}\n"
+        notes = "".join(f" ({note})" for note in getattr(exc, "__notes__", []))
+        _fail(f"运行失败 / run failed{notes}: {type(exc).__name__}: {exc}\n"
               f"运行记录见 / see the history: ecoassess status", 1)
 
 

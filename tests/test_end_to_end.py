@@ -319,6 +319,33 @@ def test_rendering_on_a_local_dask_cluster(demo_run):
     assert {p: p.stat().st_mtime_ns for p in kept} == kept  # the others were left alone
 
 
+def test_a_failed_run_is_recorded_reported_and_exits_1(demo_run, prefect_server, client):
+    from uuid import UUID
+
+    home, _ = demo_run
+    reports = home / "reports" / "2025"
+    manifest_before = (reports / "manifest.json").stat().st_mtime_ns
+    aside = reports.parent / "county-aside"
+    (reports / "county").rename(aside)
+    (reports / "county").write_text("a file where the county folder should be")  # rendering cannot write there
+    try:
+        proc = _cli(home, "run", "--year", "2025", "--demo", check=False, PREFECT_API_URL=prefect_server)
+    finally:
+        (reports / "county").unlink()
+        aside.rename(reports / "county")
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert "运行失败 / run failed (阶段 / stage: report)" in proc.stderr
+    status, error, timings, flow_run_id = _sql(home, "SELECT status, error, stage_timings, prefect_flow_run_id "
+                                                     "FROM run ORDER BY started_at DESC LIMIT 1")[0]
+    assert status == "failed" and error.startswith("report: ") and "report" in json.loads(timings)
+    assert (reports / "manifest.json").stat().st_mtime_ns == manifest_before  # still describes the files there
+
+    assert client.read_flow_run(UUID(flow_run_id)).state.is_failed()
+    summary = next(a for a in client.read_artifacts() if a.flow_run_id == UUID(flow_run_id)
+                   and a.key == "assessment-summary").data
+    assert "**failed**" in summary and "运行失败 / run failed: report:" in summary
+
+
 def test_status_and_reports_commands(demo_run):
     home, _ = demo_run
     run_ids = [r[0] for r in _sql(home, "SELECT run_id FROM run")]

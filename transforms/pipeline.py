@@ -155,14 +155,6 @@ def finish_report(report_plan, renders: list[dict]) -> dict:
             "render_pids": sorted({r["pid"] for r in renders}), "manifest": str(manifest)}
 
 
-def report(spec: RunSpec, run_id: str, pdf: bool = True, workers: int = 1, force: bool = False) -> dict:
-    """The report stage without an orchestrator: plan, render over `workers` processes, manifest."""
-    from report_templates.publish import render_pooled
-
-    report_plan = plan_report(spec, run_id, pdf, force)
-    return finish_report(report_plan, render_pooled(report_plan.jobs, workers) if report_plan.jobs else [])
-
-
 def latest_scored_run(spec: RunSpec) -> str | None:
     with warehouse(spec.home) as con:
         found = rows(con, """SELECT scored_run_id FROM run WHERE year = ? AND framework_id = ? AND status = 'succeeded'
