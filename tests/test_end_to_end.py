@@ -214,6 +214,32 @@ def test_deployments_are_created_and_a_worker_runs_one(demo_run, prefect_server,
     assert "本次生成 / rendered: 0" in rerender_artifacts[0].data
 
 
+def test_ecoassess_serve_runs_a_deployment_without_a_work_pool(demo_run, prefect_server, client, tmp_path):
+    home, _ = demo_run
+    started = time.time()
+    log = open(tmp_path / "serve.log", "w")
+    serve = subprocess.Popen([sys.executable, "-m", "flows.cli", "serve"], cwd=PROJECT, stdout=log,
+                             stderr=subprocess.STDOUT, start_new_session=True,
+                             env=_env(home, PREFECT_API_URL=prefect_server, PREFECT_HOME=str(tmp_path / "prefect")))
+    try:
+        deadline = time.monotonic() + 180
+        while True:  # serve re-registers the deployments as its own (no work pool)
+            found = {d.name: d for d in client.read_deployments()}.get("rerender")
+            if found and found.work_pool_name is None and found.updated.timestamp() >= started:
+                break
+            assert serve.poll() is None and time.monotonic() < deadline, (tmp_path / "serve.log").read_text()[-3000:]
+            time.sleep(0.5)
+        flow_run = client.create_flow_run_from_deployment(found.id, parameters={"year": 2025})
+        while not (state := client.read_flow_run(flow_run.id).state).is_final():
+            assert time.monotonic() < deadline + 300, (tmp_path / "serve.log").read_text()[-3000:]
+            time.sleep(0.5)
+        assert state.is_completed(), (tmp_path / "serve.log").read_text()[-3000:]
+    finally:
+        os.killpg(serve.pid, signal.SIGTERM)
+        serve.wait(timeout=60)
+        log.close()
+
+
 def test_rerun_unchanged_renders_nothing_and_touches_no_file(demo_run):
     """Without PREFECT_API_URL: the default, a temporary Prefect server."""
     home, _ = demo_run
