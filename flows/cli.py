@@ -1,23 +1,41 @@
 """`ecoassess`: the command line of the evaluation office (Chinese first, English alongside).
 
-Exit codes: 0 success; 1 the run failed; 2 wrong usage or configuration; 3 another run holds the home.
+Exit codes: 0 success; 1 the run failed (or, for `validate`/`revalidate`, a file was rejected);
+2 wrong usage, configuration or machine set-up; 3 another run holds the home (see `--wait`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import typer
 
-app = typer.Typer(help="生态文明建设目标评价考核 / ecological-civilization annual assessment.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+DEMO_INBOX = Path(__file__).resolve().parent.parent / "data" / "demo" / "inbox"
+EPILOG = ("退出码 / exit codes: 0 成功 / success; 1 运行失败或文件被退回 / run failed or file rejected; "
+          "2 用法、配置或环境错误 / usage, configuration or set-up; 3 另一任务正在使用运行目录 / home busy "
+          "(加 --wait 排队 / use --wait).")
+app = typer.Typer(help="生态文明建设目标评价考核 / ecological-civilization annual assessment.\n\n"
+                       "例 / examples: ecoassess run --year 2025 --demo; ecoassess status; "
+                       "ecoassess reports --year 2025 --open bulletin",
+                  epilog=EPILOG, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  rich_markup_mode="rich")
 
 HomeOpt = typer.Option(None, "--home", help="运行目录(默认 var/ 或 $ECOASSESS_HOME) / runtime home")
 DataOpt = typer.Option(None, "--data", help="配置目录(默认项目 data/ 或 $ECOASSESS_DATA), 如 `ecoassess demo "
                                             "--regions` 生成的虚构辖区 / configuration folder")
+WaitOpt = typer.Option(False, "--wait", help="运行目录被占用时排队等待, 而不是立即退出(退出码 3) / wait for a "
+                                             "running job instead of exiting with code 3")
+WorkersOpt = typer.Option(None, "--workers", min=1, help="渲染进程数(默认全部核心) / rendering processes "
+                                                         "(default: all cores)")
+DaskOpt = typer.Option(False, "--dask", help="在本次运行专用的本地 Dask 集群上渲染 / render on a local Dask "
+                                             "cluster started for this run")
+DaskAddressOpt = typer.Option(None, "--dask-address", help="在已有 Dask 集群上渲染, 如 tcp://10.0.0.5:8786 "
+                                                           "(运行目录须为共享存储) / render on a running Dask "
+                                                           "cluster (the home must be shared storage)")
 
 
 def _set_home(home: Optional[Path], data: Optional[Path] = None) -> None:
@@ -27,46 +45,95 @@ def _set_home(home: Optional[Path], data: Optional[Path] = None) -> None:
         os.environ["ECOASSESS_DATA"] = str(data.resolve())
 
 
+def _fail(message: str, code: int) -> None:
+    typer.secho(message, err=True, fg=typer.colors.RED)
+    raise typer.Exit(code)
+
+
+def _dask(local: bool, address: Optional[str]) -> Optional[str]:
+    if local and address:
+        _fail("--dask 与 --dask-address 只能选一个 / choose --dask or --dask-address", 2)
+    return address or ("local" if local else None)
+
+
+@contextmanager
+def _job(what: str, wait: bool) -> Iterator[None]:
+    """Hold the home for the job (before Prefect starts: a refused run stops at once) and turn the
+    failures an operator can act on into a message and an exit code."""
+    from report_templates.render import RenderSetupError
+    from transforms.config import ConfigError
+    from transforms.home import Home
+    from transforms.pipeline import RunLocked, exclusive
+
+    def waiting(info: dict) -> None:
+        typer.echo(f"运行目录正被另一任务使用(进程 {info.get('pid', '?')}, {info.get('what', '')}), 排队等待… "
+                   f"/ waiting for the running job…", err=True)
+
+    try:
+        with exclusive(Home.resolve(), what=what, wait=wait, on_wait=waiting):
+            yield
+    except RunLocked as exc:
+        _fail(str(exc), 3)
+    except (ConfigError, RenderSetupError) as exc:
+        _fail(str(exc), 2)
+    except typer.Exit:
+        raise
+    except Exception as exc:
+        notes = "".join(f" ({note})" for note in getattr(exc, "__notes__", []))
+        _fail(f"运行失败 / run failed{notes}: {type(exc).__name__}: {exc}\n"
+              f"运行记录见 / see the history: ecoassess status", 1)
+
+
 @app.command()
 def run(year: int = typer.Option(2025, help="考核年度 / assessment year"),
         framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id (data/frameworks/*.yaml)"),
         inbox: Optional[Path] = typer.Option(None, help="报送收件箱 <年>/<部门>/<文件> / submissions inbox"),
         demo: bool = typer.Option(False, "--demo", help="使用内置演示数据 / use the embedded demo inbox"),
         pdf: bool = typer.Option(True, help="同时生成 PDF / also render PDF"),
-        home: Optional[Path] = HomeOpt, data: Optional[Path] = DataOpt) -> None:
+        workers: Optional[int] = WorkersOpt, dask: bool = DaskOpt, dask_address: Optional[str] = DaskAddressOpt,
+        force_render: bool = typer.Option(False, "--force-render", help="重新生成全部报告 / re-render every "
+                                                                        "document"),
+        wait: bool = WaitOpt, home: Optional[Path] = HomeOpt, data: Optional[Path] = DataOpt) -> None:
     """运行年度评价考核 / run the annual assessment.
 
-    例 / example: ecoassess run --year 2025 --demo
+    输入(报送文件、指标体系、代码)未变时沿用上次结果, 不重新生成报告; 某部门更正后只重新审核该部门, 只重写内容有变化的报告。 / Unchanged inputs reuse the last run and render nothing; after a correction only that department is validated again and only changed documents are written.
+
+    例 / examples:
+
+      ecoassess run --year 2025 --demo
+      ecoassess run --year 2025 --inbox /mnt/share/考核报送 --wait
+      ecoassess run --year 2025 --demo --dask
     """
     _set_home(home, data)
-    from flows.annual_assessment import DEMO_INBOX, annual_assessment
-    from transforms.config import ConfigError
-    from transforms.pipeline import ReportOutputError, RunLocked
-
     chosen = DEMO_INBOX if demo else inbox
-    try:
-        out = annual_assessment(year=year, framework=framework, inbox=str(chosen) if chosen else None, pdf=pdf)
-    except RunLocked as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(3)
-    except ReportOutputError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1)
-    except ConfigError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2)
+    if chosen and not chosen.is_dir():
+        _fail(f"收件箱不存在 / inbox not found: {chosen}", 2)
+    with _job(f"run {year}", wait):
+        from transforms.config import framework_path, load_framework
+
+        load_framework(framework_path(framework))  # a bad framework fails here, before Prefect starts
+        from flows import progress
+        from flows.annual_assessment import annual_assessment
+
+        with progress.shown():
+            out = annual_assessment(year=year, framework=framework, inbox=str(chosen) if chosen else None, pdf=pdf,
+                                    workers=workers, dask=_dask(dask, dask_address), force_render=force_render)
     typer.echo(f"运行完成 / run {out['run_id']} succeeded")
     typer.echo("等级分布 / grades: " + ", ".join(f"{g} {n}" for g, n in out["grades"].items()))
     for name, rules in out["vetoed"].items():
         typer.echo(f"一票否决 / veto: {name}: {'、'.join(rules)}")
-    rejected = [v for v in out["validation"] if v["状态"] == "rejected"]
-    typer.echo(f"报送文件 / submissions: {len(out['validation'])}, 退回 / rejected: {len(rejected)}")
-    for d in out["validation_by_department"]:
-        if d["结论"] != "通过":
+    files = sum(v["收到文件"] for v in out["validation"])
+    typer.echo(f"报送文件 / submissions: {files}, 退回 / rejected: {len(out['rejected'])}")
+    for r in out["rejected"]:
+        typer.echo(f"  退回 / rejected: {r['部门']} {r['文件']} 第 {r['版本']} 版")
+    for d in out["validation"]:
+        if d["收到文件"] and d["结论"] != "通过":
             typer.echo(f"审核 / validation: {d['部门']}: {d['结论']} (警告 {d['采用版本警告']}, 退回 {d['退回']})")
-    typer.echo(f"报告 / documents rendered this run: {out['rendered']}"
+    typer.echo(f"报告 / documents rendered this run: {out['rendered']} of {out['documents']}"
                + (f" (输入未变, 沿用运行 {out['scored_run_id']} 的结果 / inputs unchanged)"
                   if out["scored_run_id"] != out["run_id"] else ""))
+    if out["rendered"]:
+        typer.echo(f"渲染进程 / rendered by pids: {', '.join(map(str, out['render_pids']))}")
     typer.echo(f"报告目录 / reports: {out['reports']}")
     typer.echo(f"目录页 / index: {Path(out['reports']) / 'index.html'}")
     typer.echo(f"清单 / manifest: {Path(out['reports']) / 'manifest.json'}")
@@ -77,16 +144,21 @@ def revalidate(department: str = typer.Argument(..., help="部门代码或名称
                year: int = typer.Option(2025, help="报送年度 / year"),
                framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id"),
                inbox: Optional[Path] = typer.Option(None, help="报送收件箱 / submissions inbox"),
-               home: Optional[Path] = HomeOpt, data: Optional[Path] = DataOpt) -> None:
+               wait: bool = WaitOpt, home: Optional[Path] = HomeOpt, data: Optional[Path] = DataOpt) -> None:
     """部门重新报送后只审核该部门 / validate one department's new files after a resubmission.
 
-    例 / example: ecoassess revalidate 市林业局 --year 2025 --inbox /mnt/share/考核报送
+    退出码 / exit status: 0 通过 / accepted; 1 有文件被退回 / a file was rejected; 3 运行目录被占用 / home busy.
+
+    例 / example:
+
+      ecoassess revalidate 市林业局 --year 2025 --inbox /mnt/share/考核报送
     """
     _set_home(home, data)
-    from flows.annual_assessment import revalidate_department
+    with _job(f"revalidate {department} {year}", wait):
+        from flows.annual_assessment import revalidate_department
 
-    outcomes = revalidate_department(department=department, year=year, framework=framework,
-                                     inbox=str(inbox) if inbox else None)
+        outcomes = revalidate_department(department=department, year=year, framework=framework,
+                                         inbox=str(inbox) if inbox else None)
     if not outcomes:
         typer.echo("没有新的报送文件 / no new files")
     for o in outcomes:
@@ -98,18 +170,30 @@ def revalidate(department: str = typer.Argument(..., help="部门代码或名称
 def rerender(year: int = typer.Option(2025, help="考核年度 / year"),
              framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id"),
              pdf: bool = typer.Option(True, help="同时生成 PDF / also render PDF"),
-             home: Optional[Path] = HomeOpt) -> None:
-    """按最近一次成功运行重新生成报告 / re-render the year's reports from its latest run."""
-    _set_home(home)
-    from flows.annual_assessment import rerender as rerender_flow
-    from transforms.pipeline import ReportOutputError, RunLocked
+             force: bool = typer.Option(False, "--force", help="内容未变也重新生成 / re-render every document"),
+             workers: Optional[int] = WorkersOpt, dask: bool = DaskOpt, dask_address: Optional[str] = DaskAddressOpt,
+             wait: bool = WaitOpt, home: Optional[Path] = HomeOpt, data: Optional[Path] = DataOpt) -> None:
+    """按最近一次成功运行重新生成报告 / re-render the year's reports from its latest run.
 
-    try:
-        out = rerender_flow(year=year, framework=framework, pdf=pdf)
-    except (RunLocked, ReportOutputError) as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(3 if isinstance(exc, RunLocked) else 1)
+    只重写内容有变化的报告(--force 全部重写) / only documents whose content changed are written (--force: all).
+
+    例 / examples:
+
+      ecoassess rerender --year 2025
+      ecoassess rerender --year 2025 --force --workers 2
+      ecoassess rerender --year 2025 --dask-address tcp://10.0.0.5:8786
+    """
+    _set_home(home, data)
+    with _job(f"rerender {year}", wait):
+        from flows import progress
+        from flows.annual_assessment import rerender as rerender_flow
+
+        with progress.shown():
+            out = rerender_flow(year=year, framework=framework, pdf=pdf, workers=workers,
+                                dask=_dask(dask, dask_address), force=force)
     typer.echo(f"重新生成 / rendered {out['rendered']} of {out['documents']}: {out['manifest']}")
+    if out["rendered"]:
+        typer.echo(f"渲染进程 / rendered by pids: {', '.join(map(str, out['render_pids']))}")
 
 
 @app.command()
@@ -252,20 +336,99 @@ def template(department: str = typer.Argument(..., help="部门代码或名称, 
 
 
 @app.command()
-def status(home: Optional[Path] = HomeOpt, limit: int = typer.Option(10, help="显示条数 / rows")) -> None:
-    """查看运行历史 / show the run history."""
+def serve(limit: Optional[int] = typer.Option(None, help="同时运行的最大数 / most runs at once"),
+          home: Optional[Path] = HomeOpt) -> None:
+    """按 prefect.yaml 提供全部部署(含年度定时), 不需工作池 / serve every deployment of prefect.yaml (the yearly schedule included) from this process, no work pool needed.
+
+    需要 Prefect 服务器 / needs a Prefect server: PREFECT_API_URL=http://<server>:4200/api
+
+    例 / example:
+
+      ECOASSESS_INBOX=/mnt/share/考核报送 ecoassess serve --home /srv/ecoassess
+    """
     _set_home(home)
+    from flows.deployments import serve as serve_all
+    from transforms.home import PROJECT_DIR
+
+    os.chdir(PROJECT_DIR)  # entrypoints in prefect.yaml are relative to the project folder
+    serve_all(limit)
+
+
+def _json(value) -> dict:
+    return json.loads(value) if isinstance(value, str) else (value or {})
+
+
+def _console():
+    """Rich output; when piped (logs, tests) wide enough that run ids and paths are not cut."""
+    import sys
+
+    from rich.console import Console
+
+    return Console() if sys.stdout.isatty() else Console(width=240)
+
+
+@app.command()
+def status(run_id: Optional[str] = typer.Option(None, "--run", help="显示某次运行的详情(可用前缀) / details of "
+                                                                    "one run (a prefix will do)"),
+           limit: int = typer.Option(10, help="显示条数 / rows"), home: Optional[Path] = HomeOpt) -> None:
+    """查看运行历史 / show the run history.
+
+    每次运行的参数、输入指纹、各阶段耗时与计数、结果、Prefect 流程运行编号 / per run: parameters, fingerprints, stage timings and counts, outcome, Prefect flow-run id.
+
+    例 / examples:
+
+      ecoassess status
+      ecoassess status --run 2025-2026
+    """
+    _set_home(home)
+    from rich.table import Table
+
     from transforms.home import Home
     from transforms.pipeline import warehouse
     from transforms.warehouse import rows
 
+    cols = ("run_id", "year", "framework_id", "status", "started_at", "finished_at", "stage_timings", "stage_counts",
+            "scored_run_id", "prefect_flow_run_id", "parameters", "fingerprints", "error", "summary")
     with warehouse(Home.resolve()) as con:
-        runs = rows(con, "SELECT run_id, year, framework_id, status, started_at, finished_at, stage_timings "
-                         "FROM run ORDER BY started_at DESC LIMIT ?", [limit])
-    if not runs:
-        typer.echo("尚无运行记录 / no runs yet")
-    for r in runs:
-        typer.echo(f"{r[0]}  {r[1]}  {r[2]}  {r[3]}  {r[4]:%Y-%m-%d %H:%M:%S}  {r[6] or ''}")
+        where, params = ("WHERE run_id LIKE ? || '%'", [run_id]) if run_id else ("", [])
+        found = [dict(zip(cols, r)) for r in rows(con, f"SELECT {', '.join(cols)} FROM run {where} "
+                                                       "ORDER BY started_at DESC LIMIT ?", [*params, limit])]
+    console = _console()
+    if not found:
+        typer.echo("尚无运行记录 / no runs yet" if not run_id else f"未找到运行 {run_id} / no such run")
+        raise typer.Exit(0 if not run_id else 2)
+    if run_id:
+        r = found[0]
+        detail = Table(title=f"运行 / run {r['run_id']}", show_header=False)
+        detail.add_column(style="bold")
+        detail.add_column()
+        for key in ("year", "framework_id", "status", "started_at", "finished_at", "scored_run_id",
+                    "prefect_flow_run_id", "error"):
+            detail.add_row(key, str(r[key] if r[key] is not None else "—"))
+        for key in ("parameters", "fingerprints", "stage_timings", "stage_counts"):
+            detail.add_row(key, json.dumps(_json(r[key]), ensure_ascii=False, indent=1, default=str))
+        summary = _json(r["summary"])
+        detail.add_row("grades", ", ".join(f"{g} {n}" for g, n in summary.get("grades", {}).items()) or "—")
+        detail.add_row("vetoed", "; ".join(f"{n}({'、'.join(v)})" for n, v in summary.get("vetoed", {}).items())
+                       or "—")
+        console.print(detail)
+        return
+    table = Table(title="运行历史 / run history")
+    for header in ("运行 / run", "年度", "状态 / status", "开始 / started", "用时 s", "生成 / rendered",
+                   "沿用 / reused", "阶段耗时 / stages (s)", "Prefect flow run"):
+        table.add_column(header)
+    colour = {"succeeded": "green", "failed": "red", "running": "yellow", "interrupted": "magenta"}
+    for r in found:
+        timings, counts = _json(r["stage_timings"]), _json(r["stage_counts"])
+        took = f"{(r['finished_at'] - r['started_at']).total_seconds():.1f}" if r["finished_at"] else "—"
+        report = counts.get("report") or {}
+        rendered = f"{report['rendered']}/{report['documents']}" if report else "—"
+        table.add_row(r["run_id"], str(r["year"]), f"[{colour.get(r['status'], 'white')}]{r['status']}[/]",
+                      f"{r['started_at']:%Y-%m-%d %H:%M:%S}", took, rendered,
+                      r["scored_run_id"] if r["scored_run_id"] and r["scored_run_id"] != r["run_id"] else "—",
+                      " ".join(f"{k} {v:.1f}" for k, v in timings.items()),
+                      (r["prefect_flow_run_id"] or "—")[:8])
+    console.print(table)
 
 
 @app.command()
@@ -299,20 +462,53 @@ def submissions(year: Optional[int] = typer.Option(None, help="报送年度 / ye
 
 
 @app.command()
-def reports(year: int = typer.Option(2025, help="考核年度 / year"), home: Optional[Path] = HomeOpt) -> None:
-    """列出已生成的报告 / list the reports of a year."""
+def reports(year: int = typer.Option(2025, help="考核年度 / year"),
+            kind: Optional[str] = typer.Option(None, help="只列某类: county / cadre / bulletin / only one kind"),
+            open_key: Optional[str] = typer.Option(None, "--open", help="打开一份报告: bulletin、县代码、干部编号或"
+                                                                        "名称 / open one: bulletin, a region code, "
+                                                                        "a cadre id or a title word"),
+            html: bool = typer.Option(False, "--html", help="打开 HTML 而不是 PDF / open the HTML, not the PDF"),
+            home: Optional[Path] = HomeOpt) -> None:
+    """列出或打开已生成的报告 / list (or open) the reports of a year.
+
+    例 / examples:
+
+      ecoassess reports --year 2025
+      ecoassess reports --kind county
+      ecoassess reports --open 360734
+      ecoassess reports --open bulletin --html
+    """
     _set_home(home)
+    import webbrowser
+
+    from rich.table import Table
+
     from transforms.home import Home
 
-    manifest = Home.resolve().reports(year) / "manifest.json"
+    folder = Home.resolve().reports(year)
+    manifest = folder / "manifest.json"
     if not manifest.exists():
-        typer.echo(f"未找到 {manifest} / no reports for {year}", err=True)
-        raise typer.Exit(2)
+        _fail(f"未找到 {manifest}, 请先运行 ecoassess run --year {year} / no reports for {year}", 2)
+    entries = [e for e in json.loads(manifest.read_text(encoding="utf-8"))["reports"] if not kind or e["kind"] == kind]
+    if open_key:
+        chosen = [e for e in entries if open_key in (e["key"], e["kind"])] or \
+                 [e for e in entries if open_key in e["title"]]
+        if len(chosen) != 1:
+            _fail(f"“{open_key}”匹配到 {len(chosen)} 份报告, 请用代码指定 / matches {len(chosen)} documents", 2)
+        path = folder / (chosen[0]["html"] if html or not chosen[0]["pdf"] else chosen[0]["pdf"])
+        typer.echo(str(path))
+        if not webbrowser.open(path.as_uri()):
+            _fail("没有可用的浏览器或阅读器, 请直接打开上面的文件 / no viewer found; open the file above", 1)
+        return
     listing = json.loads(manifest.read_text(encoding="utf-8"))
-    if listing.get("index"):
-        typer.echo(f"{'index':8} {'index':10} {listing['index']['title']}  {listing['index']['html']}")
-    for e in listing["reports"]:
-        typer.echo(f"{e['kind']:8} {e['key']:10} {e['title']}  {e['pdf'] or e['html']}")
+    if listing.get("index") and not kind:
+        typer.echo(f"目录页 / index: {folder / listing['index']['html']}")
+    table = Table(title=f"{year} 年度报告 / reports ({folder})")
+    for header in ("类型 / kind", "代码 / key", "标题 / title", "文件 / file", "来自运行 / run"):
+        table.add_column(header)
+    for e in entries:
+        table.add_row(e["kind"], e["key"], e["title"], e["pdf"] or e["html"], e.get("run_id", ""))
+    _console().print(table)
 
 
 if __name__ == "__main__":

@@ -1,27 +1,112 @@
-"""The main job end to end: the `ecoassess run --demo` command, its Prefect flow, warehouse and PDFs."""
+"""The main job end to end, in real processes: `ecoassess run --demo` under a real Prefect server
+(started and stopped here) with its artifacts, the deployments of prefect.yaml run by a worker, an
+unchanged re-run that touches no file, two runs at once, a department's correction that re-renders
+only what changed, rendering on a local Dask cluster, and the status/reports commands.
+
+The tests share one home and run in file order (each builds on the state the previous left).
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import duckdb
 import pytest
 
 PROJECT = Path(__file__).resolve().parent.parent
+DEMO_INBOX = PROJECT / "data" / "demo" / "inbox"
+
+
+def _env(home: Path, **extra: str) -> dict:
+    """This environment without any Prefect setting (each run makes its own), plus `extra`."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")} | {"ECOASSESS_HOME": str(home),
+                                                                                     **extra}
+
+
+def _cli(home: Path, *args: str, check: bool = True, **extra: str) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", "flows.cli", *args], cwd=PROJECT, env=_env(home, **extra),
+                          capture_output=True, text=True, timeout=900)
+    if check:
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    return proc
+
+
+def _sql(home: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        return con.sql(sql, params=params).fetchall()
+    finally:
+        con.close()
+
+
+def _snapshot(root: Path) -> dict[Path, tuple[int, int]]:
+    """Every file a run could write, except the warehouse (it records the run) and Prefect's state."""
+    skip = {"warehouse.duckdb", "warehouse.duckdb.wal", ".run.lock"}
+    return {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in root.rglob("*")
+            if p.is_file() and p.name not in skip and "prefect" not in p.relative_to(root).parts}
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+def prefect_server(tmp_path_factory):
+    """`prefect server start` on a free port with its own PREFECT_HOME; stopped at the end."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    state = tmp_path_factory.mktemp("prefect-server")
+    log = open(state / "server.log", "w")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")} | {
+        "PREFECT_HOME": str(state), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false",
+        "PREFECT_LOGGING_LEVEL": "WARNING"}
+    proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port",
+                             str(port)], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/api"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            os.killpg(proc.pid, signal.SIGKILL)
+            pytest.fail("prefect server did not start:\n" + (state / "server.log").read_text()[-3000:])
+        time.sleep(0.5)
+    yield url
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def client(prefect_server):
+    import flows  # noqa: F401  (configures Prefect before its first import)
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: prefect_server}):
+        with get_client(sync_client=True) as c:
+            yield c
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory, prefect_server) -> tuple[Path, subprocess.CompletedProcess]:
+    """The demo year, run by the CLI against the real server."""
     home = tmp_path_factory.mktemp("home")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")} | {"ECOASSESS_HOME": str(home)}
-    proc = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--year", "2025", "--demo"], cwd=PROJECT,
-                          env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return home, proc
+    return home, _cli(home, "run", "--year", "2025", "--demo", PREFECT_API_URL=prefect_server)
 
 
 def test_manifest_lists_every_county_cadre_and_the_bulletin(demo_run):
@@ -39,29 +124,25 @@ def test_manifest_lists_every_county_cadre_and_the_bulletin(demo_run):
     # personal data: nothing under the reports folder is readable by others
     assert all(p.stat().st_mode & 0o007 == 0 for p in (home / "reports").rglob("*"))
     assert str(home / "reports" / "2025") in proc.stdout
+    assert "documents rendered this run: 69 of 69" in proc.stdout
 
 
 def test_warehouse_holds_versions_results_and_vetoes(demo_run):
     home, _ = demo_run
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
-    try:
-        # 13 departments × 5 years, the 2025 events file and the cadre roster, all accepted
-        assert con.sql("SELECT count(*), count(*) FILTER (status = 'accepted') FROM submission").fetchall() == [(67, 67)]
-        formats = {r[0] for r in con.sql("SELECT coalesce(encoding, 'xlsx') FROM submission").fetchall()}
-        assert formats == {"utf-8-sig", "gb18030", "xlsx"}  # BOM CSV, GBK CSV and Excel all ingested
-        run_id, status = con.sql("SELECT run_id, status FROM run").fetchall()[0]
-        assert status == "succeeded"
-        per_year = dict(con.sql("SELECT year, count(*) FROM result WHERE run_id = ? GROUP BY year",
-                                params=[run_id]).fetchall())
-        assert per_year == {2024: 18, 2025: 18}  # the year before is scored alongside, for the changes
-        vetoed = dict(con.sql("SELECT g.name, list(h.rule_id ORDER BY h.rule_id) FROM veto_hit h "
-                              "JOIN region g USING (region_code) GROUP BY g.name").fetchall())
-        assert "VETO-EVENT" in vetoed["寻乌县"] and "VETO-FARMLAND" in vetoed["定南县"]
-        grades = dict(con.sql("SELECT g.name, r.grade FROM result r JOIN region g USING (region_code) "
-                              "WHERE r.year = 2025").fetchall())
-        assert grades["寻乌县"] == grades["定南县"] == "不合格"
-    finally:
-        con.close()
+    # 13 departments × 5 years, the 2025 events file and the cadre roster, all accepted
+    assert _sql(home, "SELECT count(*), count(*) FILTER (status = 'accepted') FROM submission") == [(67, 67)]
+    formats = {r[0] for r in _sql(home, "SELECT coalesce(encoding, 'xlsx') FROM submission")}
+    assert formats == {"utf-8-sig", "gb18030", "xlsx"}  # BOM CSV, GBK CSV and Excel all ingested
+    run_id, status = _sql(home, "SELECT run_id, status FROM run")[0]
+    assert status == "succeeded"
+    per_year = dict(_sql(home, "SELECT year, count(*) FROM result WHERE run_id = ? GROUP BY year", [run_id]))
+    assert per_year == {2024: 18, 2025: 18}  # the year before is scored alongside, for the changes
+    vetoed = dict(_sql(home, "SELECT g.name, list(h.rule_id ORDER BY h.rule_id) FROM veto_hit h "
+                             "JOIN region g USING (region_code) GROUP BY g.name"))
+    assert "VETO-EVENT" in vetoed["寻乌县"] and "VETO-FARMLAND" in vetoed["定南县"]
+    grades = dict(_sql(home, "SELECT g.name, r.grade FROM result r JOIN region g USING (region_code) "
+                             "WHERE r.year = 2025"))
+    assert grades["寻乌县"] == grades["定南县"] == "不合格"
 
 
 def test_county_pdf_has_selectable_chinese_and_embedded_font(demo_run):
@@ -77,30 +158,153 @@ def test_county_pdf_has_selectable_chinese_and_embedded_font(demo_run):
     assert "\ufffd" not in text  # no replacement characters
 
 
-def _run(home: Path, *args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")} | {"ECOASSESS_HOME": str(home)}
-    proc = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--year", "2025", *args], cwd=PROJECT, env=env,
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc.stdout
+def test_run_history_links_the_prefect_run_and_its_artifacts(demo_run, client):
+    from uuid import UUID
+
+    home, _ = demo_run
+    ((run_id, flow_run_id, fingerprints, timings, counts),) = _sql(
+        home, "SELECT run_id, prefect_flow_run_id, fingerprints, stage_timings, stage_counts FROM run")
+    assert set(json.loads(fingerprints)) == {"submissions", "framework", "config", "code", "inputs"}
+    stages = ["ingest", "validate", "fingerprint", "score", "veto", "attribute", "report"]
+    assert list(json.loads(timings)) == stages and list(json.loads(counts)) == stages
+    assert json.loads(counts)["ingest"]["new_files"] == 67
+
+    flow_run = client.read_flow_run(UUID(flow_run_id))
+    assert flow_run.state.is_completed() and flow_run.parameters["year"] == 2025
+    artifacts = {a.key: a for a in client.read_artifacts() if a.flow_run_id == flow_run.id}
+    assert set(artifacts) == {"assessment-summary", "validation-by-department", "ranking"}
+    summary = artifacts["assessment-summary"].data
+    for phrase in (run_id, "等级分布", "一票否决", "寻乌县", "失败与退回", "本次生成 / rendered 69"):
+        assert phrase in summary, phrase
+    by_department = json.loads(artifacts["validation-by-department"].data)
+    departments = _sql(home, "SELECT count(DISTINCT department) FROM submission WHERE year = 2025")[0][0]
+    # one row per registered department; those that sent files this year have their verdict
+    assert len([r for r in by_department if r["收到文件"]]) == departments
+    assert sum(r["通过"] for r in by_department) == 15 and {r["结论"] for r in by_department if r["收到文件"]} <= \
+        {"通过", "通过(有警告)"}
+    ranking = json.loads(artifacts["ranking"].data)
+    assert [r["排名"] for r in ranking] == list(range(1, 19))
+
+    # the report stage fanned out: a publish_reports subflow with render task runs (chunks of documents)
+    subflows = [r for r in client.read_flow_runs() if r.parent_task_run_id and r.name != flow_run.name]
+    publish = [r for r in subflows if client.read_flow(r.flow_id).name == "publish_reports"]
+    assert len(publish) == 1
+    renders = [t for t in client.read_task_runs() if t.flow_run_id == publish[0].id and t.name.startswith("render")]
+    assert len(renders) >= 2 and all(t.state.is_completed() for t in renders)
 
 
-def test_rerun_unchanged_renders_nothing_and_a_correction_only_what_changed(demo_run, tmp_path):
-    import shutil
+def test_deployments_are_created_and_a_worker_runs_one(demo_run, prefect_server, client, tmp_path):
+    home, _ = demo_run
+    env = _env(home, PREFECT_API_URL=prefect_server, PREFECT_HOME=str(tmp_path / "prefect"),
+               ECOASSESS_PROJECT_DIR=str(PROJECT), ECOASSESS_INBOX=str(DEMO_INBOX), PYTHONPATH=str(PROJECT))
+    prefect = [sys.executable, "-m", "prefect"]
+    for cmd in (["work-pool", "create", "ecoassess", "--type", "process"], ["--no-prompt", "deploy", "--all"]):
+        done = subprocess.run(prefect + cmd, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    deployments = {d.name: d for d in client.read_deployments()}
+    assert set(deployments) == {"annual-assessment-manual", "annual-assessment-yearly", "revalidate-department",
+                                "rerender"}
+    yearly = deployments["annual-assessment-yearly"]
+    assert [(s.schedule.cron, s.schedule.timezone) for s in yearly.schedules] == [("0 6 15 3 *", "Asia/Shanghai")]
+    assert deployments["annual-assessment-manual"].parameters["inbox"] == str(DEMO_INBOX)
 
+    manifest = home / "reports" / "2025" / "manifest.json"
+    before = manifest.stat().st_mtime_ns
+    flow_run = client.create_flow_run_from_deployment(deployments["rerender"].id, parameters={"year": 2025})
+    worker = subprocess.run(prefect + ["worker", "start", "--pool", "ecoassess", "--run-once"], cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=600)
+    assert worker.returncode == 0, worker.stderr[-3000:]
+    assert client.read_flow_run(flow_run.id).state.is_completed(), worker.stderr[-3000:]
+    assert manifest.stat().st_mtime_ns == before  # nothing changed, so nothing was rewritten
+    rerender_artifacts = [a for a in client.read_artifacts() if a.flow_run_id == flow_run.id]
+    assert [a.key for a in rerender_artifacts] == ["rerender-summary"]
+    assert "本次生成 / rendered: 0" in rerender_artifacts[0].data
+
+
+def test_ecoassess_serve_runs_a_deployment_without_a_work_pool(demo_run, prefect_server, client, tmp_path):
+    home, _ = demo_run
+    started = time.time()
+    log = open(tmp_path / "serve.log", "w")
+    serve = subprocess.Popen([sys.executable, "-m", "flows.cli", "serve"], cwd=PROJECT, stdout=log,
+                             stderr=subprocess.STDOUT, start_new_session=True,
+                             env=_env(home, PREFECT_API_URL=prefect_server, PREFECT_HOME=str(tmp_path / "prefect")))
+    try:
+        deadline = time.monotonic() + 180
+        while True:  # serve re-registers the deployments as its own (no work pool)
+            found = {d.name: d for d in client.read_deployments()}.get("rerender")
+            if found and found.work_pool_name is None and found.updated.timestamp() >= started:
+                break
+            assert serve.poll() is None and time.monotonic() < deadline, (tmp_path / "serve.log").read_text()[-3000:]
+            time.sleep(0.5)
+        flow_run = client.create_flow_run_from_deployment(found.id, parameters={"year": 2025})
+        while not (state := client.read_flow_run(flow_run.id).state).is_final():
+            assert time.monotonic() < deadline + 300, (tmp_path / "serve.log").read_text()[-3000:]
+            time.sleep(0.5)
+        assert state.is_completed(), (tmp_path / "serve.log").read_text()[-3000:]
+    finally:
+        os.killpg(serve.pid, signal.SIGTERM)
+        serve.wait(timeout=60)
+        log.close()
+
+
+def test_rerun_unchanged_renders_nothing_and_touches_no_file(demo_run):
+    """Without PREFECT_API_URL: the default, a temporary Prefect server."""
+    home, _ = demo_run
+    before = _snapshot(home)
+    assert len(before) > 69 * 2 + 67  # reports, archive, validation results
+    out = _cli(home, "run", "--year", "2025", "--demo").stdout
+    assert "documents rendered this run: 0 of 69" in out and "inputs unchanged" in out
+    assert _snapshot(home) == before  # not one file written, renamed or touched
+    first, rerun = _sql(home, "SELECT run_id, scored_run_id, fingerprint, stage_counts FROM run ORDER BY started_at")
+    assert rerun[1] == first[0] and rerun[2] == first[2]  # the same fingerprint: the first run's numbers stand
+    assert list(json.loads(rerun[3])) == ["ingest", "validate", "fingerprint", "report"]  # nothing recomputed
+    assert json.loads(rerun[3])["validate"] == []  # and nothing re-validated
+
+
+def test_two_runs_at_once_second_stops_or_waits(demo_run):
+    home, _ = demo_run
+    runs_before = _sql(home, "SELECT count(*) FROM run")[0][0]
+    args = [sys.executable, "-m", "flows.cli", "run", "--year", "2025", "--demo"]
+    first = subprocess.Popen(args, cwd=PROJECT, env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    deadline = time.monotonic() + 60
+    while f'"pid": {first.pid}' not in (home / ".run.lock").read_text("utf-8"):
+        assert first.poll() is None and time.monotonic() < deadline, "the first run never took the lock"
+        time.sleep(0.05)
+    refused = subprocess.Popen(args, cwd=PROJECT, env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    waiting = subprocess.Popen(args + ["--wait"], cwd=PROJECT, env=_env(home), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    out, err = refused.communicate(timeout=120)
+    assert refused.returncode == 3, err
+    assert "另一个评价考核任务" in err and f"进程 {first.pid}" in err and "--wait" in err
+    out1, err1 = first.communicate(timeout=600)
+    assert first.returncode == 0, err1[-3000:]
+    out2, err2 = waiting.communicate(timeout=600)
+    assert waiting.returncode == 0, err2[-3000:]
+    assert "排队等待" in err2 and "succeeded" in out2  # it waited, then ran
+
+    statuses = _sql(home, "SELECT status FROM run ORDER BY started_at")
+    assert len(statuses) == runs_before + 2 and set(statuses) == {("succeeded",)}  # the refused one left no row
+    reports = home / "reports" / "2025"
+    assert not list(reports.rglob(".*"))  # no temporary or half-written file
+    assert len(json.loads((reports / "manifest.json").read_text("utf-8"))["reports"]) == 69
+
+
+def test_a_correction_revalidates_one_department_and_rerenders_only_what_changed(demo_run, tmp_path):
     import openpyxl
 
     home, _ = demo_run
     reports = home / "reports" / "2025"
+    old_manifest = {(e["kind"], e["key"]): e for e in
+                    json.loads((reports / "manifest.json").read_text("utf-8"))["reports"]}
     files = sorted(p for p in reports.rglob("*") if p.is_file())
-    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in files}
-    out = _run(home, "--demo")
-    assert "documents rendered this run: 0" in out and "inputs unchanged" in out
-    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in files} == before  # not one file touched
+    before = {p: p.stat().st_mtime_ns for p in files}
+    validations = _sql(home, "SELECT count(*) FROM validation_run")[0][0]
 
     # 市林业局 corrects one county's 湿地保护率 (a value strictly inside the range, so min and max stay)
     inbox = tmp_path / "inbox"
-    shutil.copytree(PROJECT / "data" / "demo" / "inbox", inbox)
+    shutil.copytree(DEMO_INBOX, inbox)
     src = next((inbox / "2025" / "lyj").glob("*.xlsx"))
     wb = openpyxl.load_workbook(src)
     ws = wb.worksheets[0]
@@ -110,15 +314,82 @@ def test_rerun_unchanged_renders_nothing_and_a_correction_only_what_changed(demo
     code = str(ws.cell(row=row, column=1).value)
     ws.cell(row=row, column=col, value=values[row] + 0.5)
     wb.save(inbox / "2025" / "lyj" / "市林业局_2025年考核数据_更正.xlsx")
-    out = _run(home, "--inbox", str(inbox))
-    rendered = int(out.split("documents rendered this run: ")[1].split()[0])
-    assert 2 <= rendered < len(json.loads((reports / "manifest.json").read_text("utf-8"))["reports"])
-    assert (reports / "county" / f"{code}.pdf").stat().st_mtime_ns > before[reports / "county" / f"{code}.pdf"][0]
-    untouched = [p for p in files if p.suffix == ".pdf" and p.stat().st_mtime_ns == before[p][0]]
-    assert untouched  # documents whose content did not change keep their files
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    out = _cli(home, "run", "--year", "2025", "--inbox", str(inbox)).stdout
+
+    # only the new file was validated, and it is 市林业局's second version
+    assert _sql(home, "SELECT count(*) FROM validation_run")[0][0] == validations + 1
+    assert _sql(home, "SELECT s.department, s.version FROM validation_run v JOIN submission s USING (submission_id) "
+                      "ORDER BY v.validated_at DESC LIMIT 1") == [("lyj", 2)]
+    # the files rewritten are exactly those of the documents whose content changed (+ the manifest)
+    new_manifest = {(e["kind"], e["key"]): e for e in
+                    json.loads((reports / "manifest.json").read_text("utf-8"))["reports"]}
+    changed = {k for k, e in new_manifest.items() if e["content_sha256"] != old_manifest[k]["content_sha256"]}
+    assert ("county", code) in changed and ("bulletin", "bulletin") in changed
+    assert 2 <= len(changed) < len(new_manifest)
+    expected = {reports / new_manifest[k][f] for k in changed for f in ("html", "pdf")} | {reports / "manifest.json"}
+    assert {p for p in files if p.stat().st_mtime_ns != before[p]} == expected
+    assert f"documents rendered this run: {len(changed)} of 69" in out
+
+
+def test_rendering_on_a_local_dask_cluster(demo_run):
+    from distributed import Client, LocalCluster
+
+    home, _ = demo_run
+    reports = home / "reports" / "2025"
+    gone = [reports / "bulletin.pdf", reports / "county" / "360702.pdf", reports / "county" / "360783.pdf"]
+    for p in gone:
+        p.unlink()
+    kept = {p: p.stat().st_mtime_ns for p in reports.rglob("*.pdf")}
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster, \
+            Client(cluster) as dask:
+        worker_pids = set(dask.run(os.getpid).values())
+        out = _cli(home, "rerender", "--year", "2025", "--dask-address", cluster.scheduler_address).stdout
+    assert "rendered 3 of 69" in out
+    pids = {int(p) for p in out.split("rendered by pids: ")[1].split()[0].split(",") if p}
+    assert pids and pids <= worker_pids  # rendered by the cluster's worker processes
+    for p in gone:
+        assert p.read_bytes().startswith(b"%PDF")
+    assert {p: p.stat().st_mtime_ns for p in kept} == kept  # the others were left alone
+
+
+def test_a_failed_run_is_recorded_reported_and_exits_1(demo_run, prefect_server, client):
+    from uuid import UUID
+
+    home, _ = demo_run
+    reports = home / "reports" / "2025"
+    manifest_before = (reports / "manifest.json").stat().st_mtime_ns
+    aside = reports.parent / "county-aside"
+    (reports / "county").rename(aside)
+    (reports / "county").write_text("a file where the county folder should be")  # rendering cannot write there
     try:
-        assert con.sql("SELECT max(version) FROM current_submission WHERE department = 'lyj' AND year = 2025"
-                       ).fetchall()[0][0] == 2
+        proc = _cli(home, "run", "--year", "2025", "--demo", check=False, PREFECT_API_URL=prefect_server)
     finally:
-        con.close()
+        (reports / "county").unlink()
+        aside.rename(reports / "county")
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert "运行失败 / run failed (阶段 / stage: report)" in proc.stderr
+    status, error, timings, flow_run_id = _sql(home, "SELECT status, error, stage_timings, prefect_flow_run_id "
+                                                     "FROM run ORDER BY started_at DESC LIMIT 1")[0]
+    assert status == "failed" and error.startswith("report: ") and "report" in json.loads(timings)
+    assert (reports / "manifest.json").stat().st_mtime_ns == manifest_before  # still describes the files there
+
+    assert client.read_flow_run(UUID(flow_run_id)).state.is_failed()
+    summary = next(a for a in client.read_artifacts() if a.flow_run_id == UUID(flow_run_id)
+                   and a.key == "assessment-summary").data
+    assert "**failed**" in summary and "运行失败 / run failed: report:" in summary
+
+
+def test_status_and_reports_commands(demo_run):
+    home, _ = demo_run
+    run_ids = [r[0] for r in _sql(home, "SELECT run_id FROM run")]
+    out = _cli(home, "status", "--limit", "20").stdout
+    assert all(r in out for r in run_ids) and "succeeded" in out
+    first = _sql(home, "SELECT run_id, prefect_flow_run_id FROM run ORDER BY started_at LIMIT 1")[0]
+    detail = _cli(home, "status", "--run", first[0]).stdout
+    assert first[1] in detail and "fingerprints" in detail and "寻乌县" in detail
+
+    listed = _cli(home, "reports", "--year", "2025", "--kind", "county").stdout
+    assert listed.count("county/") == 18
+    opened = _cli(home, "reports", "--year", "2025", "--open", "360734", BROWSER="true").stdout
+    assert opened.strip() == str(home / "reports" / "2025" / "county" / "360734.pdf")
+    assert _cli(home, "reports", "--year", "2025", "--open", "无此报告", check=False).returncode == 2

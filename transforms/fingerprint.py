@@ -28,16 +28,31 @@ def code_version() -> str:
     return h.hexdigest()
 
 
-def inputs_fingerprint(con: duckdb.DuckDBPyConnection, framework_file: Path, year: int) -> str:
-    """The year's (and the year before's) current submissions, the config files and the code."""
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def inputs_fingerprints(con: duckdb.DuckDBPyConnection, framework_file: Path, year: int) -> dict[str, str]:
+    """The keys of the computing stages, part by part, and `inputs`, their combination.
+
+    - `submissions`: the current (newest accepted) version of every department's data for the year
+      and the year before, and the cadre rosters (as sha256 of the archived files);
+    - `framework`: the framework file; `config`: regions, departments and decomposed targets;
+    - `code`: the code that computes and renders (`code_version`).
+    """
     subs = rows(con, "SELECT year, department, kind, sha256 FROM current_submission WHERE year IN (?, ?) "
                      "OR kind = 'tenures' ORDER BY ALL", [year, year - 1])
-    h = hashlib.sha256(framework_file.read_bytes())
     data_dir = framework_file.parent.parent
+    config = hashlib.sha256()
     for extra in ("regions.csv", "departments.yaml", f"targets/{framework_file.stem}.csv"):
         if (data_dir / extra).exists():
-            h.update((data_dir / extra).read_bytes())
-    h.update(json.dumps(subs, default=str).encode())
-    h.update(code_version().encode())
-    return h.hexdigest()
+            config.update(extra.encode() + b"\0" + (data_dir / extra).read_bytes())
+    parts = {"submissions": _sha(json.dumps(subs, default=str).encode()),
+             "framework": _sha(framework_file.read_bytes()), "config": config.hexdigest(), "code": code_version()}
+    parts["inputs"] = _sha(json.dumps(parts, sort_keys=True).encode())
+    return parts
 
+
+def inputs_fingerprint(con: duckdb.DuckDBPyConnection, framework_file: Path, year: int) -> str:
+    """One key for the year's inputs and the code (see `inputs_fingerprints`)."""
+    return inputs_fingerprints(con, framework_file, year)["inputs"]

@@ -7,9 +7,9 @@ re-run alone and a crash leaves the warehouse at the last committed step.
 from __future__ import annotations
 
 import errno
-import fcntl
 import json
 import os
+import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,11 +22,10 @@ import duckdb
 from transforms.config import Framework, framework_path, load_departments, load_framework
 from transforms.home import Home
 from transforms.intake import load_units, parse_received, pull_inbox
+from transforms.runlock import RunLocked, exclusive  # noqa: F401  (the flows and the CLI take it from here)
 from transforms.warehouse import connect, frame, load_config, rows
 
-
-class RunLocked(RuntimeError):
-    """Another run holds the home; message in Chinese for the operator."""
+LOCK_RETRY_SECONDS = 60.0
 
 
 class ReportOutputError(RuntimeError):
@@ -47,36 +46,31 @@ class RunSpec:
 
 @contextmanager
 def warehouse(home: Home) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect(home.warehouse)
+    """Open the warehouse for one step. DuckDB lets one process at a time open the file; the run
+    lock keeps other runs out, and a short reader (`ecoassess status`) is waited for, not failed on."""
+    deadline = time.monotonic() + LOCK_RETRY_SECONDS
+    while True:
+        try:
+            con = connect(home.warehouse)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
     try:
         yield con
     finally:
         con.close()
 
 
-@contextmanager
-def exclusive(home: Home) -> Iterator[None]:
-    """One run per home at a time: the second stops at once with a clear message."""
-    lock_path = home.root / ".run.lock"
-    with open(lock_path, "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RunLocked(f"另一个评价考核任务正在使用 {home.root}, 请等待其结束后再运行。"
-                            f" / Another run holds {home.root}; wait for it to finish.") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def start_run(spec: RunSpec, parameters: dict, prefect_flow_run_id: str | None) -> str:
+    """Record a new run (status `running`). Called under the run lock, so a run still marked
+    `running` was killed before it could finish: it is marked `interrupted`."""
     run_id = f"{spec.year}-{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     fw_file = framework_path(spec.framework_id)
     with warehouse(spec.home) as con:
-        load_config(con, spec.framework, fw_file)
-        # callers hold `exclusive`, so a run still marked running was killed: say so instead of leaving it open
         con.execute("UPDATE run SET status = 'interrupted' WHERE status = 'running'")
+        load_config(con, spec.framework, fw_file)
         con.execute("INSERT INTO run (run_id, year, framework_id, parameters, started_at, status, prefect_flow_run_id)"
                     " VALUES (?, ?, ?, ?, now(), 'running', ?)",
                     [run_id, spec.year, spec.framework_id, json.dumps(parameters, ensure_ascii=False),
@@ -106,15 +100,17 @@ def validate(spec: RunSpec, department: str | None = None) -> list[dict]:
 
 def fingerprint(spec: RunSpec, run_id: str) -> dict:
     """Key the computing stages: an earlier succeeded run with the same fingerprint is reused."""
-    from transforms.fingerprint import inputs_fingerprint
+    from transforms.fingerprint import inputs_fingerprints
 
     with warehouse(spec.home) as con:
-        fp = inputs_fingerprint(con, framework_path(spec.framework_id), spec.year)
+        parts = inputs_fingerprints(con, framework_path(spec.framework_id), spec.year)
+        fp = parts["inputs"]
         prior = rows(con, """SELECT scored_run_id FROM run WHERE fingerprint = ? AND year = ? AND framework_id = ?
                              AND status = 'succeeded' AND scored_run_id IS NOT NULL
                              ORDER BY finished_at DESC LIMIT 1""", [fp, spec.year, spec.framework_id])
         scored_run_id = prior[0][0] if prior else run_id
-        con.execute("UPDATE run SET fingerprint = ?, scored_run_id = ? WHERE run_id = ?", [fp, scored_run_id, run_id])
+        con.execute("UPDATE run SET fingerprint = ?, fingerprints = ?, scored_run_id = ? WHERE run_id = ?",
+                    [fp, json.dumps(parts), scored_run_id, run_id])
     return {"fingerprint": fp, "scored_run_id": scored_run_id, "reused": bool(prior)}
 
 
@@ -145,18 +141,37 @@ def attribute(spec: RunSpec, run_id: str) -> dict:
         return {"cadre_results": attribute_results(con, spec.framework, spec.year, run_id)}
 
 
-def report(spec: RunSpec, run_id: str, pdf: bool = True) -> dict:
-    from report_templates.publish import publish
+def plan_report(spec: RunSpec, run_id: str, pdf: bool = True, force: bool = False):
+    """Build every document's context once from the warehouse and decide which documents changed
+    (`report_templates.publish.plan`); rendering the plan needs no warehouse."""
+    from report_templates.publish import plan
     from transforms.report_context import build_contexts
 
     with warehouse(spec.home) as con:
         docs = build_contexts(con, spec.framework, spec.year, run_id)
-    out_dir = spec.home.reports(spec.year)
-    old_umask = os.umask(0o027)  # reports name cadres: not world-readable (README: publishing them)
+    return plan(docs, spec.home.reports(spec.year), run_id, spec.year, spec.framework_id, pdf=pdf, force=force)
+
+
+def finish_report(report_plan, renders: list[dict]) -> dict:
+    """Write the manifest last (atomically); the counts of the report stage."""
+    from report_templates.publish import write_manifest
+
+    manifest = write_manifest(report_plan)
+    return {"documents": len(report_plan.manifest["reports"]), "rendered": sum(r["rendered"] for r in renders),
+            "render_pids": sorted({r["pid"] for r in renders}), "manifest": str(manifest)}
+
+
+@contextmanager
+def report_output(out_dir: Path) -> Iterator[None]:
+    """Around writing a year's reports (under `exclusive`): files not world-readable (reports name
+    cadres; README says how to publish them), temporaries of a killed run removed first, and a
+    failed write (disk full, read-only, no permission) turned into a Chinese message."""
+    old_umask = os.umask(0o027)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        _remove_stale_temporaries(out_dir)
-        manifest, rendered = publish(docs, out_dir, run_id, spec.year, spec.framework_id, pdf=pdf)
+        for tmp in [*out_dir.rglob(".*.tmp"), *out_dir.rglob(".*.tmp-*")]:  # renderer's and manifest's
+            tmp.unlink(missing_ok=True)
+        yield
     except OSError as exc:
         reason = {errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配额", errno.EACCES: "没有写入权限",
                   errno.EPERM: "没有写入权限", errno.EROFS: "目录所在磁盘为只读"}.get(exc.errno, exc.strerror or str(exc))
@@ -166,14 +181,6 @@ def report(spec: RunSpec, run_id: str, pdf: bool = True) -> dict:
             f" / cannot write reports to {out_dir}: {exc.strerror or exc}") from exc
     finally:
         os.umask(old_umask)
-    return {"documents": len(docs), "rendered": rendered, "manifest": str(manifest)}
-
-
-def _remove_stale_temporaries(out_dir: Path) -> None:
-    """Temporary files left by a killed run (renderer: `.name.<pid>-<hex>.tmp`, manifest:
-    `.manifest.json.tmp-<pid>`). Only called under `exclusive`, so no live writer owns them."""
-    for tmp in [*out_dir.rglob(".*.tmp"), *out_dir.rglob(".*.tmp-*")]:
-        tmp.unlink(missing_ok=True)
 
 
 def latest_scored_run(spec: RunSpec) -> str | None:
@@ -183,10 +190,14 @@ def latest_scored_run(spec: RunSpec) -> str | None:
     return found[0][0] if found else None
 
 
-def finish_run(spec: RunSpec, run_id: str, status: str, timings: dict, summary: dict) -> None:
+def finish_run(spec: RunSpec, run_id: str, status: str, timings: dict, counts: dict, summary: dict,
+               error: str | None = None) -> None:
+    """Close the run's history row: outcome, per-stage timings and counts, summary, error if any."""
     with warehouse(spec.home) as con:
-        con.execute("UPDATE run SET finished_at = now(), status = ?, stage_timings = ?, summary = ? WHERE run_id = ?",
-                    [status, json.dumps(timings), json.dumps(summary, ensure_ascii=False, default=str), run_id])
+        con.execute("UPDATE run SET finished_at = now(), status = ?, stage_timings = ?, stage_counts = ?, summary = ?,"
+                    " error = ? WHERE run_id = ?",
+                    [status, json.dumps(timings), json.dumps(counts, ensure_ascii=False, default=str),
+                     json.dumps(summary, ensure_ascii=False, default=str), error, run_id])
 
 
 # The year's validation outcome per department: files, accepted, rejected, the versions in use and
@@ -201,7 +212,7 @@ s AS (
            s.submission_id IN (SELECT submission_id FROM current_submission WHERE year = ?) AS in_use
     FROM submission s LEFT JOIN v USING (submission_id) WHERE s.year = ?)
 SELECT d.name AS "部门", count(s.submission_id) AS "收到文件", count(*) FILTER (s.status = 'accepted') AS "通过",
-       count(*) FILTER (s.status = 'rejected') AS "退回",
+       count(*) FILTER (s.status = 'rejected') AS "退回", count(*) FILTER (s.status = 'received') AS "待审",
        coalesce(string_agg(s.file_name || ' 第 ' || s.version || ' 版', '; ' ORDER BY s.kind) FILTER (s.in_use), '—')
            AS "采用版本",
        CAST(coalesce(sum(s.warnings) FILTER (s.in_use), 0) AS INTEGER) AS "采用版本警告",
@@ -217,21 +228,23 @@ GROUP BY d.code, d.name ORDER BY d.code
 """
 
 
-def run_summary(spec: RunSpec, run_id: str) -> dict:
-    """Counts for the operator and the Prefect artifacts: grades, vetoes, validation per department."""
+def run_summary(spec: RunSpec, run_id: str | None) -> dict:
+    """Counts for the operator and the Prefect artifacts: grades, vetoes, validation per department,
+    rejected submissions, ranking (grades and ranking empty without a scored run)."""
     with warehouse(spec.home) as con:
         grades = rows(con, "SELECT grade, count(*) FROM result WHERE run_id = ? AND year = ? GROUP BY grade "
                            "ORDER BY grade", [run_id, spec.year])
-        vetoed = rows(con, """SELECT g.name, list(DISTINCT h.rule_name) FROM veto_hit h JOIN region g USING (region_code)
-                              WHERE h.run_id = ? GROUP BY g.name ORDER BY g.name""", [run_id])
-        validation = rows(con, """SELECT coalesce(d.name, s.department), s.kind, s.file_name, s.version, s.status,
-                                         s.message FROM submission s LEFT JOIN department d ON d.code = s.department
-                                  WHERE s.year = ? ORDER BY s.department, s.kind, s.version""", [spec.year])
-        by_department = frame(con, BY_DEPARTMENT_SQL, [spec.year, spec.year])
+        vetoed = rows(con, """SELECT g.name, list(DISTINCT h.rule_name ORDER BY h.rule_name) FROM veto_hit h
+                              JOIN region g USING (region_code) WHERE h.run_id = ? GROUP BY g.name ORDER BY g.name""",
+                      [run_id])
+        validation = frame(con, BY_DEPARTMENT_SQL, [spec.year, spec.year])
+        rejected = rows(con, """SELECT coalesce(d.name, s.department), s.file_name, s.version, s.message
+                                FROM submission s LEFT JOIN department d ON d.code = s.department
+                                WHERE s.year = ? AND s.status = 'rejected' ORDER BY 1, 3""", [spec.year])
         ranking = rows(con, """SELECT r.rank, g.name, round(r.gdi, 2), round(r.assessment_score, 2), r.grade
                                FROM result r JOIN region g USING (region_code) WHERE r.run_id = ?
                                AND r.year = ? ORDER BY r.rank""", [run_id, spec.year])
     return {"grades": dict(grades), "vetoed": {n: list(r) for n, r in vetoed},
-            "validation": [dict(zip(("部门", "类型", "文件", "版本", "状态", "说明"), v)) for v in validation],
-            "validation_by_department": by_department.to_dicts(),
+            "validation": validation.to_dicts(),
+            "rejected": [dict(zip(("部门", "文件", "版本", "说明"), r)) for r in rejected],
             "ranking": [dict(zip(("排名", "县(市、区)", "绿色发展指数", "考核得分", "等级"), r)) for r in ranking]}

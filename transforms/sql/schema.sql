@@ -52,10 +52,16 @@ CREATE TABLE IF NOT EXISTS validation_result (
 CREATE TABLE IF NOT EXISTS validation_run (
     submission_id INTEGER, suite_name VARCHAR, success BOOLEAN, validated_at TIMESTAMP, gx_result JSON);
 
+-- run history: status running | succeeded | failed | interrupted (killed; found by the next run);
+-- fingerprints = the stage keys (submissions, framework, config, code, inputs); scored_run_id = the
+-- run whose numbers this run used (itself, or an earlier run with the same inputs fingerprint)
 CREATE TABLE IF NOT EXISTS run (
     run_id VARCHAR PRIMARY KEY, year INTEGER, framework_id VARCHAR, parameters JSON, fingerprint VARCHAR,
     started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR, stage_timings JSON,
     prefect_flow_run_id VARCHAR, scored_run_id VARCHAR, summary JSON);
+ALTER TABLE run ADD COLUMN IF NOT EXISTS fingerprints JSON;
+ALTER TABLE run ADD COLUMN IF NOT EXISTS stage_counts JSON;
+ALTER TABLE run ADD COLUMN IF NOT EXISTS error VARCHAR;
 CREATE TABLE IF NOT EXISTS score (
     run_id VARCHAR, year INTEGER, region_code VARCHAR, indicator_code VARCHAR, method VARCHAR, value DOUBLE,
     previous_value DOUBLE, normalized DOUBLE, weight DOUBLE, weight_share DOUBLE, contribution DOUBLE,
