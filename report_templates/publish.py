@@ -127,13 +127,16 @@ def process_renderer() -> Renderer:
 
 def render_jobs(jobs: list[Job], renderer: Renderer | None = None) -> dict:
     """Render `jobs` in this process; each file is written atomically (see `Renderer.write`).
-    Returns what was done and by whom (pid), for the run's counts and to show where work ran."""
-    t0 = time.perf_counter()
+    Returns what was done and by whom (pid), for the run's counts and to show where work ran, and
+    the time taken per document kind and step (HTML, PDF), for benchmarks/run.py."""
+    t0, c0 = time.perf_counter(), time.process_time()
     renderer = renderer or process_renderer()
+    timings: dict[str, list[float]] = {}
     for job in jobs:
         private_dir(job.html.parent)
-        renderer.write(job.kind, job.context, job.html, job.pdf)
-    return {"rendered": len(jobs), "pid": os.getpid(), "seconds": round(time.perf_counter() - t0, 3)}
+        renderer.write(job.kind, job.context, job.html, job.pdf, timings)
+    return {"rendered": len(jobs), "pid": os.getpid(), "seconds": round(time.perf_counter() - t0, 3),
+            "cpu_seconds": round(time.process_time() - c0, 3), "timings": timings}
 
 
 def _warm() -> None:
