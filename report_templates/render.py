@@ -213,13 +213,20 @@ class Renderer:
     def write(self, kind: str, context: dict, html_path: Path, pdf_path: Path | None = None,
               timings: dict[str, list[float]] | None = None) -> None:
         """Write the self-contained HTML and, if `pdf_path` is given, the PDF; each atomically.
-        Both are rendered before either is written, so a failure leaves the old files in place.
         `timings` (optional) gains, under "<kind>.html|pdf|write", [documents, wall s, CPU s]."""
-        clock = _Clock(timings, kind)
+        clock = StepClock(timings, kind)
         bare = self.render_html(kind, context, inline_css=False)
-        html = bare.replace(STYLE_SLOT, f"<style>\n{self.html_css_text}</style>", 1).encode("utf-8")
         clock.lap("html")
-        pdf = self._pdf(bare) if pdf_path is not None else None
+        self.write_page(bare, html_path, pdf_path, clock)
+
+    def write_page(self, bare_html: str, html_path: Path, pdf_path: Path | None = None,
+                   clock: "StepClock | None" = None) -> None:
+        """Write a page rendered with `render_html(..., inline_css=False)`: the HTML with its stylesheet
+        inlined and, if `pdf_path` is given, the PDF. Both are made before either is written, so a
+        failure leaves the old files in place."""
+        clock = clock or StepClock(None, "")
+        html = bare_html.replace(STYLE_SLOT, f"<style>\n{self.html_css_text}</style>", 1).encode("utf-8")
+        pdf = self._pdf(bare_html) if pdf_path is not None else None
         if pdf is not None:
             clock.lap("pdf")
         write_atomically(Path(html_path), html)
@@ -238,7 +245,7 @@ class Renderer:
             stylesheets=[self.css], font_config=self.font_config)
 
 
-class _Clock:
+class StepClock:
     """Wall and CPU time of the steps of one document, added to a `timings` dict (benchmarks/run.py
     reads them from the render results: worker processes are not visible to a profiler in the parent)."""
 
