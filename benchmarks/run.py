@@ -295,9 +295,9 @@ def ratio_bare_weasyprint(spec, run_id: str, reports: Path, sample: int, plan_sh
     context_share = (time.process_time() - c0) / len(docs)
     picked = _sample([d for d in docs if d[0] != "bulletin"], sample)
     renderer = Renderer()
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)  # the finished HTML's screen-only @media rules
     renderer.render_pdf(picked[0][0], picked[0][3])  # warm-up of both: lazy imports, font caches
     HTML(string=(reports / picked[0][0] / f"{picked[0][1]}.html").read_text("utf-8"), base_url=None).write_pdf()
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)  # the finished HTML's screen-only @media rules
     project, bare = [], []
     for kind, key, _title, ctx in picked:
         path = reports / kind / f"{key}.html"
