@@ -26,6 +26,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from flows import progress
 from transforms import pipeline
@@ -151,7 +152,9 @@ def publish_reports(home: str, year: int, framework: str, run_id: str, pdf: bool
         progress.begin("report", len(report_plan.jobs))
         failures: list[BaseException] = []
         with worker_pool(1 if dask else workers) as pool:
-            futures = render.map(report_plan.chunks(4 * workers), pool=unmapped(pool))
+            # quote: Prefect would otherwise walk every context of every document looking for futures
+            # (minutes at national scale, in this process, while the workers wait)
+            futures = render.map([quote(c) for c in report_plan.chunks(4 * workers)], pool=unmapped(pool))
             for done in as_completed(futures):  # every chunk ends before the pool is shut down
                 try:
                     renders.append(done.result())
@@ -161,7 +164,7 @@ def publish_reports(home: str, year: int, framework: str, run_id: str, pdf: bool
                 progress.advance("report", renders[-1]["documents"])
         if failures:
             raise failures[0]  # the manifest keeps describing the files as they were
-    return write_manifest(report_plan, renders)
+    return write_manifest(quote(report_plan), renders)
 
 
 def _cluster_workers(address: str) -> int | None:
