@@ -534,16 +534,16 @@ def table(r: dict, cores: int) -> str:
         hashing = dict(plan, wall_s=plan["wall_s"] - st.get("contexts", {}).get("wall_s", 0)
                        - st.get("index", {}).get("wall_s", 0),
                        cpu_s=plan["cpu_s"] - st.get("contexts", {}).get("cpu_s", 0) - st.get("index", {}).get("cpu_s", 0))
-        row("  content hashes (plan)", hashing)
+        row("  plan (a job per document)", hashing)
     tm = rt["timings"]
-    for label, keys in (("HTML", ("county.html", "cadre.html")), ("PDF", ("county.pdf", "cadre.pdf")),
+    for label, keys in (("HTML + content hash", ("county.html", "cadre.html")), ("PDF", ("county.pdf", "cadre.pdf")),
                         ("bulletin (HTML+PDF)", ("bulletin.html", "bulletin.pdf")),
                         ("file writes", ("county.write", "cadre.write", "bulletin.write"))):
         got = [tm[k] for k in keys if k in tm]
         if got:
             n = sum(g[0] for g in got if not keys[0].startswith("bulletin")) or sum(g[0] for g in got)
             row(f"  {label} (workers, Σ)", None, cpu=sum(g[2] for g in got), wall=sum(g[1] for g in got),
-                note=f"{int(n)} documents" if label in ("HTML", "PDF") else "")
+                note=f"{int(n)} documents" if label in ("HTML + content hash", "PDF") else "")
     row("  manifest", st.get("manifest"))
     run = st["run"]
     accounted = sum(st[k]["wall_s"] for k in ("ingest", "validate", "fingerprint", "score", "veto", "attribute", "report")
