@@ -369,7 +369,12 @@ def main() -> None:
                          f"(`run --year {YEAR - 1} --no-pdf`, timed apart), so the measured run receives and "
                          "validates its own year's files; none: a fresh home, the measured run takes all five years")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--print", type=Path, default=None, metavar="JSON", help="print the table of an earlier run's JSON")
     args = ap.parse_args()
+    if args.print:
+        saved = json.loads(args.print.read_text("utf-8"))
+        print(table(saved, saved["machine"]["cores"]))
+        return
     skip = set(filter(None, args.skip.split(",")))
     pdf = not (args.html_only or args.sample_pdf)
     cores = len(os.sched_getaffinity(0))
@@ -557,9 +562,10 @@ def table(r: dict, cores: int) -> str:
         c = r["ratios"].get("c")
         if c:
             w = sample["extrapolated_wall_one_worker_s"] / c["render_ratio"]
-            row(f"PDF, extrapolated ({c['workers']} workers)", None, wall=w,
+            row(f"PDF, extrapolated ({c['workers']} workers)", None, cpu=sample["extrapolated_cpu_s"], wall=w,
                 note=f"EXTRAPOLATED (÷ speed-up {c['render_ratio']:.2f} of (c))")
-            row("WHOLE RUN with PDF, extrapolated", None, wall=run["wall_s"] + w, note="EXTRAPOLATED")
+            row("WHOLE RUN with PDF, extrapolated", None, cpu=_cpu(run) + sample["extrapolated_cpu_s"],
+                wall=run["wall_s"] + w, note="EXTRAPOLATED")
     render_wall = st["report"]["wall_s"] - st.get("plan_report", {}).get("wall_s", 0) - st.get("manifest", {}).get("wall_s", 0)
     lines += ["", f"documents: {rt['documents']} ({rt['rendered']} rendered), "
                   f"{rt['rendered'] / render_wall if render_wall > 0 else 0:.1f} documents/s while rendering "
