@@ -436,7 +436,7 @@ def main() -> None:
         print(f"PDF 抽样 / sampling {args.sample_pdf} PDFs …", flush=True)
         with rec.stage("sample_pdf"):
             report["pdf_sample"] = sample_pdfs(spec, run_id, args.sample_pdf, work / "pdf-sample")
-        rec.take()
+        report["pdf_sample"]["stage"] = rec.take()["sample_pdf"]  # its peak memory: the bulletin's
 
     ratios: dict[str, Any] = {}
     if "b" not in skip:
@@ -579,6 +579,9 @@ def table(r: dict, cores: int) -> str:
                      f"cadre median {sizes['cadre']['median_kb']:.0f} KB, max {sizes['cadre']['max_kb']:.0f} KB; "
                      f"bulletin {sizes['bulletin_kb']:.0f} KB")
     if sample:
+        if "stage" in sample:
+            lines.append(f"PDF sample: peak memory of this process {sample['stage']['peak_main_mib']:.0f} MiB "
+                         "(one Renderer, the bulletin included)")
         for k, v in sample["kinds"].items():
             lines.append(f"PDF sample {k}: {v['sampled']} of {v['of']}, {v['wall_mean_s']:.2f} s wall / "
                          f"{v['cpu_mean_s']:.2f} s CPU each, median {v['size_median_kb']:.0f} KB, max {v['size_max_kb']:.0f} KB")
