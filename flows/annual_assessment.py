@@ -89,12 +89,12 @@ def plan_report(spec: RunSpec, run_id: str, pdf: bool, force: bool):
 
 
 @task(name="render", **ON_FILES)
-def render(jobs: list, pool: Any = None) -> dict:
-    """Render a chunk of documents: in a worker process of `pool`, or where this task runs (a Dask
-    worker); those whose content changed are written."""
+def render(chunk: Any, pool: Any = None) -> dict:
+    """Render a chunk of documents (`report_templates.publish.Chunk`): in a worker process of `pool`, or
+    where this task runs (a Dask worker); those whose content changed are written."""
     from report_templates.publish import render_jobs
 
-    return render_jobs(jobs) if pool is None else pool.submit(render_jobs, jobs).result()
+    return render_jobs(chunk.jobs) if pool is None else pool.submit(render_jobs, chunk.jobs).result()
 
 
 @task(name="write_manifest", **ON_FILES)
@@ -142,7 +142,7 @@ def publish_reports(home: str, year: int, framework: str, run_id: str, pdf: bool
                     dask: str | None = None, force: bool = False) -> dict:
     """Plan once, render the documents in chunks over the flow's task runner (a document is written only
     if its content changed), write the manifest."""
-    from report_templates.publish import worker_pool
+    from report_templates.publish import Chunk, worker_pool
 
     spec = RunSpec(Home.resolve(home), framework, year, None)
     workers = workers or cores()
@@ -152,9 +152,9 @@ def publish_reports(home: str, year: int, framework: str, run_id: str, pdf: bool
         progress.begin("report", len(report_plan.jobs))
         failures: list[BaseException] = []
         with worker_pool(1 if dask else workers) as pool:
-            # quote: Prefect would otherwise walk every context of every document looking for futures
+            # Chunk: Prefect would otherwise walk every context of every document looking for futures
             # (minutes at national scale, in this process, while the workers wait)
-            futures = render.map([quote(c) for c in report_plan.chunks(4 * workers)], pool=unmapped(pool))
+            futures = render.map([Chunk(c) for c in report_plan.chunks(4 * workers)], pool=unmapped(pool))
             for done in as_completed(futures):  # every chunk ends before the pool is shut down
                 try:
                     renders.append(done.result())
@@ -164,7 +164,7 @@ def publish_reports(home: str, year: int, framework: str, run_id: str, pdf: bool
                 progress.advance("report", renders[-1]["documents"])
         if failures:
             raise failures[0]  # the manifest keeps describing the files as they were
-    return write_manifest(quote(report_plan), renders)
+    return write_manifest(quote(report_plan), renders)  # quote: not walked into either (a direct call)
 
 
 def _cluster_workers(address: str) -> int | None:

@@ -83,6 +83,17 @@ class Job:
     previous: str | None = None
 
 
+class Chunk:
+    """Some jobs, as one opaque value for an orchestrator: Prefect (and prefect-dask) walk the lists,
+    dicts and dataclasses of a task's parameters looking for futures, which for every context of
+    every document takes minutes at national scale; a plain object is not walked into."""
+
+    __slots__ = ("jobs",)
+
+    def __init__(self, jobs: list[Job]) -> None:
+        self.jobs = jobs
+
+
 @dataclass
 class Plan:
     out_dir: Path
