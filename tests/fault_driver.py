@@ -6,7 +6,8 @@ test can SIGKILL it exactly there. Stages:
 
 - ingest: inside parse_received's transaction for the 6th file (5 files parsed and committed);
 - score:  inside score_year's transaction, after the scores were inserted, before categories;
-- report: in the middle of writing the 3rd report file (half its bytes in the temporary file).
+- report: in the middle of writing the 3rd report file (half its bytes in the temporary file); the
+  run is given `--workers 1` so the documents are rendered in the patched process.
 
 Only this test process is patched; the code under test is the project's own.
 """
@@ -62,7 +63,7 @@ def install(stage: str, marker: str) -> None:
 
         import report_templates.render as render
 
-        real_write, calls = render._write_atomically, []
+        real_write, calls = render.write_atomically, []
 
         def write(path: Path, data: bytes) -> None:
             calls.append(1) if "reports" in Path(path).parts else None
@@ -74,7 +75,7 @@ def install(stage: str, marker: str) -> None:
                     _pause(marker)
             real_write(path, data)
 
-        render._write_atomically = write
+        render.write_atomically = write
     elif stage != "none":
         raise SystemExit(f"unknown stage {stage}")
 

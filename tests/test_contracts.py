@@ -229,5 +229,5 @@ def test_the_template_carries_the_supporting_items(cmini, tmp_path):
     path = write_template(con, fw, "sthjj", 2025, tmp_path / "t.xlsx")
     ws = openpyxl.load_workbook(path).worksheets[0]
     headers = [c.value for c in ws[2]]
-    assert headers == STHJJ.split(",")
+    assert headers == STHJJ.split(",") + ["缺失原因说明"]  # the reason column for a missing value comes last
     assert "基础数据" in ws.cell(row=2, column=headers.index("劣Ⅴ类水体比例(%)") + 1).comment.text

@@ -48,8 +48,9 @@ def _start_paused(home: Path, inbox: Path, stage: str, log: Path) -> tuple[subpr
     marker = home.parent / f"paused-{stage}"
     marker.unlink(missing_ok=True)
     out = open(log, "w")
+    workers = ["--workers", "1"] if stage == "report" else []  # render in the process the driver patched
     proc = subprocess.Popen([sys.executable, "-m", "tests.fault_driver", stage, str(marker),
-                             *_cli(home, inbox)[0:]], cwd=PROJECT, env=_env(home), stdout=out, stderr=out,
+                             *_cli(home, inbox), *workers], cwd=PROJECT, env=_env(home), stdout=out, stderr=out,
                             start_new_session=True)  # its own process group: the Prefect server dies with it
     deadline = time.monotonic() + STEP_SECONDS
     while not marker.exists():

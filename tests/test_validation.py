@@ -34,7 +34,8 @@ def test_good_file_is_accepted_and_gx_result_kept(mini):
     assert set(suites) == {"mini.lyj.indicators", "mini.lyj.declaration", "mini.lyj.plausibility",
                            "mini.lyj.duplicates"}
     gx = json.loads(suites["mini.lyj.indicators"])
-    assert gx["success"] is True and len(gx["results"]) == 7  # code present+known, unique, required; A: 3
+    # code present + known, unique, required; A: complete, present, missing-with-reason, range
+    assert gx["success"] is True and len(gx["results"]) == 8
     kept = json.loads((home.validation_root / str(outcome.submission_id) / "gx_result.json").read_text("utf-8"))
     assert kept["success"] is True and {r["suite_name"] for r in kept["suites"]} == set(suites)
 
