@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from transforms.config import Framework
-from transforms.scoring import NORMALIZED_SQL, normalized_params
+from transforms.scoring import NORMALIZED_SQL, counties_of, normalized_params, prepare_keys
 from transforms.warehouse import frame
 
 CHUNK_CELLS = 2_000_000  # draws per chunk × regions × categories kept under this
@@ -130,9 +130,20 @@ def rank_uncertainty(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, r
     u = fw.uncertainty
     methods = [fw.normalization] + [m for m in u.alternative_methods if m != fw.normalization]
     scores = [_score_matrix(sc, r_idx, k_idx, "normalized")]
-    for method in methods[1:]:
-        alt = con.sql(NORMALIZED_SQL, params=normalized_params(fw, [year], method)).pl()
-        scores.append(_score_matrix(alt.filter(pl.col("region_code").is_in(regions)), r_idx, k_idx, "normalized"))
+    if len(methods) > 1:
+        everyone = counties_of(con, fw)  # NORMALIZED_SQL numbers them (ri) in this order
+        row_of = np.array([r_idx.get(code, -1) for code in everyone])
+        prepare_keys(con, fw, everyone)
+        for method in methods[1:]:
+            alt = con.sql(NORMALIZED_SQL, params=normalized_params(fw, [year], method)).pl()
+            rows = row_of[alt["ri"].to_numpy() - 1]
+            keep = rows >= 0
+            matrix = np.full((len(regions), len(codes)), np.nan)
+            matrix[rows[keep], alt["ki"].to_numpy()[keep] - 1] = \
+                alt["normalized"].cast(pl.Float64).fill_null(np.nan).to_numpy()[keep]
+            scores.append(matrix)
+        con.execute("DROP TABLE _county")
+        con.execute("DROP TABLE _ind")
     stacked = np.stack(scores)  # (M,R,K)
     tree = Tree.of(fw)
 
