@@ -245,11 +245,12 @@ FROM _path n LEFT JOIN _path prev ON prev.year = n.year - 1 AND prev.ri = n.ri A
 SCORE_SQL = """
 INSERT INTO score BY NAME
 WITH parted AS (
-    SELECT s.*, p.weight_share * s.weight / p.mass AS weight_share, p.contribution AS cat_contribution,
+    SELECT s.*, CASE WHEN s.normalized IS NOT NULL THEN p.weight_share * s.weight / p.mass END AS weight_share,
+           CASE WHEN s.normalized IS NOT NULL THEN p.contribution END AS cat_contribution,
            s.weight / p.mass AS w_in_cat,
            CASE WHEN p.aggregation = 'geometric' THEN s.weight * ln(s.normalized) / nullif(p.mass * ln(p.score), 0)
                 ELSE s.weight * s.normalized / nullif(p.mass * p.score, 0) END AS raw_part
-    FROM _score s LEFT JOIN _path p ON s.normalized IS NOT NULL AND p.year = s.year AND p.ri = s.ri AND p.ci = s.ci
+    FROM _score s LEFT JOIN _path p ON p.year = s.year AND p.ri = s.ri AND p.ci = s.ci
 )
 SELECT $run_id AS run_id, list_extract($regions, s.ri) AS region_code,
        list_extract($indicators, s.ki) AS indicator_code, s.* EXCLUDE (ri, ki, ci, cat_contribution, w_in_cat, raw_part),
