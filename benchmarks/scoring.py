@@ -204,7 +204,8 @@ def naive_scores(obs: pd.DataFrame, counties: list[dict], fw: Framework, years: 
                             node[cat.code] = math.exp(sum(w * math.log(s) for w, s in raws) / m)
                         else:
                             node[cat.code] = sum(w * s for w, s in raws) / m
-            tops = [(k.weight or mass[k.code], node[k.code]) for k in fw.categories if k.parent is None and k.code in node]
+            tops = [(k.weight or mass[k.code], node[k.code]) for k in fw.categories
+                    if k.parent is None and k.code in node]
             m = sum(w for w, _ in tops)
             if fw.aggregation.index == "geometric":
                 gdi = math.exp(sum(w * math.log(s) for w, s in tops) / m)
@@ -241,7 +242,8 @@ def compare(con, run_id: str, naive: dict) -> int:
     n = 0
     for (year, region, code, s) in con.sql("SELECT year, region_code, indicator_code, normalized FROM score "
                                            "WHERE run_id = ? AND normalized IS NOT NULL", params=[run_id]).fetchall():
-        assert math.isclose(s, naive["normalized"][(year, region, code)], rel_tol=1e-9, abs_tol=1e-9), (year, region, code)
+        assert math.isclose(s, naive["normalized"][(year, region, code)], rel_tol=1e-9, abs_tol=1e-9), \
+            (year, region, code)
         n += 1
     assert n == len(naive["normalized"])
     cats = con.sql("SELECT year, region_code, category, score FROM category_score WHERE run_id = ?",

@@ -44,7 +44,8 @@ from transforms.config import Deduction, Framework
 COUNTY_KEYS = """
 CREATE OR REPLACE TEMP TABLE _county AS
 SELECT g.ri, g.region_code, r.zone
-FROM (SELECT unnest($regions) AS region_code, generate_subscripts($regions, 1) AS ri) g JOIN region r USING (region_code)
+FROM (SELECT unnest($regions) AS region_code, generate_subscripts($regions, 1) AS ri) g
+JOIN region r USING (region_code)
 """
 INDICATOR_KEYS = """
 CREATE OR REPLACE TEMP TABLE _ind AS
@@ -253,7 +254,8 @@ WITH parted AS (
     FROM _score s LEFT JOIN _path p ON p.year = s.year AND p.ri = s.ri AND p.ci = s.ci
 )
 SELECT $run_id AS run_id, list_extract($regions, s.ri) AS region_code,
-       list_extract($indicators, s.ki) AS indicator_code, s.* EXCLUDE (ri, ki, ci, cat_contribution, w_in_cat, raw_part),
+       list_extract($indicators, s.ki) AS indicator_code,
+       s.* EXCLUDE (ri, ki, ci, cat_contribution, w_in_cat, raw_part),
        s.cat_contribution * CASE WHEN s.raw_part IS NULL OR isnan(s.raw_part) THEN s.w_in_cat
                                  ELSE s.raw_part END AS contribution,
        prev.normalized AS previous_normalized
