@@ -152,11 +152,22 @@ def report(spec: RunSpec, run_id: str, pdf: bool = True) -> dict:
     with warehouse(spec.home) as con:
         docs = build_contexts(con, spec.framework, spec.year, run_id)
     out_dir = spec.home.reports(spec.year)
-    old_umask = os.umask(0o027)  # reports name cadres: not world-readable (README: publishing them)
+    with report_output(out_dir):
+        manifest, rendered = publish(docs, out_dir, run_id, spec.year, spec.framework_id, pdf=pdf)
+    return {"documents": len(docs), "rendered": rendered, "manifest": str(manifest)}
+
+
+@contextmanager
+def report_output(out_dir: Path) -> Iterator[None]:
+    """Around writing a year's reports (under `exclusive`): files not world-readable (reports name
+    cadres; README says how to publish them), temporaries of a killed run removed first, and a
+    failed write (disk full, read-only, no permission) turned into a Chinese message."""
+    old_umask = os.umask(0o027)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        _remove_stale_temporaries(out_dir)
-        manifest, rendered = publish(docs, out_dir, run_id, spec.year, spec.framework_id, pdf=pdf)
+        for tmp in [*out_dir.rglob(".*.tmp"), *out_dir.rglob(".*.tmp-*")]:  # renderer's and manifest's
+            tmp.unlink(missing_ok=True)
+        yield
     except OSError as exc:
         reason = {errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配额", errno.EACCES: "没有写入权限",
                   errno.EPERM: "没有写入权限", errno.EROFS: "目录所在磁盘为只读"}.get(exc.errno, exc.strerror or str(exc))
@@ -166,14 +177,6 @@ def report(spec: RunSpec, run_id: str, pdf: bool = True) -> dict:
             f" / cannot write reports to {out_dir}: {exc.strerror or exc}") from exc
     finally:
         os.umask(old_umask)
-    return {"documents": len(docs), "rendered": rendered, "manifest": str(manifest)}
-
-
-def _remove_stale_temporaries(out_dir: Path) -> None:
-    """Temporary files left by a killed run (renderer: `.name.<pid>-<hex>.tmp`, manifest:
-    `.manifest.json.tmp-<pid>`). Only called under `exclusive`, so no live writer owns them."""
-    for tmp in [*out_dir.rglob(".*.tmp"), *out_dir.rglob(".*.tmp-*")]:
-        tmp.unlink(missing_ok=True)
 
 
 def latest_scored_run(spec: RunSpec) -> str | None:
