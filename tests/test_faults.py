@@ -372,3 +372,27 @@ def test_two_versions_in_quick_succession_the_later_one_is_current(mini, tmp_pat
     assert con.sql("SELECT value FROM current_observation WHERE region_code = '990002'").fetchall() == [(55.0,)]
     for archive, sha in con.sql("SELECT archive_path, sha256 FROM submission").fetchall():  # both archived
         assert hashlib.sha256((home.root / archive).read_bytes()).hexdigest() == sha
+
+
+def test_report_output_removes_temporaries_keeps_files_private_and_explains_write_errors(tmp_path):
+    import errno
+
+    from transforms.pipeline import ReportOutputError, report_output
+
+    out = tmp_path / "reports" / "2025"
+    (out / "county").mkdir(parents=True)
+    stale = [out / ".bulletin.pdf.123-abcd1234.tmp", out / "county" / ".360702.html.9-ff00ff00.tmp",
+             out / ".manifest.json.tmp-77"]
+    kept = [out / "bulletin.pdf", out / "county" / "360702.html", out / "manifest.json"]
+    for p in stale + kept:
+        p.write_bytes(b"x")
+    with report_output(out):
+        (out / "cadre").mkdir()
+        (out / "cadre" / "c1.html").write_text("<html></html>")
+    assert not any(p.exists() for p in stale) and all(p.exists() for p in kept)
+    assert stat.S_IMODE((out / "cadre").stat().st_mode) & 0o007 == 0
+    assert stat.S_IMODE((out / "cadre" / "c1.html").stat().st_mode) & 0o007 == 0
+    with pytest.raises(ReportOutputError, match="磁盘空间不足") as err:
+        with report_output(out):
+            raise OSError(errno.ENOSPC, "No space left on device", str(out / "county" / "360703.pdf"))
+    assert str(out) in str(err.value) and "rerender" in str(err.value)
