@@ -5,9 +5,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 # WeasyPrint needs pango; Chinese needs a CJK font, and libharfbuzz-subset0 keeps PDF font
 # subsetting at ~0.25 s a report instead of ~10 s (notes/stack-probe.md §4). poppler-utils
-# (pdftotext, pdffonts) lets tests and people read the PDFs.
+# (pdftotext, pdffonts, pdftoppm) lets tests and people read the PDFs; chromium (headless) drives the
+# index site in tests/test_index_site.py and takes screenshots of the HTML.
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 \
-                fonts-noto-cjk poppler-utils
+                fonts-noto-cjk poppler-utils chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test setup system-packages

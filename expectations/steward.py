@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
+from transforms.config import Framework
 from transforms.warehouse import frame, rows
 
 SEVERITY = {"error": "错误(退回)", "warning": "警告(受理)"}
 
 
-def steward_report(con: duckdb.DuckDBPyConnection, submission_id: int) -> dict:
-    """One submission's validation outcome as a JSON-ready dict, failures grouped by rule."""
-    (department, dept_name, year, kind, file_name, version, sha256, encoding, status, received_at) = rows(con, """
+def steward_report(con: duckdb.DuckDBPyConnection, submission_id: int, fw: Framework | None = None) -> dict:
+    """One submission's validation outcome as a JSON-ready dict, failures grouped by rule
+    (with the framework, supporting items are named too)."""
+    (department, dept_name, year, kind, file_name, version, sha256, encoding, status, received_at, sheet,
+     header_row) = rows(con, """
         SELECT s.department, d.name, s.year, s.kind, s.file_name, s.version, s.sha256, s.encoding, s.status,
-               s.received_at FROM submission s LEFT JOIN department d ON d.code = s.department
+               s.received_at, s.sheet, s.header_row FROM submission s LEFT JOIN department d ON d.code = s.department
         WHERE s.submission_id = ?""", [submission_id])[0]
-    names = dict(rows(con, "SELECT code, name FROM indicator"))
+    names = dict(rows(con, "SELECT code, name FROM indicator")) | {i.code: i.name for i in (fw.reported_items if fw else [])}
     failed = frame(con, """SELECT rule_id, severity, column_name, message, expected, fix, failures, unexpected_count
                            FROM validation_result WHERE submission_id = ? AND NOT success
                            ORDER BY severity, rule_id, column_name""", [submission_id])
@@ -33,7 +37,7 @@ def steward_report(con: duckdb.DuckDBPyConnection, submission_id: int) -> dict:
                       "expected": r["expected"], "fix": r["fix"], "count": r["unexpected_count"], "rows": items})
     return {"submission_id": submission_id, "department": department, "department_name": dept_name, "year": year,
             "kind": kind, "file_name": file_name, "version": version, "sha256": sha256, "encoding": encoding,
-            "received_at": str(received_at), "status": status,
+            "sheet": sheet, "header_row": header_row, "received_at": str(received_at), "status": status,
             "errors": sum(r["severity"] == "error" for r in rules),
             "warnings": sum(r["severity"] == "warning" for r in rules), "rules": rules}
 
@@ -41,23 +45,35 @@ def steward_report(con: duckdb.DuckDBPyConnection, submission_id: int) -> dict:
 def write_steward_reports(report: dict, out_dir: Path, framework_name: str, jurisdiction_name: str = "",
                           renderer=None) -> None:
     """JSON for machines and HTML (same look as the evaluation reports) for the steward."""
-    from report_templates.render import Renderer
-
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "steward.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), "utf-8")
+    from report_templates.render import write_atomically  # 0640, like every report: rosters name cadres
+
+    write_atomically(out_dir / "steward.json", json.dumps(report, ensure_ascii=False, indent=1).encode("utf-8"))
     doc = {"kind": "steward", "title": f"报送数据审核报告 — {report['file_name']}", "jurisdiction_name": jurisdiction_name,
            "year": report["year"], "framework_name": framework_name,
            "generated_at": datetime.now().strftime("%Y-%m-%d %H:%M"), "synthetic": False, "synthetic_note": "",
            "run_id": f"submission {report['submission_id']}"}
-    (renderer or Renderer(pdf=False)).write("steward", {"doc": doc, "report": report}, out_dir / "steward.html")
+    (renderer or _html_renderer()).write("steward", {"doc": doc, "report": report}, out_dir / "steward.html")
+
+
+@functools.cache
+def _html_renderer():
+    """One HTML renderer for every steward report of the process (templates compiled once, ~40 ms)."""
+    from report_templates.render import Renderer
+
+    return Renderer(pdf=False)
 
 
 def steward_text(report: dict) -> str:
     """Plain-text version for the terminal: one line per failing cell, naming file, row, county, indicator."""
     verdict = "通过" if report["status"] == "accepted" else "未通过(退回)"
     lines = [f"文件: {report['file_name']}  部门: {report['department_name'] or report['department']}  "
-             f"年度: {report['year']}  版本: {report['version'] or '-'}  编码: {report['encoding'] or '-'}",
+             f"年度: {report['year']}  版本: {report['version'] or '-'}  编码: {report['encoding'] or '-'}"
+             + (f"  工作表: {report['sheet']}" if report.get("sheet") else "")
+             + (f"  表头在第 {report['header_row']} 行" if report.get("header_row") else ""),
              f"审核结果: {verdict}; 错误 {report['errors']} 项, 警告 {report['warnings']} 项"]
+    if report.get("annotated_workbook"):
+        lines.append(f"标注副本: {report['annotated_workbook']} (问题单元格已标色并附批注; 改正后可直接重新报送该副本)")
     for rule in report["rules"]:
         lines.append(f"[{rule['severity_text']}] {rule['rule']}  (规则 {rule['rule_id']})")
         if rule["expected"]:

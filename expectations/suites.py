@@ -15,6 +15,10 @@ from transforms.config import Framework
 
 ERROR, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 POSTS = ["党委书记", "政府主要负责人", "部门主要负责人"]
+# Event kinds any framework accepts (DESIGN.md §5 and the graded 突发环境事件 levels); a framework's
+# veto rules may add more. A framework without event rules still receives the events file.
+EVENT_KINDS = {"一般突发环境事件", "较大突发环境事件", "重大突发环境事件", "重特大突发环境事件", "严重生态破坏责任事件",
+               "造成恶劣社会影响的环境污染责任事件", "统计数据造假"}
 
 
 def _meta(rule_id: str, rule: str, expected: str, fix: str, indicator: str | None = None) -> dict:
@@ -47,7 +51,7 @@ def indicator_suite(fw: Framework, department: str, counties: list[str]) -> gx.E
     suite = gx.ExpectationSuite(name=f"{fw.id}.{department}.indicators")
     for e in _region_rules(counties, complete=False):
         suite.add_expectation(e)
-    own = [i for i in fw.indicators if i.department == department]
+    own = [i for i in fw.reported_items if i.department == department]
     suite.add_expectation(gxe.ExpectCompoundColumnsToBeUnique(
         column_list=["region_code", "indicator_code"], severity=ERROR, meta=_meta(
             "region.unique", "每个县(市、区)的每项指标只能填报一次", "区划代码 × 指标不重复",
@@ -64,9 +68,18 @@ def indicator_suite(fw: Framework, department: str, counties: list[str]) -> gx.E
             column="region_code", value_set=counties, severity=ERROR, **only, meta=_meta(
                 "region.complete", f"“{label}”须填报辖区内全部县(市、区)", f"全部 {len(counties)} 个县(市、区)",
                 "补齐缺少的县(市、区)", ind.code)))
-        suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column="value", severity=ERROR, **only, meta=_meta(
-            "value.present", f"“{label}”须为每个县填写可识别的数值", "数值(可带 %、千分位逗号)",
-            "填写数值; 确无数据时请联系考核办说明原因", ind.code)))
+        # a value left empty (or —, /) with its reason in the 缺失原因说明 column is accepted with a
+        # warning and scored as missing; an empty or unreadable value without a reason is an error
+        suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(
+            column="value", severity=ERROR, row_condition=f'indicator_code=="{ind.code}" and explained==False',
+            condition_parser="pandas", meta=_meta(
+                "value.present", f"“{label}”须为每个县填写可识别的数值", "数值(可带 %、千分位逗号)",
+                "填写数值; 确无数据的, 该格留空或填“—”, 并在“缺失原因说明”列写明原因", ind.code)))
+        suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(
+            column="value", severity=WARNING, row_condition=f'indicator_code=="{ind.code}" and explained==True',
+            condition_parser="pandas", meta=_meta(
+                "value.missing_explained", f"“{label}”缺少数值(已说明原因)", "数值",
+                "数据齐备后补报; 本年度按缺失处理, 原因将在考核报告中注明", ind.code)))
         suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(
             column="value", min_value=lo, max_value=hi, severity=ERROR, **only, meta=_meta(
                 "value.range", f"“{label}”须在合理范围内", f"{lo:g} 至 {hi:g} {ind.unit}",
@@ -75,7 +88,7 @@ def indicator_suite(fw: Framework, department: str, counties: list[str]) -> gx.E
 
 
 def event_suite(fw: Framework, counties: list[str], year: int) -> gx.ExpectationSuite:
-    kinds = sorted({k for r in fw.veto_rules for k in r.event_kinds} | {"一般突发环境事件", "较大突发环境事件"})
+    kinds = sorted({k for r in fw.veto_rules for k in r.event_kinds} | EVENT_KINDS)
     suite = gx.ExpectationSuite(name=f"{fw.id}.events")
     for e in _region_rules(counties, complete=False):
         suite.add_expectation(e)

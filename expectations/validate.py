@@ -11,19 +11,25 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 import polars as pl
 
+from expectations.annotate import annotate_workbook
+from expectations.contracts import Check, contract_checks
 from expectations.steward import steward_report, write_steward_reports
 from expectations.suites import event_suite, indicator_suite, tenure_suite
 from transforms.config import Framework
 from transforms.home import Home
+from transforms.parse import MISSING_TOKENS
 from transforms.warehouse import counties, frame, rows
 
+GX_STORE = "validation/gx_store"  # GX's validation results store, relative to the home
+DATA_DOCS = "validation/data_docs"  # GX Data Docs site, relative to the home
+DOCS_SITE = "ecoassess"
 
 
 @dataclass
@@ -37,33 +43,70 @@ class Outcome:
     warnings: int
 
 
-@lru_cache(maxsize=1)
-def _batch_definition():
-    """One ephemeral GX context per process, with a pandas datasource and progress bars off."""
+@dataclass(frozen=True)
+class _GX:
+    context: object
+    batch_definition: object
+
+
+@lru_cache(maxsize=4)
+def _gx(root: str) -> _GX:
+    """One ephemeral GX context per home and process: a pandas datasource, progress bars off,
+    validation results kept in GX's own store under the home, and a Data Docs site beside it."""
     import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.base import (DataContextConfig, InMemoryStoreBackendDefaults,
+                                                            ProgressBarsConfig)
 
     # GX pins some of its module loggers to INFO (e.g. the ephemeral docs-site notice): quiet them
     for name in [n for n in logging.Logger.manager.loggerDict if n.startswith("great_expectations")]:
         logging.getLogger(name).setLevel(logging.WARNING)
-    ctx = gx.get_context(mode="ephemeral")
+    stores = InMemoryStoreBackendDefaults()
+    stores.stores[stores.validation_results_store_name]["store_backend"] = {
+        "class_name": "TupleFilesystemStoreBackend", "base_directory": str(Path(root) / GX_STORE)}
+    config = DataContextConfig(store_backend_defaults=stores, analytics_enabled=False, data_docs_sites={
+        DOCS_SITE: {"class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                    "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                                      "base_directory": str(Path(root) / DATA_DOCS)}}})
+    ctx = gx.get_context(mode="ephemeral", project_config=config)
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     asset = ctx.data_sources.add_pandas("submissions").add_dataframe_asset("submission")
-    return asset.add_batch_definition_whole_dataframe("whole")
+    return _GX(ctx, asset.add_batch_definition_whole_dataframe("whole"))
 
 
-def run_suite(batch_definition, suite, df: pd.DataFrame) -> dict:
-    """Validate `df` (must have `row_number`) and return GX's result as a JSON dict."""
+def run_suite(batch_definition, suite, df: pd.DataFrame, index_column: str = "row_number"):
+    """Validate `df` with GX; the result object (its rows named by `index_column`)."""
     batch = batch_definition.get_batch(batch_parameters={"dataframe": df})
-    result = batch.validate(suite, result_format={
-        "result_format": "COMPLETE", "unexpected_index_column_names": ["row_number"]})
-    return result.to_json_dict()
+    return batch.validate(suite, result_format={
+        "result_format": "COMPLETE", "unexpected_index_column_names": [index_column]})
+
+
+def _store(gx_env: _GX, result, sid: int, batch: str):
+    """Keep the result in GX's validation store (under the home) so Data Docs can show it."""
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (ExpectationSuiteIdentifier,
+                                                                            ValidationResultIdentifier)
+
+    key = ValidationResultIdentifier(ExpectationSuiteIdentifier(name=result.suite_name),
+                                     RunIdentifier(run_name=f"submission-{sid}"), batch)
+    gx_env.context.validation_results_store.set(key, result)
+    return key
+
+
+def build_data_docs(home: Home, keys: list) -> Path:
+    """Great Expectations' own HTML (Data Docs) for the new results; the index lists all of them.
+    It loads its CSS/JS from CDNs, so offline it opens unstyled (the steward HTML is the readable one)."""
+    gx_env = _gx(str(home.root))
+    if keys:
+        gx_env.context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=keys)
+    return home.root / DATA_DOCS / "index.html"
 
 
 def _frame_for(con: duckdb.DuckDBPyConnection, sid: int, kind: str) -> pl.DataFrame:
     if kind == "indicators":
-        return frame(con, "SELECT row_number, region_code, indicator_code, value FROM observation "
-                          "WHERE submission_id = ? ORDER BY row_number, indicator_code", [sid])
+        # `explained`: left empty (or —, /) with a reason in the note column — a warning, not an error
+        return frame(con, "SELECT row_number, region_code, indicator_code, value, value IS NULL AND note IS NOT NULL "
+                          "AND list_contains(?, coalesce(trim(raw_text), '')) AS explained FROM observation "
+                          "WHERE submission_id = ? ORDER BY row_number, indicator_code", [MISSING_TOKENS, sid])
     if kind == "events":
         return frame(con, "SELECT row_number, event_id, region_code, event_date, year(event_date) AS event_year, kind, "
                           "event_id AS label FROM event WHERE submission_id = ?", [sid])
@@ -118,7 +161,7 @@ def _failures(con: duckdb.DuckDBPyConnection, sid: int, kind: str, res: dict, na
     found = pl.DataFrame({"row_number": [int(i["row_number"]) for i in index]},
                          schema={"row_number": pl.Int64}).unique(maintain_order=True)
     if kind == "indicators" and indicator:
-        raw = frame(con, "SELECT row_number, region_code, raw_text AS value, NULL AS note FROM observation "
+        raw = frame(con, "SELECT row_number, region_code, raw_text AS value, note FROM observation "
                          "WHERE submission_id = ? AND indicator_code = ?", [sid, indicator])
     elif kind == "indicators":
         raw = frame(con, "SELECT DISTINCT row_number, region_code, region_code AS value, NULL AS note "
@@ -137,38 +180,58 @@ def _present_indicators(con: duckdb.DuckDBPyConnection, sid: int) -> list[str]:
     return [r[0] for r in rows(con, "SELECT DISTINCT indicator_code FROM observation WHERE submission_id = ?", [sid])]
 
 
-def validate_submission(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework, sid: int) -> Outcome:
-    department, year, kind, file_name, version = rows(
-        con, "SELECT department, year, kind, file_name, version FROM submission WHERE submission_id = ?", [sid])[0]
+def validate_submission(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework, sid: int,
+                        build_docs: bool = True) -> Outcome:
+    """Run the generated and the hand-written suites on one parsed submission and decide."""
+    outcome, keys = _validate(con, home, fw, sid)
+    if build_docs:
+        build_data_docs(home, keys)
+    return outcome
+
+
+def _validate(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework, sid: int) -> tuple[Outcome, list]:
+    department, year, kind, file_name, version, archive_path = rows(
+        con, "SELECT department, year, kind, file_name, version, archive_path FROM submission "
+             "WHERE submission_id = ?", [sid])[0]
     county_frame = counties(con, fw.jurisdiction)
     codes = county_frame["region_code"].to_list()
     names = dict(zip(codes, county_frame["name"].to_list()))
     data = _frame_for(con, sid, kind)
-    batch_definition = _batch_definition()  # suites need an active GX context to be built
+    gx_env = _gx(str(home.root))  # suites need an active GX context to be built
     if kind == "indicators":
         suite = indicator_suite(fw, department, codes)
     elif kind == "events":
         suite = event_suite(fw, codes, year)
     else:
         suite = tenure_suite()
-    gx_result = run_suite(batch_definition, suite, data.to_pandas())
-    records = []
-    for res in gx_result["results"]:
-        cfg = res["expectation_config"]
-        meta = cfg.get("meta") or {}
-        severity = "error" if cfg.get("severity", "critical") == "critical" else "warning"
-        failures = [] if res["success"] else _failures(con, sid, kind, res, names, data)
-        records.append({"submission_id": sid, "rule_id": meta.get("rule_id"), "expectation_type": cfg["type"],
-                        "column_name": cfg["kwargs"].get("column"), "severity": severity,
-                        "success": bool(res["success"]), "unexpected_count": len(failures) or int(not res["success"]),
-                        "message": meta.get("rule"), "expected": meta.get("expected"), "fix": meta.get("fix"),
-                        "failures": json.dumps(failures, ensure_ascii=False)})
+    checks = [Check(suite, data, lambda res, d: _failures(con, sid, kind, res, names, d))]
+    checks += contract_checks(con, fw, sid, kind, department, year, names)
+    records, gx_results, keys = [], [], []
+    for check in checks:
+        index = "_key" if "_key" in check.data.columns else "row_number"
+        result = run_suite(gx_env.batch_definition, check.suite, check.data.to_pandas(), index)
+        keys.append(_store(gx_env, result, sid, f"{department}-{year}-{kind}-v{version}"))
+        gx_result = result.to_json_dict()
+        gx_results.append(gx_result)
+        for res in gx_result["results"]:
+            cfg = res["expectation_config"]
+            meta = cfg.get("meta") or {}
+            severity = "error" if cfg.get("severity", "critical") == "critical" else "warning"
+            failures = [] if res["success"] else check.failures(res, check.data)
+            records.append({"submission_id": sid, "rule_id": meta.get("rule_id"), "expectation_type": cfg["type"],
+                            "column_name": meta.get("indicator") or cfg["kwargs"].get("column"),
+                            "severity": severity, "success": bool(res["success"]),
+                            "unexpected_count": len(failures) or int(not res["success"]),
+                            "message": meta.get("rule"), "expected": meta.get("expected"), "fix": meta.get("fix"),
+                            "failures": json.dumps(failures, ensure_ascii=False, default=str)})
     results = pl.DataFrame(records, schema={"submission_id": pl.Int32, "rule_id": pl.String,
                                             "expectation_type": pl.String, "column_name": pl.String,
                                             "severity": pl.String, "success": pl.Boolean,
                                             "unexpected_count": pl.Int32, "message": pl.String,
                                             "expected": pl.String, "fix": pl.String,
                                             "failures": pl.String})
+    runs = pl.DataFrame([{"submission_id": sid, "suite_name": r["suite_name"], "success": r["success"],
+                          "gx_result": json.dumps(r, ensure_ascii=False, default=str)} for r in gx_results])
     parse_errors, parse_warnings = rows(
         con, "SELECT count(*) FILTER (severity = 'error'), count(*) FILTER (severity = 'warning') "
              "FROM validation_result WHERE submission_id = ? AND expectation_type = 'parse'", [sid])[0]
@@ -179,9 +242,7 @@ def validate_submission(con: duckdb.DuckDBPyConnection, home: Home, fw: Framewor
     try:
         con.execute("DELETE FROM validation_result WHERE submission_id = ? AND expectation_type <> 'parse'", [sid])
         con.execute("INSERT INTO validation_result BY NAME SELECT * FROM results")
-        con.execute("INSERT INTO validation_run VALUES (?, ?, ?, ?, ?)",
-                    [sid, suite.name, status == "accepted", datetime.now(), json.dumps(gx_result, ensure_ascii=False,
-                                                                                       default=str)])
+        con.execute("INSERT INTO validation_run SELECT submission_id, suite_name, success, now(), gx_result FROM runs")
         con.execute("UPDATE submission SET status = ?, message = ? WHERE submission_id = ?",
                     [status, f"{errors} 项错误, {warnings} 项警告", sid])
         con.execute("COMMIT")
@@ -190,10 +251,16 @@ def validate_submission(con: duckdb.DuckDBPyConnection, home: Home, fw: Framewor
         raise
     out = home.validation_root / str(sid)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "gx_result.json").write_text(json.dumps(gx_result, ensure_ascii=False, indent=1, default=str), "utf-8")
+    (out / "gx_result.json").write_text(json.dumps(
+        {"success": all(r["success"] for r in gx_results), "suites": gx_results},
+        ensure_ascii=False, indent=1, default=str), "utf-8")
+    report = steward_report(con, sid, fw)
+    workbook = annotate_workbook((home.root / archive_path).read_bytes(), file_name, report, fw, out)
+    report["annotated_workbook"] = workbook.name if workbook else None
+    report["data_docs"] = str((home.root / DATA_DOCS / "index.html").relative_to(home.root))
     jurisdiction = rows(con, "SELECT name FROM region WHERE region_code = ?", [fw.jurisdiction])
-    write_steward_reports(steward_report(con, sid), out, fw.name, jurisdiction[0][0] if jurisdiction else "")
-    return Outcome(sid, department, file_name, version, status, errors, warnings)
+    write_steward_reports(report, out, fw.name, jurisdiction[0][0] if jurisdiction else "")
+    return Outcome(sid, department, file_name, version, status, errors, warnings), keys
 
 
 def validate_pending(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework,
@@ -201,4 +268,6 @@ def validate_pending(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework,
     """Validate every parsed submission not yet decided (optionally of one department)."""
     pending = rows(con, "SELECT submission_id FROM submission WHERE status = 'received' AND kind IS NOT NULL "
                         "AND (? IS NULL OR department = ?) ORDER BY submission_id", [department, department])
-    return [validate_submission(con, home, fw, sid) for (sid,) in pending]
+    done = [_validate(con, home, fw, sid) for (sid,) in pending]
+    build_data_docs(home, [k for _, keys in done for k in keys])
+    return [outcome for outcome, _ in done]

@@ -25,6 +25,8 @@ app = typer.Typer(help="生态文明建设目标评价考核 / ecological-civili
                   rich_markup_mode="rich")
 
 HomeOpt = typer.Option(None, "--home", help="运行目录(默认 var/ 或 $ECOASSESS_HOME) / runtime home")
+DataOpt = typer.Option(None, "--data", help="配置目录(默认项目 data/ 或 $ECOASSESS_DATA), 如 `ecoassess demo "
+                                            "--regions` 生成的虚构辖区 / configuration folder")
 WaitOpt = typer.Option(False, "--wait", help="运行目录被占用时排队等待, 而不是立即退出(退出码 3) / wait for a "
                                              "running job instead of exiting with code 3")
 WorkersOpt = typer.Option(None, "--workers", min=1, help="渲染进程数(默认全部核心) / rendering processes "
@@ -36,9 +38,11 @@ DaskAddressOpt = typer.Option(None, "--dask-address", help="在已有 Dask 集�
                                                            "cluster (the home must be shared storage)")
 
 
-def _set_home(home: Optional[Path]) -> None:
+def _set_home(home: Optional[Path], data: Optional[Path] = None) -> None:
     if home:
         os.environ["ECOASSESS_HOME"] = str(home.resolve())
+    if data:
+        os.environ["ECOASSESS_DATA"] = str(data.resolve())
 
 
 def _fail(message: str, code: int) -> None:
@@ -59,7 +63,7 @@ def _job(what: str, wait: bool) -> Iterator[None]:
     from report_templates.render import RenderSetupError
     from transforms.config import ConfigError
     from transforms.home import Home
-    from transforms.pipeline import RunLocked, exclusive
+    from transforms.pipeline import ReportOutputError, RunLocked, exclusive
 
     def waiting(info: dict) -> None:
         typer.echo(f"运行目录正被另一任务使用(进程 {info.get('pid', '?')}, {info.get('what', '')}), 排队等待… "
@@ -70,6 +74,8 @@ def _job(what: str, wait: bool) -> Iterator[None]:
             yield
     except RunLocked as exc:
         _fail(str(exc), 3)
+    except ReportOutputError as exc:
+        _fail(str(exc), 1)
     except (ConfigError, RenderSetupError) as exc:
         _fail(str(exc), 2)
     except typer.Exit:
@@ -89,7 +95,7 @@ def run(year: int = typer.Option(2025, help="考核年度 / assessment year"),
         workers: Optional[int] = WorkersOpt, dask: bool = DaskOpt, dask_address: Optional[str] = DaskAddressOpt,
         force_render: bool = typer.Option(False, "--force-render", help="重新生成全部报告 / re-render every "
                                                                         "document"),
-        wait: bool = WaitOpt, home: Optional[Path] = HomeOpt) -> None:
+        wait: bool = WaitOpt, home: Optional[Path] = HomeOpt, data: Optional[Path] = DataOpt) -> None:
     """运行年度评价考核 / run the annual assessment.
 
     输入(报送文件、指标体系、代码)未变时沿用上次结果, 不重新生成报告; 某部门更正后只重新审核该部门, 只重写内容有变化的报告。 / Unchanged inputs reuse the last run and render nothing; after a correction only that department is validated again and only changed documents are written.
@@ -100,7 +106,7 @@ def run(year: int = typer.Option(2025, help="考核年度 / assessment year"),
       ecoassess run --year 2025 --inbox /mnt/share/考核报送 --wait
       ecoassess run --year 2025 --demo --dask
     """
-    _set_home(home)
+    _set_home(home, data)
     chosen = DEMO_INBOX if demo else inbox
     if chosen and not chosen.is_dir():
         _fail(f"收件箱不存在 / inbox not found: {chosen}", 2)
@@ -118,16 +124,18 @@ def run(year: int = typer.Option(2025, help="考核年度 / assessment year"),
     typer.echo("等级分布 / grades: " + ", ".join(f"{g} {n}" for g, n in out["grades"].items()))
     for name, rules in out["vetoed"].items():
         typer.echo(f"一票否决 / veto: {name}: {'、'.join(rules)}")
-    files = sum(v["报送文件"] for v in out["validation"])
-    typer.echo(f"报送文件 / submissions: {files}, 退回 / rejected: {len(out['rejected'])}")
-    for r in out["rejected"]:
-        typer.echo(f"  退回 / rejected: {r['部门']} {r['文件']} 第 {r['版本']} 版")
+    rejected = [v for v in out["validation"] if v["状态"] == "rejected"]
+    typer.echo(f"报送文件 / submissions: {len(out['validation'])}, 退回 / rejected: {len(rejected)}")
+    for d in out["validation_by_department"]:
+        if d["结论"] != "通过":
+            typer.echo(f"审核 / validation: {d['部门']}: {d['结论']} (警告 {d['采用版本警告']}, 退回 {d['退回']})")
     typer.echo(f"报告 / documents rendered this run: {out['rendered']} of {out['documents']}"
                + (f" (输入未变, 沿用运行 {out['scored_run_id']} 的结果 / inputs unchanged)"
                   if out["scored_run_id"] != out["run_id"] else ""))
     if out["rendered"]:
         typer.echo(f"渲染进程 / rendered by pids: {', '.join(map(str, out['render_pids']))}")
     typer.echo(f"报告目录 / reports: {out['reports']}")
+    typer.echo(f"目录页 / index: {Path(out['reports']) / 'index.html'}")
     typer.echo(f"清单 / manifest: {Path(out['reports']) / 'manifest.json'}")
 
 
@@ -136,7 +144,7 @@ def revalidate(department: str = typer.Argument(..., help="部门代码或名称
                year: int = typer.Option(2025, help="报送年度 / year"),
                framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id"),
                inbox: Optional[Path] = typer.Option(None, help="报送收件箱 / submissions inbox"),
-               wait: bool = WaitOpt, home: Optional[Path] = HomeOpt) -> None:
+               wait: bool = WaitOpt, home: Optional[Path] = HomeOpt, data: Optional[Path] = DataOpt) -> None:
     """部门重新报送后只审核该部门 / validate one department's new files after a resubmission.
 
     退出码 / exit status: 0 通过 / accepted; 1 有文件被退回 / a file was rejected; 3 运行目录被占用 / home busy.
@@ -145,7 +153,7 @@ def revalidate(department: str = typer.Argument(..., help="部门代码或名称
 
       ecoassess revalidate 市林业局 --year 2025 --inbox /mnt/share/考核报送
     """
-    _set_home(home)
+    _set_home(home, data)
     with _job(f"revalidate {department} {year}", wait):
         from flows.annual_assessment import revalidate_department
 
@@ -189,18 +197,36 @@ def rerender(year: int = typer.Option(2025, help="考核年度 / year"),
 
 
 @app.command()
-def demo(out: Path = typer.Option(Path("data/demo/inbox"), help="输出目录 / output inbox folder"),
+def demo(out: Path = typer.Option(Path("data/demo/inbox"), help="输出目录 / output inbox folder (with --regions: "
+                                                                 "an empty folder for data/ and inbox/)"),
          years: str = typer.Option("2021,2022,2023,2024,2025", help="年度, 逗号分隔 / years, comma separated"),
          seed: int = typer.Option(20250101, help="随机种子 / random seed"),
-         framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id")) -> None:
+         framework: str = typer.Option("ganzhou_2024", help="指标体系, 逗号分隔 / framework id(s)"),
+         defect_rate: float = typer.Option(0.0, "--defect-rate", min=0.0, max=1.0,
+                                           help="含故意缺陷的文件比例 / share of files with deliberate defects"),
+         regions: int = typer.Option(0, help="虚构县的数量(0 = 赣州演示辖区) / synthetic counties (0 = the demo "
+                                             "jurisdiction)"),
+         departments: int = typer.Option(20, help="虚构辖区的部门数 / departments of a synthetic jurisdiction")) -> None:
     """生成演示报送数据(虚构) / write the synthetic demo submissions.
 
-    例 / example: ecoassess demo --out /tmp/inbox --years 2023,2024,2025
+    例 / examples: ecoassess demo --out /tmp/inbox --years 2023,2024,2025 --defect-rate 0.2;
+    ecoassess demo --regions 2850 --out /tmp/national (然后 / then: ECOASSESS_DATA=/tmp/national/data
+    ecoassess run --framework synthetic --inbox /tmp/national/inbox)
     """
     from transforms.config import framework_path, load_framework
     from transforms.demo import write_demo_inbox
+    from transforms.synthetic import write_synthetic_dataset
 
-    paths = write_demo_inbox(out, load_framework(framework_path(framework)), [int(y) for y in years.split(",")], seed)
+    year_list = [int(y) for y in years.split(",")]
+    frameworks = [f.strip() for f in framework.split(",") if f.strip()]
+    if regions:
+        ds = write_synthetic_dataset(out, regions, departments, year_list, frameworks, seed, defect_rate)
+        typer.echo(f"已写入虚构辖区 / wrote a synthetic jurisdiction: {ds.regions} 县, {ds.departments} 部门, "
+                   f"{ds.indicators} 指标, {ds.cadres} 名干部, {len(ds.files)} 个文件")
+        typer.echo(f"运行 / run: ECOASSESS_DATA={ds.data_dir} {' '.join(ds.run_command())}")
+        return
+    paths = write_demo_inbox(out, load_framework(framework_path(frameworks[0])), year_list, seed,
+                             defect_rate=defect_rate)
     typer.echo(f"已写入 {len(paths)} 个演示文件 / wrote {len(paths)} files under {out}")
 
 
@@ -209,24 +235,30 @@ def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=
              department: str = typer.Option(..., "--department", "-d", help="部门代码或名称 / department"),
              year: int = typer.Option(2025, help="报送年度 / year"),
              framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id"),
-             report: Optional[Path] = typer.Option(None, help="审核报告输出目录(JSON 与 HTML) / folder for the "
-                                                                "JSON and HTML reports")) -> None:
+             report: Optional[Path] = typer.Option(None, help="审核报告输出目录(JSON、HTML、标注副本) / folder for the "
+                                                                "JSON and HTML reports and the annotated workbook"),
+             home: Optional[Path] = HomeOpt, data: Optional[Path] = DataOpt) -> None:
     """报送前自查, 规则与正式审核相同 / check a file before sending it, with the run's rules.
+
+    与上年比较用运行目录中已审核的数据(复制一份, 不改动原数据) / the comparison with last year uses a
+    copy of the accepted data in the runtime home, which is never changed.
 
     退出码 / exit status: 0 通过(可有警告) / passed; 1 有错误 / errors found; 2 用法错误 / usage.
 
     例 / example: ecoassess validate 林业局_2025.xlsx -d 市林业局 --year 2025
     """
+    import hashlib
     import shutil
     import tempfile
 
-    from expectations.steward import steward_report, steward_text
-    from expectations.validate import validate_pending
+    _set_home(None, data)
+    from expectations.steward import steward_report, steward_text, write_steward_reports
+    from expectations.validate import validate_submission
     from transforms.config import framework_path, load_departments, load_framework
-    from transforms.home import Home
+    from transforms.home import PROJECT_DIR, Home
     from transforms.intake import load_units, parse_received, receive_file, resolve_department
     from transforms.pipeline import warehouse
-    from transforms.warehouse import load_config
+    from transforms.warehouse import load_config, rows
 
     dept = resolve_department(department, load_departments())
     if dept is None:
@@ -234,19 +266,41 @@ def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=
         raise typer.Exit(2)
     fw_path = framework_path(framework)
     fw = load_framework(fw_path)
+    office = (home or Path(os.environ.get("ECOASSESS_HOME") or PROJECT_DIR / "var")).resolve() / "warehouse.duckdb"
+    raw = file.read_bytes()
     with tempfile.TemporaryDirectory(prefix="ecoassess-validate-") as tmp:
-        home = Home.resolve(tmp)  # a scratch warehouse: checking a file never touches the office's data
-        with warehouse(home) as con:
+        scratch = Home.resolve(tmp)  # checking a file never touches the office's data: work on a copy
+        for path in (office, office.with_name(office.name + ".wal")):
+            if path.exists():
+                shutil.copy2(path, scratch.root / path.name)
+        with warehouse(scratch) as con:
             load_config(con, fw, fw_path)
-            sid = receive_file(con, home, file.read_bytes(), file.name, dept.code, year).submission_id
-            parse_received(con, home, fw, load_units())
-            validate_pending(con, home, fw)
-            result = steward_report(con, sid)
+            # the same bytes already received: check them afresh in the copy
+            con.execute("DELETE FROM submission WHERE sha256 = ? AND department = ? AND year = ?",
+                        [hashlib.sha256(raw).hexdigest(), dept.code, year])
+            last = rows(con, "SELECT max(year) FROM current_submission WHERE department = ? AND year < ?",
+                        [dept.code, year])[0][0]
+            sid = receive_file(con, scratch, raw, file.name, dept.code, year).submission_id
+            if sid in parse_received(con, scratch, fw, load_units()):
+                validate_submission(con, scratch, fw, sid)
+            out = scratch.validation_root / str(sid)
+            if not (out / "steward.json").exists():  # an unreadable file is rejected before validation
+                write_steward_reports(steward_report(con, sid, fw), out, fw.name)
+            result = json.loads((out / "steward.json").read_text("utf-8"))
             if report:
-                shutil.copytree(home.validation_root / str(sid), report, dirs_exist_ok=True)
+                shutil.copytree(out, report, dirs_exist_ok=True)
+                if (scratch.root / "validation" / "data_docs").exists():
+                    shutil.copytree(scratch.root / "validation" / "data_docs", report / "data_docs", dirs_exist_ok=True)
     typer.echo(steward_text(result))
+    typer.echo(f"与上年比较 / compared with: {last} 年已审核数据 ({office})" if last else
+               f"未找到 {year} 年以前已审核的数据, 未与上年比较 / no accepted earlier year in {office}")
     if report:
         typer.echo(f"审核报告 / reports: {report / 'steward.html'}, {report / 'steward.json'}")
+        if result.get("annotated_workbook"):
+            typer.echo(f"标注副本 / annotated workbook: {report / result['annotated_workbook']}")
+        typer.echo(f"GX Data Docs(离线无样式 / unstyled offline): {report / 'data_docs' / 'index.html'}")
+    elif result.get("annotated_workbook"):
+        typer.echo("加 --report <目录> 可得到标注副本和 HTML 报告 / add --report DIR for the annotated workbook")
     raise typer.Exit(0 if result["status"] == "accepted" else 1)
 
 
@@ -255,12 +309,12 @@ def template(department: str = typer.Argument(..., help="部门代码或名称, 
              year: int = typer.Option(2025, help="填报年度 / year"),
              framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id"),
              out: Optional[Path] = typer.Option(None, help="输出文件 / output .xlsx"),
-             home: Optional[Path] = HomeOpt) -> None:
+             home: Optional[Path] = HomeOpt, data: Optional[Path] = DataOpt) -> None:
     """生成部门填报模板(Excel) / write a department's Excel template.
 
     例 / example: ecoassess template 市林业局 --year 2025 --out 林业局_2025.xlsx
     """
-    _set_home(home)
+    _set_home(home, data)
     from transforms.config import framework_path, load_departments, load_framework
     from transforms.home import Home
     from transforms.intake import resolve_department
@@ -311,6 +365,36 @@ def _console():
     from rich.console import Console
 
     return Console() if sys.stdout.isatty() else Console(width=240)
+
+
+@app.command()
+def submissions(year: Optional[int] = typer.Option(None, help="报送年度 / year"),
+                department: Optional[str] = typer.Option(None, "--department", "-d",
+                                                          help="部门代码或名称 / department"),
+                home: Optional[Path] = HomeOpt) -> None:
+    """查看报送文件的全部版本及来源 / list every received file: version, sha256, time, status, current.
+
+    例 / example: ecoassess submissions --year 2025 -d 市林业局
+    """
+    _set_home(home)
+    from transforms.config import load_departments
+    from transforms.home import Home
+    from transforms.intake import resolve_department, submission_history
+    from transforms.pipeline import warehouse
+
+    code = None
+    if department:
+        dept = resolve_department(department, load_departments())
+        code = dept.code if dept else department
+    with warehouse(Home.resolve()) as con:
+        history = submission_history(con, year, code)
+    if history.height == 0:
+        typer.echo("没有报送记录 / no submissions")
+    for r in history.iter_rows(named=True):
+        typer.echo(f"{'*' if r['is_current'] else ' '} {r['year']} {r['department_name']:<8} {r['kind'] or '-':<10} "
+                   f"第 {r['version'] or '-'} 版  {r['status']:<8} {r['received_at']:%Y-%m-%d %H:%M:%S}  "
+                   f"sha256 {r['sha256'][:12]}  {r['file_name']}  → {r['archive_path']}")
+    typer.echo("* = 当前采用的版本 / current data")
 
 
 @app.command()
@@ -393,6 +477,7 @@ def reports(year: int = typer.Option(2025, help="考核年度 / year"),
       ecoassess reports --kind county
       ecoassess reports --open 360734
       ecoassess reports --open bulletin --html
+      ecoassess reports --open index
     """
     _set_home(home)
     import webbrowser
@@ -405,8 +490,12 @@ def reports(year: int = typer.Option(2025, help="考核年度 / year"),
     manifest = folder / "manifest.json"
     if not manifest.exists():
         _fail(f"未找到 {manifest}, 请先运行 ecoassess run --year {year} / no reports for {year}", 2)
-    entries = [e for e in json.loads(manifest.read_text(encoding="utf-8"))["reports"] if not kind or e["kind"] == kind]
+    listing = json.loads(manifest.read_text(encoding="utf-8"))
+    entries = [e for e in listing["reports"] if not kind or e["kind"] == kind]
     if open_key:
+        if listing.get("index"):
+            entries = [{"kind": "index", "key": "index", "title": listing["index"]["title"],
+                        "html": listing["index"]["html"], "pdf": None}, *entries]
         chosen = [e for e in entries if open_key in (e["key"], e["kind"])] or \
                  [e for e in entries if open_key in e["title"]]
         if len(chosen) != 1:
@@ -419,6 +508,9 @@ def reports(year: int = typer.Option(2025, help="考核年度 / year"),
     table = Table(title=f"{year} 年度报告 / reports ({folder})")
     for header in ("类型 / kind", "代码 / key", "标题 / title", "文件 / file", "来自运行 / run"):
         table.add_column(header)
+    index = listing.get("index")
+    if index and not kind:
+        table.add_row("index", "index", index["title"], index["html"], "")
     for e in entries:
         table.add_row(e["kind"], e["key"], e["title"], e["pdf"] or e["html"], e.get("run_id", ""))
     _console().print(table)

@@ -1,4 +1,5 @@
-"""Write a run's documents (HTML + PDF) and the manifest that lists them; fan the rendering out.
+"""Write a run's documents (HTML + PDF), the year's index page and the manifest that lists them;
+fan the rendering out.
 
 Publishing has three steps so that rendering can run anywhere:
 1. `plan` (in the run's process, from contexts built once from the warehouse): the content hash of
@@ -6,7 +7,11 @@ Publishing has three steps so that rendering can run anywhere:
 2. `render_jobs`: context in, files out, nothing else; it runs in this process, in a pool of worker
    processes (`worker_pool`), or on Dask workers. WeasyPrint holds the GIL, so threads do not
    render in parallel: processes do (benchmarks/render.py measures both);
-3. `write_manifest`, last and atomically, by the run's process. Workers never open the warehouse.
+3. `write_manifest`, last and atomically, by the run's process, with the index page that links the
+   documents. Workers never open the warehouse.
+
+Everything under the reports folder is owner+group only (folders 0750, files 0640): the documents
+name cadres. README says how to publish them.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from report_templates.render import Renderer
+from report_templates.index_site import write_index
+from report_templates.render import FILE_MODE, Renderer, private_dir, write_atomically
 
 SUBDIR = {"county": "county", "cadre": "cadre", "bulletin": ""}
 
@@ -68,6 +74,7 @@ class Plan:
     out_dir: Path
     manifest: dict
     jobs: list[Job] = field(default_factory=list)
+    docs: list[tuple[str, str, str, dict]] = field(default_factory=list)  # for the index page
 
     def chunks(self, n: int) -> list[list[Job]]:
         """`n` interleaved chunks (documents are sorted by kind, so this mixes long and short ones)."""
@@ -79,6 +86,9 @@ def plan(docs: list[tuple[str, str, str, dict]], out_dir: Path, run_id: str, yea
          pdf: bool = True, renderer: Renderer | None = None, force: bool = False) -> Plan:
     """Decide what to render: a document whose content hash and files are as the manifest says is
     left alone, file and modification time included (unless `force`)."""
+    private_dir(out_dir)
+    if out_dir.parent.name == "reports":
+        os.chmod(out_dir.parent, 0o750)  # the reports root of the home
     previous = _previous(out_dir)
     renderer = renderer or process_renderer()
     entries, jobs = [], []
@@ -95,7 +105,7 @@ def plan(docs: list[tuple[str, str, str, dict]], out_dir: Path, run_id: str, yea
                         "run_id": old["run_id"] if unchanged and "run_id" in old else run_id})
     manifest = {"year": year, "run_id": run_id, "framework": framework_id,
                 "synthetic": bool(docs and docs[0][3]["doc"].get("synthetic")), "reports": entries}
-    return Plan(out_dir, manifest, jobs)
+    return Plan(out_dir, manifest, jobs, docs)
 
 
 _renderer_here: Renderer | None = None
@@ -118,7 +128,7 @@ def render_jobs(jobs: list[Job], renderer: Renderer | None = None) -> dict:
     t0 = time.perf_counter()
     renderer = renderer or process_renderer()
     for job in jobs:
-        job.html.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(job.html.parent)
         renderer.write(job.kind, job.context, job.html, job.pdf)
     return {"rendered": len(jobs), "pid": os.getpid(), "seconds": round(time.perf_counter() - t0, 3)}
 
@@ -149,16 +159,20 @@ def render_pooled(jobs: list[Job], workers: int, renderer: Renderer | None = Non
         return list(pool.map(render_jobs, chunks))
 
 
-def write_manifest(p: Plan) -> Path:
-    """Write `manifest.json` atomically, and only if its content changed (an unchanged re-run
-    changes no file)."""
+def write_manifest(p: Plan, renderer: Renderer | None = None) -> Path:
+    """Write the index page and `manifest.json`, each atomically and only if its content changed
+    (an unchanged re-run changes no file); files kept from before get the folder's mode."""
+    entries = {(e["kind"], e["key"]): e for e in p.manifest["reports"]}
+    index = write_index(renderer or process_renderer(), p.docs, entries, p.out_dir, write_atomically)
+    manifest = {k: v for k, v in p.manifest.items() if k != "reports"} | {"index": index,
+                                                                           "reports": p.manifest["reports"]}
     path = p.out_dir / "manifest.json"
-    p.out_dir.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(p.manifest, ensure_ascii=False, indent=2)
+    text = json.dumps(manifest, ensure_ascii=False, indent=2)
     if not path.exists() or path.read_text("utf-8") != text:
-        tmp = path.with_name(f".manifest.json.tmp-{os.getpid()}")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomically(path, text.encode("utf-8"))
+    for f in p.out_dir.rglob("*"):
+        if f.is_file() and f.stat().st_mode & 0o7777 != FILE_MODE:
+            os.chmod(f, FILE_MODE)
     return path
 
 
@@ -170,4 +184,4 @@ def publish(docs: list[tuple[str, str, str, dict]], out_dir: Path, run_id: str, 
     p = plan(docs, out_dir, run_id, year, framework_id, pdf=pdf, renderer=renderer, force=force)
     if p.jobs:
         render_pooled(p.jobs, workers, renderer)
-    return write_manifest(p), len(p.jobs)
+    return write_manifest(p, renderer), len(p.jobs)

@@ -26,6 +26,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 HERE = Path(__file__).resolve().parent
 REPORT_FONT = "Noto Sans CJK SC"
@@ -174,6 +175,8 @@ class Renderer:
         self.css_text = (HERE / "report.css").read_text(encoding="utf-8")  # print and screen; the PDF's sheet
         # the HTML file's sheet adds screen-only rules (media features WeasyPrint would warn about)
         self.html_css_text = self.css_text + (HERE / "screen.css").read_text(encoding="utf-8")
+        self.index_assets = {"css": Markup((HERE / "index.css").read_text(encoding="utf-8")),
+                             "js": Markup((HERE / "index.js").read_text(encoding="utf-8"))}
         self._pdf_ready = False
         self._lock = threading.Lock()
         if pdf:
@@ -199,6 +202,10 @@ class Renderer:
         html = self.env.get_template(f"{kind}.html.j2").render(**context)
         return html.replace(STYLE_SLOT, f"<style>\n{self.html_css_text}</style>", 1) if inline_css else html
 
+    def render_index(self, context: dict) -> str:
+        """The year's index page (see index_site.py), its stylesheet and script inlined."""
+        return self.env.get_template("index.html.j2").render(**context, assets=self.index_assets)
+
     def render_pdf(self, kind: str, context: dict) -> bytes:
         return self._pdf(self.render_html(kind, context, inline_css=False))
 
@@ -208,17 +215,18 @@ class Renderer:
         bare = self.render_html(kind, context, inline_css=False)
         html = bare.replace(STYLE_SLOT, f"<style>\n{self.html_css_text}</style>", 1).encode("utf-8")
         pdf = self._pdf(bare) if pdf_path is not None else None
-        _write_atomically(Path(html_path), html)
+        write_atomically(Path(html_path), html)
         if pdf is not None:
-            _write_atomically(Path(pdf_path), pdf)
+            write_atomically(Path(pdf_path), pdf)
 
     def _pdf(self, bare_html: str) -> bytes:
         if not self._pdf_ready:
             self._prepare_pdf()
         from weasyprint import HTML
 
-        # base_url=None keeps relative links (bulletin → county/<code>.html) relative in the PDF
-        return HTML(string=bare_html, base_url=None, url_fetcher=_refuse_fetch).write_pdf(
+        # base_url=None keeps relative links (bulletin → county/<code>.html) relative in the PDF; the empty
+        # style slot goes, else WeasyPrint would build a stylesheet object for it in every document
+        return HTML(string=bare_html.replace(STYLE_SLOT, "", 1), base_url=None, url_fetcher=_refuse_fetch).write_pdf(
             stylesheets=[self.css], font_config=self.font_config)
 
 
@@ -226,11 +234,25 @@ def _refuse_fetch(url: str, *args, **kwargs):
     raise ValueError(f"reports load no external resources (refused: {url[:80]})")
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write to a unique temporary name in the same folder, then rename over `path`."""
+# Reports name cadres and carry their results: files are readable by owner and group only, never by
+# everyone (the umask can only make them stricter). Publishing is a deliberate copy (README).
+FILE_MODE = 0o640
+DIR_MODE = 0o750
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` (and parents) if needed and make it owner+group only."""
+    path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    os.chmod(path, DIR_MODE)
+    return path
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write to a unique temporary name in the same folder (mode 0640), then rename over `path`."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
     try:
-        with open(tmp, "xb") as fh:  # mode 0666 & ~umask, like any other output file
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
     finally:

@@ -67,3 +67,43 @@ def mini(mini_data: Path, tmp_path: Path):
 
 def csv_bytes(lines: list[str], encoding: str = "utf-8") -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
+REGION_CODES = ["990001", "990002", "990003"]  # 甲 (重点开发区), 乙 (农产品主产区), 丙 (重点生态功能区)
+
+
+def scored(data_dir: Path, doc: dict, values: dict[int, dict[str, list[float | None]]], *,
+           targets: list[tuple[str, str, int, str, float]] = (), events: list[tuple[str, str, str, str]] = (),
+           year: int = 2025, run_id: str = "t"):
+    """Score `values` ({year: {indicator: [甲, 乙, 丙]}}, None = not reported) under the framework
+    `doc` in a fresh in-memory warehouse with the real schema; returns (connection, framework).
+
+    Observations go straight into an accepted submission per year (ingest has its own tests);
+    `targets` are decomposed per-region targets (indicator, region, year, op, value), `events`
+    (event_id, region, date, kind) an accepted events submission.
+    """
+    from transforms.scoring import score_year
+
+    path = data_dir / "frameworks" / f"{doc['id']}.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
+    if targets:
+        (data_dir / "targets").mkdir(exist_ok=True)
+        (data_dir / "targets" / f"{doc['id']}.csv").write_text(
+            "framework,indicator,region_code,year,op,value,source\n"
+            + "".join(f"{doc['id']},{i},{r},{y},{op},{v},测试\n" for i, r, y, op, v in targets), "utf-8")
+    fw = load_framework(path)
+    con = connect(Path(":memory:"))
+    load_config(con, fw, path, data_dir)
+    for y, table in values.items():
+        con.execute("INSERT INTO submission (submission_id, department, year, kind, version, status) "
+                    "VALUES (?, 'tjj', ?, 'indicators', 1, 'accepted')", [y, y])
+        con.executemany("INSERT INTO observation (submission_id, region_code, indicator_code, year, value) "
+                        "VALUES (?, ?, ?, ?, ?)", [[y, r, code, y, v] for code, vals in table.items()
+                                                   for r, v in zip(REGION_CODES, vals) if v is not None])
+    if events:
+        con.execute("INSERT INTO submission (submission_id, department, year, kind, version, status) "
+                    "VALUES (1, 'sthjj', ?, 'events', 1, 'accepted')", [year])
+        con.executemany("INSERT INTO event (submission_id, event_id, region_code, event_date, kind, description) "
+                        "VALUES (1, ?, ?, ?, ?, '测试事件')", [list(e) for e in events])
+    score_year(con, fw, year, run_id)
+    return con, fw

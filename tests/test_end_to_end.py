@@ -119,6 +119,10 @@ def test_manifest_lists_every_county_cadre_and_the_bulletin(demo_run):
     for e in manifest["reports"]:
         assert (home / "reports" / "2025" / e["html"]).stat().st_size > 1000
         assert (home / "reports" / "2025" / e["pdf"]).read_bytes().startswith(b"%PDF")
+    index = (home / "reports" / "2025" / manifest["index"]["html"]).read_text("utf-8")
+    assert all(f'href="{e["html"]}"' in index for e in manifest["reports"] if e["kind"] != "bulletin")
+    # personal data: nothing under the reports folder is readable by others
+    assert all(p.stat().st_mode & 0o007 == 0 for p in (home / "reports").rglob("*"))
     assert str(home / "reports" / "2025") in proc.stdout
     assert "documents rendered this run: 69 of 69" in proc.stdout
 

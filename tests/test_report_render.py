@@ -1,176 +1,27 @@
 """Report layer: Jinja2 templates → self-contained HTML → WeasyPrint PDF (Chinese, bookmarks, one font).
 
-Contexts are built here by hand, in the shape `transforms/report_context.py` hands to the renderer,
-so this test needs no warehouse. Needs pdftotext/pdffonts (Debian poppler-utils), fonts-noto-cjk
-and libharfbuzz-subset0.
+Every document kind is rendered from the hand-built contexts in `report_fixtures.py` (no warehouse)
+and checked on its text (pdftotext), its structure (pages, outline, TOC page numbers, tables that
+repeat their header) and its font (embedded Noto Sans CJK SC only; every character has a glyph).
+Needs Debian poppler-utils, fonts-noto-cjk and libharfbuzz-subset0 (`make setup`).
 """
 
 from __future__ import annotations
 
+import html as htmllib
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from report_templates.render import Renderer, fmt_date, fmt_num, fmt_pct, fmt_signed
+from report_templates.render import FILE_MODE, Renderer, fmt_date, fmt_num, fmt_pct, fmt_signed
+from tests.report_fixtures import (CONTEXTS, SHA, SYNTHETIC_NOTE, XSS, bulletin_context, cadre_context,
+                                   county_context, department_head_context)
 
-SYNTHETIC_NOTE = "本报告所用指标数值、干部信息和事件均为演示用虚构数据。"
-XSS = "<script>alert(1)</script>"
-SHA = "ab12cd34ef56" + "0" * 52
+DOCS = dict(CONTEXTS, department_head=department_head_context)
+KIND = {"department_head": "cadre"}
 
-# (code, name, category, unit, binding, op, target, department) — the demo framework's 38 indicators
-INDICATORS = [
-    ("GT01", "单位GDP能耗降低率", "GT", "%", True, ">=", 3.0, "市发展改革委"),
-    ("GT02", "单位GDP二氧化碳排放降低率", "GT", "%", True, ">=", 3.5, "市发展改革委"),
-    ("GT03", "万元GDP用水量下降率", "GT", "%", True, ">=", 3.0, "市水利局"),
-    ("GT04", "单位GDP建设用地使用面积下降率", "GT", "%", False, ">=", 4.0, "市自然资源局"),
-    ("GT05", "可再生能源装机容量占比", "GT", "%", False, ">=", 50, "市发展改革委"),
-    ("GT06", "数字经济核心产业增加值占GDP比重", "GT", "%", False, ">=", 10, "市工信局"),
-    ("GT07", "工业技术改造投资增长率", "GT", "%", False, ">=", 10, "市工信局"),
-    ("GT08", "公交车新能源汽车占比", "GT", "%", False, ">=", 80, "市交通运输局"),
-    ("GT09", "出租汽车新能源汽车占比", "GT", "%", False, ">=", 75, "市交通运输局"),
-    ("GT10", "新建公共机构建筑可安装光伏覆盖率", "GT", "%", False, ">=", 50, "市住建局"),
-    ("GT11", "节能环保产品政府采购占比", "GT", "%", False, ">=", 90, "市财政局"),
-    ("EQ01", "空气质量优良天数比例", "EQ", "%", True, ">=", 85, "市生态环境局"),
-    ("EQ02", "细颗粒物(PM2.5)年均浓度", "EQ", "μg/m³", True, "<=", 35, "市生态环境局"),
-    ("EQ03", "地表水达到或好于Ⅲ类水体比例", "EQ", "%", True, ">=", 80, "市生态环境局"),
-    ("EQ04", "出境断面水质达到或好于Ⅱ类比例", "EQ", "%", False, ">=", 100, "市生态环境局"),
-    ("EQ05", "集中式饮用水水源地水质达标率", "EQ", "%", True, ">=", 100, "市生态环境局"),
-    ("EQ06", "受污染耕地安全利用率", "EQ", "%", True, ">=", 93, "市生态环境局"),
-    ("EQ07", "重点建设用地安全利用率", "EQ", "%", False, ">=", 95, "市生态环境局"),
-    ("EQ08", "化学需氧量排放量减少率", "EQ", "%", True, ">=", 2.0, "市生态环境局"),
-    ("EQ09", "氨氮排放量减少率", "EQ", "%", True, ">=", 2.0, "市生态环境局"),
-    ("EQ10", "生活污水集中收集率", "EQ", "%", False, ">=", 55, "市城管局"),
-    ("EQ11", "城镇生活垃圾无害化处理率", "EQ", "%", False, ">=", 100, "市城管局"),
-    ("EQ12", "危险废物安全处置率", "EQ", "%", False, ">=", 100, "市生态环境局"),
-    ("EP01", "森林覆盖率", "EP", "%", True, ">=", 76, "市林业局"),
-    ("EP02", "水土保持率", "EP", "%", True, ">=", 83.4, "市水利局"),
-    ("EP03", "湿地保护率", "EP", "%", False, ">=", 62, "市林业局"),
-    ("EP04", "国家重点保护野生动植物保护率", "EP", "%", False, ">=", 95, "市林业局"),
-    ("EP05", "耕地保有量", "EP", "万亩", True, ">=", 45.12, "市自然资源局"),
-    ("EP06", "受保护地区占国土面积比例", "EP", "%", False, ">=", 22, "市林业局"),
-    ("PV01", "林下经济产业综合产值", "PV", "亿元", False, ">=", 16.7, "市林业局"),
-    ("PV02", "绿色有机名特优新农产品数量", "PV", "个", False, ">=", 78, "市农业农村局"),
-    ("PV03", "油茶产业产值", "PV", "亿元", False, ">=", 11.1, "市林业局"),
-    ("PV04", "生态产品总值(GEP)增长率", "PV", "%", False, ">=", 3.0, "市统计局"),
-    ("GL01", "城镇新建绿色建筑比例", "GL", "%", False, ">=", 50, "市住建局"),
-    ("GL02", "公众绿色出行率", "GL", "%", False, ">=", 50, "市交通运输局"),
-    ("GL03", "公众对生态环境质量满意程度", "GL", "%", False, ">=", 80, "市统计局"),
-    ("GL04", "党政干部参加生态文明培训比例", "GL", "%", False, ">=", 100, "市委组织部"),
-]
-CATEGORIES = [("GT", "绿色低碳转型"), ("EQ", "生态环境质量"), ("EP", "生态系统保护"), ("PV", "生态产品价值实现"),
-              ("GL", "绿色生活与制度")]
-COUNTIES = [("360702", "章贡区"), ("360703", "南康区"), ("360704", "赣县区"), ("360722", "信丰县"),
-            ("360723", "大余县"), ("360724", "上犹县"), ("360725", "崇义县"), ("360726", "安远县"),
-            ("360728", "定南县"), ("360729", "全南县"), ("360730", "宁都县"), ("360731", "于都县"),
-            ("360732", "兴国县"), ("360733", "会昌县"), ("360734", "寻乌县"), ("360735", "石城县"),
-            ("360781", "瑞金市"), ("360783", "龙南市")]
-ZONES = ["重点开发区", "农产品主产区", "重点生态功能区"]
-
-
-def doc(kind: str, title: str) -> dict:
-    return {"kind": kind, "title": title, "jurisdiction_name": "赣州市", "year": 2025,
-            "framework_name": "赣州市生态文明建设年度评价考核指标体系(演示)", "generated_at": "2026-11-22 18:00",
-            "synthetic": True, "synthetic_note": SYNTHETIC_NOTE, "run_id": "r20261122-180000-ab12cd"}
-
-
-def county_context() -> dict:
-    """章贡区, vetoed by an event whose description carries a script tag; 37 indicator rows."""
-    cat_names = dict(CATEGORIES)
-    indicators = []
-    for k, (code, name, cat, unit, binding, op, target, dept) in enumerate(INDICATORS[:37]):
-        value = None if code == "GL04" else round(target * (1.08 if k % 5 else 0.93), 3)
-        met = None if value is None else (value >= target if op == ">=" else value <= target)
-        score = None if value is None else round(60 + (k * 7.3) % 40, 2)
-        indicators.append({
-            "code": code, "name": name, "category_name": cat_names[cat], "unit": unit, "value": value,
-            "target_op": op, "target_value": target, "met": met, "binding": binding, "score": score,
-            "weight": 0.027, "contribution": None if score is None else round(score * 0.027, 2),
-            "department_name": dept, "flag": "缺失(按权重重新分配)" if value is None else None})
-    return {
-        "doc": doc("county", "章贡区2025年度生态文明建设评价考核报告"),
-        "county": {"region_code": "360702", "name": "章贡区", "zone": "重点开发区"},
-        "result": {"gdi": 83.41, "rank": 3, "n_regions": 18, "assessment_score": 87.2, "targets_met": 30,
-                   "targets_total": 37, "binding_missed": 1, "grade": "不合格", "grade_before_veto": "良好",
-                   "vetoed": True, "missing_count": 1},
-        "vetoes": [
-            {"rule_id": "VETO-EVENT", "rule_name": "发生重大生态环境事件", "effect": "fail", "cap_grade": None,
-             "evidence": {"indicator_name": None, "value": None, "target": None, "unit": None,
-                          "event_kind": "重特大突发环境事件", "event_date": "2025-06-14",
-                          "description": f"贡江某断面氨氮超标 {XSS} & 下游取水口临时关停",
-                          "file_name": "events_2025.csv", "version": 1, "sha256": SHA}},
-            {"rule_id": "VETO-ENERGY", "rule_name": "未完成节能减排目标(单位GDP能耗降低率)", "effect": "fail",
-             "cap_grade": None,
-             "evidence": {"indicator_name": "单位GDP能耗降低率", "value": 2.79, "target": 3.0, "unit": "%",
-                          "event_kind": None, "event_date": None, "description": None,
-                          "file_name": "发改委_2025.xlsx", "version": 2, "sha256": SHA}},
-        ],
-        "categories": [{"code": c, "name": n, "score": s, "weight": w, "median": m}
-                       for (c, n), s, w, m in zip(CATEGORIES, [78.2, 88.65, 91.3, 47.0, None],
-                                                   [0.23, 0.31, 0.21, 0.12, 0.13], [80.1, 84.0, 86.2, 72.5, 75.0])],
-        "indicators": indicators,
-        "cadres": [{"cadre_id": "C001", "name": "李明华", "post": "党委书记", "share": 1.0, "start": "2021-03-01",
-                    "end": None},
-                   {"cadre_id": "C002", "name": "王建国", "post": "政府主要负责人", "share": 0.45,
-                    "start": "2019-01-10", "end": "2025-06-15"},
-                   {"cadre_id": "C003", "name": "陈", "post": "政府主要负责人", "share": 0.55,
-                    "start": "2025-06-16", "end": None}],
-        "submissions": [{"department_name": d, "file_name": f"{d}_2025年度指标报送.xlsx", "version": v,
-                         "sha256": SHA, "status": "accepted", "warnings": w}
-                        for d, v, w in [("市林业局", 2, 1), ("市生态环境局", 1, 0), ("市发展改革委", 2, 0),
-                                        ("市自然资源局", 1, 0), ("市统计局", 1, 2)]],
-        "warnings": [{"department_name": "市林业局", "message": f"湿地保护率较上年下降超过 10 个百分点, 请核实 {XSS}"},
-                     {"department_name": "市统计局", "message": "生态产品总值(GEP)增长率为初步核算数"}],
-    }
-
-
-def cadre_context() -> dict:
-    return {
-        "doc": doc("cadre", "王建国同志2025年度生态文明建设考核结果"),
-        "cadre": {"cadre_id": "C002", "name": "王建国"},
-        "posts": [{"post": "政府主要负责人", "region_name": "章贡区", "region_code": "360702", "start": "2019-01-10",
-                   "end": "2025-06-15", "share": 0.45, "gdi": 83.41, "rank": 3, "grade": "不合格", "vetoed": True},
-                  {"post": "党委书记", "region_name": "寻乌县", "region_code": "360734", "start": "2025-06-16",
-                   "end": None, "share": 0.55, "gdi": 79.02, "rank": 12, "grade": "合格", "vetoed": False}],
-        "events": [{"date": "2025-06-14", "region_name": "章贡区", "kind": "重特大突发环境事件",
-                    "description": f"贡江某断面氨氮超标 {XSS}", "post": "政府主要负责人", "year": 2025},
-                   {"date": "2021-09-02", "region_name": "章贡区", "kind": "造成恶劣社会影响的环境污染责任事件",
-                    "description": "某工业园区废气扰民, 群众集中投诉", "post": "政府主要负责人", "year": 2021}],
-    }
-
-
-def bulletin_context() -> dict:
-    counties = []
-    for k, (code, name) in enumerate(COUNTIES):
-        gdi = round(90.5 - k * 1.37 - (k % 3) * 0.21, 2)
-        vetoed = name in ("章贡区", "寻乌县")
-        counties.append({
-            "rank": k + 1, "name": name, "region_code": code, "zone": ZONES[k % 3], "gdi": gdi,
-            "assessment_score": round(gdi + 3.1, 2),
-            "grade": "不合格" if vetoed else "优秀" if gdi + 3.1 >= 90 else "良好" if gdi + 3.1 >= 80 else "合格",
-            "vetoed": vetoed, "category_scores": {c: round(gdi - 4 + j * 2.1, 2) for j, (c, _) in enumerate(CATEGORIES)},
-            "targets_met": 33 - k % 5, "targets_total": 37, "report_href": f"county/{code}.html"})
-    counties[-1]["category_scores"]["PV"] = None
-    grades = ["优秀", "良好", "合格", "不合格"]
-    return {
-        "doc": doc("bulletin", "赣州市2025年度生态文明建设评价考核结果公报"),
-        "categories": [{"code": c, "name": n} for c, n in CATEGORIES],
-        "counties": counties,
-        "grade_distribution": [{"grade": g, "count": sum(c["grade"] == g for c in counties)} for g in grades],
-        "vetoed": [{"name": "章贡区", "reasons": ["发生重大生态环境事件(重特大突发环境事件, 2025-06-14)"]},
-                   {"name": "寻乌县", "reasons": ["未完成节能减排目标(单位GDP能耗降低率)", f"说明 {XSS}"]}],
-        "method_notes": ["个体指数采用效能系数法: 正向指标 60 + 40 × (x − 最小值)/(最大值 − 最小值), 逆向指标反之。",
-                         "权数按 ★◆○ = 3:2:1 在全部指标间归一; 缺失指标按权数重新分配并注明。",
-                         "一票否决: 发生规定的重大生态环境事件、耕地保有量低于红线或未完成节能目标的, 等级定为不合格。"],
-    }
-
-
-CONTEXTS = {"county": county_context, "cadre": cadre_context, "bulletin": bulletin_context}
-
-
-# ---------------------------------------------------------------- tests
 
 def test_filters():
     assert fmt_num(3.14159, "%") == "3.1"
@@ -188,23 +39,39 @@ def rendered(tmp_path_factory) -> dict[str, tuple[str, Path]]:
     out = tmp_path_factory.mktemp("reports")
     renderer = Renderer()
     result = {}
-    for kind, build in CONTEXTS.items():
-        html_path, pdf_path = out / f"{kind}.html", out / f"{kind}.pdf"
-        renderer.write(kind, build(), html_path, pdf_path)
-        result[kind] = (html_path.read_text("utf-8"), pdf_path)
-    assert sorted(p.name for p in out.iterdir()) == sorted(f"{k}.{e}" for k in CONTEXTS for e in ("html", "pdf")), \
+    for name, build in DOCS.items():
+        html_path, pdf_path = out / f"{name}.html", out / f"{name}.pdf"
+        renderer.write(KIND.get(name, name), build(), html_path, pdf_path)
+        result[name] = (html_path.read_text("utf-8"), pdf_path)
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{k}.{e}" for k in DOCS for e in ("html", "pdf")), \
         "temporary files left behind"
+    assert {p.stat().st_mode & 0o777 for p in out.iterdir()} <= {FILE_MODE, 0o600}, "reports must not be world-readable"
     return result
 
 
-@pytest.mark.parametrize("kind", CONTEXTS)
-def test_html_is_self_contained_and_escaped(rendered, kind):
-    html, _ = rendered[kind]
+def _pdftotext(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def _flat(text: str) -> str:
+    """pdftotext drops the narrow spaces between CJK glyphs and digits: compare without whitespace."""
+    return re.sub(r"\s+", "", text)
+
+
+def _pages(pdf: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+
+
+@pytest.mark.parametrize("name", DOCS)
+def test_html_is_self_contained_and_escaped(rendered, name):
+    html, _ = rendered[name]
     assert "<style>" in html and "@page" in html
-    assert ("<svg" in html) == (kind != "cadre")  # charts are inline SVG
-    assert not re.search(r"""(?:src|href)=["'](?:https?:|//)""", html), "external asset in the HTML"
-    assert "<link" not in html and "<script" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # submitted text is autoescaped
+    assert ("<svg" in html) == (name in ("county", "bulletin"))  # charts are inline SVG
+    assert not re.search(r"""(?:src|href)=["'](?:https?:|//|file:)""", html), "external asset in the HTML"
+    assert "<link" not in html and "<script" not in html and "<img" not in html
+    if name != "department_head":
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # submitted text is autoescaped
     assert SYNTHETIC_NOTE in html and "演示用虚构数据" in html
     assert "target-counter" in html  # the TOC's page numbers live in the inlined stylesheet
 
@@ -217,65 +84,117 @@ def test_county_html_content(rendered):
     assert html.count('class="ind-row') == 37
     assert "−1.90" in html and "+4.65" in html  # gap to the median, signed with a true minus
     assert "≥3.0" in html and "2.8%" in html  # target of GT01; the veto evidence's value with its unit
+    assert "排名区间(5%–95%) 第 2–6 名" in html and "上年第 5 名" in html
 
 
-def _pdftotext(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-
-
-needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdffonts") is None,
-                                   reason="poppler-utils not installed")
-
-
-def _flat(text: str) -> str:
-    """pdftotext drops the narrow spaces between CJK glyphs and digits: compare without whitespace."""
-    return re.sub(r"\s+", "", text)
-
-
-@needs_poppler
-@pytest.mark.parametrize("kind,expected", [("county", ["章贡区", "单位GDP能耗降低率", "一票否决", "ab12cd34ef56"]),
-                                           ("cadre", ["王建国", "终身追责", "寻乌县"]),
-                                           ("bulletin", ["龙南市", "等级分布", "方法说明"])])
-def test_pdf_text(rendered, kind, expected):
-    text = _pdftotext(rendered[kind][1])
-    pages = text.count("\f")
+@pytest.mark.parametrize("name,expected", [
+    ("county", ["章贡区", "单位GDP能耗降低率", "一票否决", "ab12cd34ef56", "排名区间(5%–95%)第2–6名",
+                # every year in the warehouse, the never-scored one said so; data quality: warnings, missing, versions
+                "2021", "有已审核数据,尚未运行该年度评价", "随下一年度评价同时计算", "审核警告", "第4行·EP03:填报值51.2",
+                "缺失数据及处理", "党政干部参加生态文明培训比例", "所用报送文件及版本", "市统计局_2025年度指标报送.xlsx"]),
+    ("cadre", ["王建国", "终身追责", "寻乌县党委书记", "章贡区政府主要负责人", "党政同责", "按在任比例加权", "81.00",
+               "任期内一票否决", "VETO-EVENT", "自然资源资产离任审计", "比较2018年与2025年", "−2.4", "+1.8"]),
+    ("department_head", ["苏海燕", "市林业局主要负责人", "一岗双责", "部门内权数", "30.0%", "林下经济产业综合产值", "14/18"]),
+    ("bulletin", ["龙南市", "等级分布", "方法说明", "排名区间", "上升", "下降", "+1.50", "−1.50",
+                  "实际值2.8%,目标3.0%", "第2版"]),
+    ("steward", ["市林业局_2025.xlsx", "未通过", "176.4", "森林覆盖率应在0–100之间", "按百分数填写"]),
+])
+def test_pdf_text(rendered, name, expected):
+    pdf = rendered[name][1]
+    text = _pdftotext(pdf)
+    pages = _pages(pdf)
     flat = _flat(text)
-    for needle in expected + ["第 1 页 共", f"第 {pages} 页 共 {pages} 页", "演示用虚构数据", "目录"]:
-        assert _flat(needle) in flat, f"{needle!r} not in the {kind} PDF text"
-    assert "<script>alert(1)</script>" in flat  # escaped in the HTML, so shown as text in the PDF
+    for needle in expected + ["第1页共", f"第{pages}页共{pages}页", "演示用虚构数据", "目录"]:
+        assert _flat(needle) in flat, f"{needle!r} not in the {name} PDF text"
+    assert text.count("\f") == pages
+    if name != "department_head":
+        assert "<script>alert(1)</script>" in flat  # escaped in the HTML, so shown as text in the PDF
+    assert "\ufffd" not in text
 
 
-@needs_poppler
-@pytest.mark.parametrize("kind", CONTEXTS)
-def test_pdf_embeds_only_noto_sans_cjk(rendered, kind):
-    out = subprocess.run(["pdffonts", str(rendered[kind][1])], capture_output=True, text=True, check=True).stdout
+@pytest.mark.parametrize("name", DOCS)
+def test_pdf_embeds_only_noto_sans_cjk(rendered, name):
+    out = subprocess.run(["pdffonts", str(rendered[name][1])], capture_output=True, text=True, check=True).stdout
     rows = out.splitlines()[2:]
     assert 1 <= len(rows) <= 2, out  # Regular and Bold, nothing else
     for row in rows:
         cols = row.split()
-        name, emb = cols[0], cols[-5]
-        assert re.fullmatch(r"[A-Z]{6}\+Noto-?Sans-?CJK-?SC(-Bold|-Regular)?", name), out
-        assert emb == "yes", out
+        assert re.fullmatch(r"[A-Z]{6}\+Noto-?Sans-?CJK-?SC(-Bold|-Regular)?", cols[0]), out
+        assert cols[-5:-2] == ["yes", "yes", "yes"], out  # embedded, subset, with a ToUnicode map
 
 
-FIRST_SECTION = {"county": "总体结果与一票否决", "cadre": "基本信息", "bulletin": "总体情况"}
+@pytest.fixture(scope="module")
+def font_cmap() -> set[int]:
+    """Code points the report font (Regular and Bold, as fontconfig finds them) has glyphs for."""
+    from fontTools.ttLib import TTCollection
+
+    cmaps = []
+    for style in ("", ":bold"):
+        path = subprocess.run(["fc-match", "-f", "%{file}", f"Noto Sans CJK SC{style}"], capture_output=True,
+                              text=True, check=True).stdout
+        font = next(f for f in TTCollection(path).fonts if "SC" in f["name"].getDebugName(1))
+        cmaps.append(set(font.getBestCmap()))
+    return cmaps[0] & cmaps[1]
 
 
-@pytest.mark.parametrize("kind", CONTEXTS)
-def test_pdf_has_outline_and_toc_page_numbers(rendered, kind):
+@pytest.mark.parametrize("name", DOCS)
+def test_every_character_has_a_glyph_in_the_report_font(rendered, name, font_cmap):
+    """No tofu: every character of the page text (and of the running header and footer) is in the font."""
+    html, _ = rendered[name]
+    body = re.sub(r"<style>.*?</style>", "", html, flags=re.S)
+    text = htmllib.unescape(re.sub(r"<[^>]+>", " ", body)) + "第页共 · 年度运行"
+    missing = sorted({c for c in text if not c.isspace() and ord(c) not in font_cmap})
+    assert not missing, f"no glyph for {missing} in {name}"
+
+
+def test_svg_chart_labels_are_the_same_text_in_html_and_pdf(rendered):
+    """Charts are SVG drawn by the templates: their Chinese labels are real text in both outputs."""
+    for name in ("county", "bulletin"):
+        html, pdf = rendered[name]
+        labels = {htmllib.unescape(t) for svg in re.findall(r"<svg.*?</svg>", html, flags=re.S)
+                  for t in re.findall(r"<text[^>]*>([^<]+)</text>", svg)}
+        assert any(re.search(r"[\u4e00-\u9fff]", t) for t in labels), labels
+        flat = _flat(_pdftotext(pdf))
+        absent = [t for t in labels if _flat(t) not in flat]
+        assert not absent, f"{name}: chart labels missing from the PDF: {absent}"
+    assert "未评价" in rendered["county"][0] and "全市中位数" in rendered["county"][0]
+
+
+OUTLINE = {"county": ["总体结果与一票否决", "分类得分", "指标明细", "优势与短板", "领导干部(党政同责)", "历年变化",
+                      "数据质量与来源", "审核警告", "缺失数据及处理", "所用报送文件及版本"],
+           "cadre": ["基本信息与任职经历", "本年度任职与考核结果", "任期内一票否决与生态环境事件(终身追责)",
+                     "任期内一票否决", "历年考核记录", "自然资源资产离任审计"],
+           "department_head": ["一岗双责: 负责指标"],
+           "bulletin": ["总体情况", "等级分布", "各县(市、区)评价考核结果", "一票否决情况", "指数变化较大的县(市、区)",
+                        "方法说明"],
+           "steward": ["审核结论", "未通过的规则及需修改的单元格", "文件信息"]}
+
+
+@pytest.mark.parametrize("name", DOCS)
+def test_pdf_outline_and_toc_page_numbers_point_at_the_headings(rendered, name):
     from pypdf import PdfReader
 
-    reader = PdfReader(rendered[kind][1])
-    titles = [o.title for o in _flatten(reader.outline)]
-    assert FIRST_SECTION[kind] in titles and "目录" in titles, titles
-    assert len(titles) >= 4, titles
-    assert reader.metadata.title == CONTEXTS[kind]()["doc"]["title"]
-    if shutil.which("pdftotext"):
-        # the TOC on the cover carries each target's page number (target-counter): "1  总体情况 ..... 2"
-        cover = _pdftotext(rendered[kind][1]).split("\f")[0]
-        line = next(x for x in cover.splitlines() if FIRST_SECTION[kind] in x)
-        assert re.search(r"\s(\d+)$", line.rstrip()), line
-        assert int(line.split()[-1]) == 2  # cover is page 1, content starts on page 2
+    pdf = rendered[name][1]
+    reader = PdfReader(pdf)
+    title = DOCS[name]()["doc"]["title"]
+    assert reader.metadata.title == title
+    flat_outline = list(_flatten(reader.outline))
+    titles = [o.title for o in flat_outline]
+    assert title in titles and "目录" in titles
+    for heading in OUTLINE[name]:
+        assert heading in titles, (heading, titles)
+    # h3 sub-sections are nested under their h2 (bookmark-level 2)
+    if name == "county":
+        top = [o.title for o in reader.outline if not isinstance(o, list)]
+        assert "审核警告" not in top and "数据质量与来源" in top
+    # the TOC on the cover gives each section's page (target-counter); it must be the bookmark's page
+    page_of = {o.title: reader.get_destination_page_number(o) + 1 for o in flat_outline}
+    cover = _pdftotext(pdf).split("\f")[0]
+    toc = [(m.group(1), int(m.group(2))) for m in re.finditer(r"^\s*\d+\s+(\S.*?)\s+(\d+)\s*$", cover, re.M)]
+    assert len(toc) >= 3, cover
+    for heading, page in toc:
+        assert page_of.get(heading) == page, (heading, page, page_of)
+    assert len(reader.pages) == _pages(pdf) >= 2
 
 
 def _flatten(items):
@@ -284,6 +203,30 @@ def _flatten(items):
             yield from _flatten(item)
         else:
             yield item
+
+
+def test_long_tables_repeat_their_header_and_keep_rows_whole(tmp_path):
+    """A table longer than a page carries its header on every page, and no row is cut in two."""
+    ctx = county_context()
+    ctx["submissions"] = [{"department_name": f"部门{k:02d}", "kind": "indicators", "file_name": f"文件第{k:02d}号_报送数据.xlsx",
+                           "version": 1, "sha256": SHA, "status": "accepted", "warnings": 0} for k in range(90)]
+    pdf = tmp_path / "long.pdf"
+    Renderer().write("county", ctx, tmp_path / "long.html", pdf)
+    pages = _pdftotext(pdf).split("\f")
+    holding = [i for i, p in enumerate(pages) if "文件第" in p]
+    assert len(holding) >= 2, "the fixture should make the table span pages"
+    for i in holding:
+        assert "报送单位" in pages[i] and "SHA-256" in pages[i], f"page {i + 1} lacks the table header"
+    for k in range(90):  # each row (department, file, hash) lies on one page
+        assert sum(f"部门{k:02d}" in p and f"文件第{k:02d}号" in p for p in pages) == 1, k
+
+
+def test_bulletin_vetoes_carry_their_evidence(rendered):
+    html, _ = rendered["bulletin"]
+    section = html.split('id="vetoed"')[1].split("<h2")[0]
+    assert section.count('class="veto"') == 3  # 章贡区 two hits, 寻乌县 one
+    assert "events_2025.csv" in section and "发改委_2025.xlsx" in section and "ab12cd34ef56" in section
+    assert 'href="county/360702.html"' in section
 
 
 def test_unknown_kind_and_missing_key_fail_loudly():
@@ -310,3 +253,35 @@ def test_setup_checks_refuse_a_machine_that_would_be_slow_or_show_tofu(monkeypat
     monkeypatch.setattr(render, "REPORT_FONT", "No Such Font CJK XX")
     with pytest.raises(RuntimeError, match="fonts-noto-cjk"):
         Renderer()
+
+
+def test_bulletin_fixture_is_consistent():
+    """Guard the fixture itself: 18 counties, grades add up, movers split by sign."""
+    b = bulletin_context()
+    assert len(b["counties"]) == 18 and sum(g["count"] for g in b["grade_distribution"]) == 18
+    assert all(m["change"] > 0 for m in b["movers"]["up"]) and all(m["change"] < 0 for m in b["movers"]["down"])
+    assert XSS in b["vetoed"][0]["items"][0]["evidence"]["description"]
+
+
+def test_shared_work_is_done_once_per_renderer(monkeypatch, tmp_path):
+    """Stylesheet parsing, font configuration and template compilation happen when the Renderer is
+    made, not again for every PDF (WeasyPrint would otherwise redo them per document)."""
+    import weasyprint
+    from weasyprint.text import fonts
+
+    renderer = Renderer()
+    renderer.render_pdf("cadre", cadre_context())  # templates compiled, WeasyPrint imported
+    made = {"css": 0, "fonts": 0, "templates": 0}
+
+    def counting(key, real):
+        def wrapper(*args, **kwargs):
+            made[key] += 1
+            return real(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(weasyprint.CSS, "__init__", counting("css", weasyprint.CSS.__init__))
+    monkeypatch.setattr(fonts.FontConfiguration, "__init__", counting("fonts", fonts.FontConfiguration.__init__))
+    monkeypatch.setattr(renderer.env, "_compile", counting("templates", renderer.env._compile))
+    for build in (cadre_context, cadre_context, department_head_context):
+        assert renderer.render_pdf("cadre", build()).startswith(b"%PDF")
+    assert made == {"css": 0, "fonts": 0, "templates": 0}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import csv_bytes
+from transforms.intake import load_units, parse_received, receive_file
 from tests.test_scoring import FILES, submit_accepted
 from transforms.attribution import attribute_results, events_in_tenure
 from transforms.scoring import score_year
@@ -149,3 +150,24 @@ def test_event_discovered_after_the_cadre_left_binds_to_them(mini):
     docs = {(k, key): ctx for k, key, _, ctx in build_contexts(con, fw, 2025, "d1")}
     k7 = docs[("cadre", "K7")]  # not in post in 2025, still gets a report because of the event
     assert k7["cadre"]["in_post"] is False and [e["kind"] for e in k7["events"]] == ["重特大突发环境事件"]
+
+
+def test_data_veto_names_the_rejected_file_and_a_missing_department(mini):
+    # B (市生态环境局) was sent but rejected; C (市自然资源局) never arrived. A data rule on both:
+    # every county is hit twice, the B hits carry the rejected file as evidence, the C hits none.
+    home, con, fw = mini
+    fw = fw.model_copy(update={"veto_rules": [fw.veto_rules[0].model_copy(update={
+        "id": "V-DATA", "kind": "data", "effect": "fail", "indicators": ["B", "C"], "event_kinds": []})]})
+    submit_accepted(home, con, fw, {"lyj": FILES["lyj"]})
+    receive_file(con, home, csv_bytes(FILES["sthjj"]), "sthjj.csv", "sthjj", 2025)
+    parse_received(con, home, fw, load_units())
+    con.execute("UPDATE submission SET status = 'rejected', message = '2 项错误, 0 项警告' WHERE status = 'received'")
+    score_year(con, fw, 2025, "dv")
+    apply_vetoes(con, fw, 2025, "dv")
+    hits = rows(con, "SELECT h.indicator_code, s.file_name, s.status, h.description FROM veto_hit h "
+                     "LEFT JOIN submission s USING (submission_id) WHERE run_id = 'dv' AND region_code = '990001' "
+                     "ORDER BY 1")
+    assert [h[:3] for h in hits] == [("B", "sthjj.csv", "rejected"), ("C", None, None)]
+    assert "未通过审核(2 项错误" in hits[0][3] and "未报送" in hits[1][3]
+    assert rows(con, "SELECT count(DISTINCT region_code), bool_and(vetoed) FROM result WHERE run_id = 'dv' "
+                     "AND year = 2025")[0] == (3, True)

@@ -8,13 +8,23 @@ that names the file, the entry and the problem instead of producing wrong scores
 from __future__ import annotations
 
 import csv
+import os
+import re
 from pathlib import Path
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"  # the committed configuration
+
+
+def data_dir() -> Path:
+    """The configuration folder in use: $ECOASSESS_DATA (e.g. a generated synthetic jurisdiction
+    for a benchmark), else the committed `data/`. Resolved at call time, so setting the variable
+    before a run is enough whatever was imported first."""
+    chosen = os.environ.get("ECOASSESS_DATA")
+    return Path(chosen).resolve() if chosen else DATA_DIR
 
 
 class ConfigError(ValueError):
@@ -36,10 +46,14 @@ POSITIVE_SCALE_METHODS = {"efficacy", "minmax", "target", "rank"}
 
 
 class Category(_Strict):
+    """A node of the hierarchy (dimension, sub-dimension, …): it holds indicators or sub-categories."""
+
     code: str
     name: str
     name_en: str = ""
-    weight: float | None = Field(default=None, gt=0)  # explicit category weight; else Σ of its indicators'
+    weight: float | None = Field(default=None, gt=0)  # explicit weight among its siblings; else Σ of its indicators'
+    parent: str | None = None  # the category this one is part of; None: directly under the index
+    aggregation: AggregationMethod | None = None  # how it combines its parts; else its level's method
 
 
 class Indicator(_Strict):
@@ -57,20 +71,22 @@ class Indicator(_Strict):
     department: str
     audit: bool = False  # natural-resource indicator shown in the outgoing audit (离任审计)
     normalization: Method | None = None  # overrides the framework's method for this indicator
-    goalposts: tuple[float, float] | None = None  # minmax: the fixed (worst, best) bounds, in the unit
+    goalposts: tuple[float, float] | None = None  # minmax: fixed (low, high) bounds in the unit; − scores 100 at low
     log: bool = False  # log-transform before normalizing (values must be > 0)
     zone_weights: dict[str, float] = {}  # 差异化考核: weight per main functional zone; 0 = not assessed there
+    in_index: bool = True  # False: collected and validated, reported apart, weight 0 (公众满意程度 in the 2016 GDI)
     source: str = ""
 
     @model_validator(mode="after")
     def _weight_given(self) -> "Indicator":
-        if self.weight is None and self.weight_class is None:
+        if self.in_index and self.weight is None and self.weight_class is None:
             raise ValueError("需给出 weight 或 weight_class / weight or weight_class is required")
         lo, hi = self.valid_range
         if lo >= hi:
             raise ValueError(f"valid_range 下限须小于上限 / lower bound must be below upper: {self.valid_range}")
-        if self.goalposts is not None and self.goalposts[0] == self.goalposts[1]:
-            raise ValueError("goalposts 两端不得相等 / goalposts must differ")
+        if self.goalposts is not None and self.goalposts[0] >= self.goalposts[1]:
+            raise ValueError("goalposts 须写作 [下限, 上限] 且下限小于上限 (逆向指标在下限处得 100) / goalposts are "
+                             "[low, high] with low < high (a negative indicator scores 100 at low)")
         if self.log and (self.goalposts or (1, 1))[0] <= 0:
             raise ValueError("对数变换要求 goalposts 为正 / log transform needs positive goalposts")
         if any(w < 0 for w in self.zone_weights.values()):
@@ -103,14 +119,40 @@ class Assessment(_Strict):
 
 
 class Aggregation(_Strict):
-    category: AggregationMethod = "arithmetic"  # indicators -> category
-    index: AggregationMethod = "arithmetic"  # categories -> index
+    """Method per level: `index` combines the top categories; a category combines its parts with its
+    own `aggregation`, else `levels[depth]` (depth 1 = directly under the index), else `category`."""
+
+    category: AggregationMethod = "arithmetic"
+    index: AggregationMethod = "arithmetic"
+    levels: dict[int, AggregationMethod] = {}
 
 
 class Uncertainty(_Strict):
     draws: int = Field(default=500, ge=10, le=100_000)
     weight_spread: float = Field(default=0.25, gt=0, le=2)  # sd of the log-normal factor on each weight
     seed: int = 20250101
+    # normalization methods a draw may use instead of the framework's (for indicators without their own)
+    alternative_methods: list[Method] = []
+
+
+class Deduction(_Strict):
+    """Points taken off the assessment score (扣分项): per event of the listed kinds in the year, or per
+    missed target of the listed indicators; at most `max_points` per rule."""
+
+    id: str
+    name: str
+    kind: Literal["event", "target"]
+    points: float = Field(gt=0)  # per event or per missed target
+    max_points: float | None = Field(default=None, gt=0)
+    event_kinds: list[str] = []
+    indicators: Literal["binding", "all"] | list[str] = "binding"  # kind target: whose missed targets count
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _complete(self) -> "Deduction":
+        if self.kind == "event" and not self.event_kinds:
+            raise ValueError("event 扣分项须列出 event_kinds / event deduction needs event_kinds")
+        return self
 
 
 class VetoRule(_Strict):
@@ -135,6 +177,83 @@ class VetoRule(_Strict):
         return self
 
 
+class SupportingItem(_Strict):
+    """基础数据: a quantity a department reports beside its indicators so that the data contracts
+    can cross-check them (e.g. 优良天数 and 有效监测天数 behind 优良天数比例); never scored."""
+
+    code: str
+    name: str
+    name_en: str = ""
+    unit: str
+    valid_range: tuple[float, float]
+    department: str
+    source: str = ""
+
+
+EXPRESSION_TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<number>\d+(?:\.\d+)?)|(?P<op>[-+*/()]))")
+DAYS_IN_YEAR = "DAYS_IN_YEAR"
+
+
+def expression_names(expression: str) -> list[str]:
+    """The item codes an arithmetic expression of a relation uses; anything but codes, numbers,
+    + - * / ( ) and DAYS_IN_YEAR is refused, so an expression can safely become SQL."""
+    names, pos = [], 0
+    while pos < len(expression.rstrip()):
+        m = EXPRESSION_TOKEN.match(expression, pos)
+        if not m or m.end() == pos:
+            raise ValueError(f"表达式 {expression!r} 第 {pos + 1} 个字符无法识别 / bad expression")
+        if m.group("name") and m.group("name") != DAYS_IN_YEAR:
+            names.append(m.group("name"))
+        pos = m.end()
+    return names
+
+
+class Relation(_Strict):
+    """A cross-field rule within one county's data of one department: `left op right`, where both
+    sides are arithmetic over item codes, numbers and DAYS_IN_YEAR (365 or 366)."""
+
+    id: str
+    rule: str  # the rule in plain words, for the steward
+    left: str
+    op: Literal["<=", ">=", "=="]
+    right: str
+    tolerance: float = Field(default=0, ge=0)  # "==": |left − right| ≤ tolerance
+    severity: Literal["error", "warning"] = "error"
+    fix: str
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _parses(self) -> "Relation":
+        if not expression_names(self.left) + expression_names(self.right):
+            raise ValueError("关系两边至少引用一个指标代码 / a relation needs an item code")
+        return self
+
+
+class ChangeBound(_Strict):
+    """Largest plausible change from the last accepted year: max(absolute, relative × |last value|)."""
+
+    absolute: float = Field(default=0, ge=0)  # in the item's unit (percentage points for %)
+    relative: float = Field(default=0, ge=0)  # fraction of last year's value
+
+    @model_validator(mode="after")
+    def _positive(self) -> "ChangeBound":
+        if self.absolute == 0 and self.relative == 0:
+            raise ValueError("absolute 与 relative 至少一个大于 0 / give absolute or relative")
+        return self
+
+
+class Plausibility(_Strict):
+    default: ChangeBound = ChangeBound(relative=0.5)
+    items: dict[str, ChangeBound] = {}  # per indicator or supporting item code
+
+
+class Checks(_Strict):
+    """What the framework's columns cannot say: plausibility against last year, cross-field relations."""
+
+    plausibility: Plausibility = Plausibility()
+    relations: list[Relation] = []
+
+
 class Framework(_Strict):
     id: str
     name: str
@@ -152,6 +271,9 @@ class Framework(_Strict):
     categories: list[Category]
     indicators: list[Indicator]
     veto_rules: list[VetoRule] = []
+    deductions: list[Deduction] = []
+    supporting_items: list[SupportingItem] = []
+    checks: Checks = Checks()
 
     @field_validator("aggregation", mode="before")
     @classmethod
@@ -167,34 +289,140 @@ class Framework(_Strict):
         return bands
 
     @model_validator(mode="after")
+    def _hierarchy(self) -> "Framework":
+        """The categories form a tree: known parents and no cycle (checked before anything walks it)."""
+        codes = [c.code for c in self.categories]
+        dupes = sorted({c for c in codes if codes.count(c) > 1})
+        if dupes:
+            raise ValueError(f"类别代码重复 / duplicate category codes: {dupes}")
+        parent = {c.code: c.parent for c in self.categories}
+        for c in self.categories:
+            if c.parent is not None and c.parent not in parent:
+                raise ValueError(f"条目 categories[{c.code}].parent: 上级类别 {c.parent!r} 未定义 / unknown parent category")
+        for c in self.categories:
+            path, node = [c.code], c.parent
+            while node is not None:
+                if node in path:
+                    cycle = " → ".join(path[path.index(node):] + [node])
+                    raise ValueError(f"条目 categories[{c.code}].parent: 类别层级出现循环 {cycle} / cycle in the "
+                                     "category hierarchy")
+                path.append(node)
+                node = parent[node]
+        return self
+
+    @model_validator(mode="after")
     def _references(self) -> "Framework":
         cats = {c.code for c in self.categories}
         codes = [i.code for i in self.indicators]
         dupes = {c for c in codes if codes.count(c) > 1}
         if dupes:
             raise ValueError(f"指标代码重复 / duplicate indicator codes: {sorted(dupes)}")
+        names = [i.name for i in self.indicators]
+        if len(set(names)) != len(names):  # submissions name their columns by indicator name
+            raise ValueError(f"指标名称重复 / duplicate indicator names: {sorted({n for n in names if names.count(n) > 1})}")
         grades = {b.grade for b in self.grade_bands}
+        if not any(i.in_index for i in self.indicators):
+            raise ValueError("至少须有一项指标计入指数 / at least one indicator must have in_index: true")
         for ind in self.indicators:
             if ind.category not in cats:
                 raise ValueError(f"指标 {ind.code} 的类别 {ind.category!r} 未定义 / unknown category")
-            if ind.weight is None and ind.weight_class not in self.weight_classes:
+            if ind.in_index and ind.weight is None and ind.weight_class not in self.weight_classes:
                 raise ValueError(f"指标 {ind.code} 的权数等级 {ind.weight_class!r} 未定义 / unknown weight class")
-        geometric = "geometric" in (self.aggregation.category, self.aggregation.index)
+        with_parts = {c.parent for c in self.categories if c.parent is not None}
+        with_indicators = {i.category for i in self.indicators}
+        for c in self.categories:
+            if c.code in with_parts and c.code in with_indicators:
+                raise ValueError(f"条目 categories[{c.code}]: 类别不能既含指标又含下级类别 / a category holds "
+                                 "either indicators or sub-categories, not both")
+            if c.code not in with_parts and c.code not in with_indicators:
+                raise ValueError(f"条目 categories[{c.code}]: 类别既无指标也无下级类别 / empty category")
+        # a category whose indicators are all outside the index (in_index: false) weighs nothing
+        outside = {c for c in with_indicators
+                   if all(not i.in_index for i in self.indicators if i.category == c)} - with_parts
+        for p in {c.parent for c in self.categories}:
+            siblings = [c for c in self.categories if c.parent == p and c.code not in outside]
+            if len({c.weight is None for c in siblings}) > 1:
+                raise ValueError(f"同一上级({p or '指数'})下的类别须全部或全部不给出 weight: "
+                                 f"{[c.code for c in siblings]} / sibling categories: all or none explicit weights")
+        deepest = max(self.category_depths().values())
+        wrong = sorted(k for k in self.aggregation.levels if not 1 <= k <= deepest)
+        if wrong:
+            raise ValueError(f"条目 aggregation.levels: 层级 {wrong} 不存在 (类别层级 1–{deepest}) / no such level")
+        methods = self.category_methods()
+        parent = {c.code: c.parent for c in self.categories}
+
+        def under_geometric(code: str | None) -> bool:  # a geometric mean anywhere above needs scores > 0
+            return self.aggregation.index == "geometric" if code is None else \
+                methods[code] == "geometric" or under_geometric(parent[code])
+
         for ind in self.indicators:
-            method = ind.normalization or self.normalization
-            if method == "minmax" and ind.goalposts is None:
-                raise ValueError(f"指标 {ind.code} 使用 minmax 须给出 goalposts / minmax needs goalposts")
-            if geometric and method not in POSITIVE_SCALE_METHODS:
-                raise ValueError(f"指标 {ind.code}: 几何平均不能用于 {method} / geometric mean needs positive scores")
+            geometric = under_geometric(ind.category)
+            for method in [ind.normalization or self.normalization] + (
+                    [] if ind.normalization else self.uncertainty.alternative_methods):
+                if method == "minmax" and ind.goalposts is None:
+                    raise ValueError(f"指标 {ind.code} 使用 minmax 须给出 goalposts / minmax needs goalposts")
+                if method == "target" and ind.target is None:
+                    raise ValueError(f"指标 {ind.code} 使用 target 须给出 target / target method needs a target")
+                if geometric and method not in POSITIVE_SCALE_METHODS:
+                    raise ValueError(f"指标 {ind.code}: 几何平均不能用于 {method} / geometric mean needs positive "
+                                     "scores")
+        ids = [d.id for d in self.deductions]
+        for d in self.deductions:
+            if ids.count(d.id) > 1:
+                raise ValueError(f"扣分项 id 重复 / duplicate deduction id: {d.id}")
+            unknown = [c for c in (d.indicators if isinstance(d.indicators, list) else []) if c not in codes]
+            if unknown:
+                raise ValueError(f"扣分项 {d.id} 引用了未知指标 {unknown} / unknown indicators")
         for rule in self.veto_rules:
             if rule.indicator and rule.indicator not in codes:
                 raise ValueError(f"否决规则 {rule.id} 引用了未知指标 {rule.indicator!r} / unknown indicator")
             if rule.cap_grade and rule.cap_grade not in grades:
                 raise ValueError(f"否决规则 {rule.id} 的 cap_grade {rule.cap_grade!r} 不在等级中 / unknown grade")
+        self._check_contracts()
         return self
 
+    def category_depths(self) -> dict[str, int]:
+        """Depth of each category: 1 directly under the index, 2 under a depth-1 category, …"""
+        parent = {c.code: c.parent for c in self.categories}
+
+        def depth(code: str) -> int:
+            return 1 if parent[code] is None else 1 + depth(parent[code])
+
+        return {code: depth(code) for code in parent}
+
+    def category_methods(self) -> dict[str, str]:
+        """The aggregation each category uses for its parts (own, else its level's, else the default)."""
+        depths = self.category_depths()
+        agg = self.aggregation
+        return {c.code: c.aggregation or agg.levels.get(depths[c.code], agg.category) for c in self.categories}
+
+    def _check_contracts(self) -> None:
+        items = {i.code: i.department for i in self.reported_items}
+        if len(items) != len(self.reported_items):
+            raise ValueError("基础数据代码与指标代码重复 / supporting item codes must differ from indicator codes")
+        for code in self.checks.plausibility.items:
+            if code not in items:
+                raise ValueError(f"checks.plausibility 引用了未知指标 {code!r} / unknown item")
+        for rel in self.checks.relations:
+            codes = expression_names(rel.left) + expression_names(rel.right)
+            unknown = [c for c in codes if c not in items]
+            if unknown:
+                raise ValueError(f"关系 {rel.id} 引用了未知指标 {unknown} / unknown item")
+            if len({items[c] for c in codes}) > 1:
+                raise ValueError(f"关系 {rel.id} 的指标须属于同一报送部门 / items of one department only")
+
+    @property
+    def reported_items(self) -> list["Indicator | SupportingItem"]:
+        """Everything a department reports: its indicators and its supporting items (基础数据)."""
+        return [*self.indicators, *self.supporting_items]
+
+    def change_bound(self, code: str) -> ChangeBound:
+        return self.checks.plausibility.items.get(code, self.checks.plausibility.default)
+
     def indicator_weight(self, ind: Indicator) -> float:
-        """Raw (un-normalized) weight: explicit, or the value of its class ★◆○."""
+        """Raw (un-normalized) weight: explicit, or the value of its class ★◆○; 0 outside the index."""
+        if not ind.in_index:
+            return 0.0
         return ind.weight if ind.weight is not None else self.weight_classes[ind.weight_class]
 
     @property
@@ -205,6 +433,7 @@ class Framework(_Strict):
 class Department(_Strict):
     code: str
     name: str
+    sheet: str | None = None  # the workbook sheet its files keep the data on, when not the first one
 
 
 def _explain(path: Path, err: ValidationError, doc: dict) -> ConfigError:
@@ -218,7 +447,8 @@ def _explain(path: Path, err: ValidationError, doc: dict) -> ConfigError:
             item = doc[loc[0]][loc[1]]
             if isinstance(item, dict) and ("code" in item or "id" in item):
                 entry = f"{loc[0]}[{item.get('code', item.get('id'))}]" + "".join(f".{p}" for p in loc[2:])
-        lines.append(f"  条目 {entry}: {e['msg']}")
+        msg = e["msg"].removeprefix("Value error, ")
+        lines.append(f"  条目 {entry}: {msg}" if entry else f"  {msg}")
     return ConfigError("\n".join(lines))
 
 
@@ -240,16 +470,17 @@ def load_framework(path: Path) -> Framework:
         raise _explain(path, err, doc) from None
 
 
-def framework_path(framework_id: str, data_dir: Path = DATA_DIR) -> Path:
-    path = data_dir / "frameworks" / f"{framework_id}.yaml"
+def framework_path(framework_id: str, data: Path | None = None) -> Path:
+    data = data or data_dir()
+    path = data / "frameworks" / f"{framework_id}.yaml"
     if not path.exists():
-        known = sorted(p.stem for p in (data_dir / "frameworks").glob("*.yaml"))
+        known = sorted(p.stem for p in (data / "frameworks").glob("*.yaml"))
         raise ConfigError(f"未找到指标体系 {framework_id!r} / unknown framework; 可用: {known}")
     return path
 
 
-def load_departments(data_dir: Path = DATA_DIR) -> list[Department]:
-    path = data_dir / "departments.yaml"
+def load_departments(data: Path | None = None) -> list[Department]:
+    path = (data or data_dir()) / "departments.yaml"
     doc = _read_yaml(path)
     try:
         return [Department.model_validate(d) for d in doc["departments"]]

@@ -14,15 +14,17 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import datetime
+from fractions import Fraction
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import yaml
 
-from transforms.config import DATA_DIR, Department, Framework
+from transforms import guards
+from transforms.config import ConfigError, Department, Framework, data_dir, load_departments
 from transforms.home import Home
-from transforms.parse import ParseError, Problem, parse_submission
+from transforms.parse import ParseError, Problem, normalize_unit, parse_submission
 from transforms.warehouse import rows
 
 ARCHIVE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm"}
@@ -38,9 +40,45 @@ class Received:
     duplicate: bool
 
 
-def load_units(data_dir: Path = DATA_DIR) -> dict[tuple[str, str], float]:
-    doc = yaml.safe_load((data_dir / "units.yaml").read_text(encoding="utf-8"))
-    return {(c["from"], c["to"]): float(c["factor"]) for c in doc["conversions"]}
+def load_units(data: Path | None = None) -> dict[tuple[str, str], float]:
+    """Every conversion `units.yaml` implies: the listed ones, their inverses and their chains
+    (亩 → 公顷 and 公顷 → 万公顷 give 亩 → 万公顷). Factors are exact fractions until the end, and
+    two routes that disagree are a configuration error naming both."""
+    path = (data or data_dir()) / "units.yaml"
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        entries = doc["conversions"]
+        edges: dict[tuple[str, str], Fraction] = {}
+        for n, c in enumerate(entries):
+            where = f"conversions[{n}] ({c.get('from')} → {c.get('to')})" if isinstance(c, dict) else f"conversions[{n}]"
+            if not isinstance(c, dict) or set(c) != {"from", "to", "factor"}:
+                raise ConfigError(f"单位换算配置有误 / invalid {path}: 条目 {where}: 须有且只有 from、to、factor")
+            src, dst = normalize_unit(str(c["from"])), normalize_unit(str(c["to"]))
+            try:
+                factor = Fraction(str(c["factor"]))
+            except (ValueError, ZeroDivisionError):
+                raise ConfigError(f"单位换算配置有误 / invalid {path}: 条目 {where}: factor {c['factor']!r} 不是数") from None
+            if factor <= 0 or src == dst:
+                raise ConfigError(f"单位换算配置有误 / invalid {path}: 条目 {where}: factor 须为正数且两单位不同")
+            for key, f in (((src, dst), factor), ((dst, src), 1 / factor)):
+                if edges.setdefault(key, f) != f:
+                    raise ConfigError(f"单位换算配置有误 / invalid {path}: 条目 {where} 与前面的换算矛盾")
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+        raise ConfigError(f"无法读取单位换算配置 / cannot read {path}: {exc}") from None
+    closure = dict(edges)
+    changed = True
+    while changed:  # a few dozen units: a plain fixpoint is clearer than anything smarter
+        changed = False
+        for (a, b), f in list(closure.items()):
+            for (c, d), g in list(closure.items()):
+                if b == c and a != d:
+                    if (a, d) not in closure:
+                        closure[(a, d)] = f * g
+                        changed = True
+                    elif closure[(a, d)] != f * g:
+                        raise ConfigError(f"单位换算配置有误 / invalid {path}: {a} → {d} 经不同换算路径得到不同系数 "
+                                          f"({float(closure[(a, d)]):g} 与 {float(f * g):g})")
+    return {key: float(f) for key, f in closure.items()}
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -86,13 +124,13 @@ def pull_inbox(con: duckdb.DuckDBPyConnection, home: Home, inbox: Path, departme
                years: set[int] | None = None) -> list[Received]:
     """Receive every file under `inbox/<year>/<department>/`; repeatable without effect."""
     received: list[Received] = []
-    for year_dir in sorted(p for p in inbox.iterdir() if p.is_dir() and p.name.isdigit()):
+    for year_dir in sorted(p for p in inbox.iterdir() if p.is_dir() and not p.is_symlink() and p.name.isdigit()):
         year = int(year_dir.name)
         if years is not None and year not in years:
             continue
-        for dept_dir in sorted(p for p in year_dir.iterdir() if p.is_dir()):
+        for dept_dir in sorted(p for p in year_dir.iterdir() if p.is_dir() and not p.is_symlink()):
             dept = resolve_department(dept_dir.name, departments)
-            for path in sorted(p for p in dept_dir.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))):
+            for path in _delivered(dept_dir):
                 raw = path.read_bytes()
                 if dept is None:
                     received.append(receive_file(
@@ -103,10 +141,18 @@ def pull_inbox(con: duckdb.DuckDBPyConnection, home: Home, inbox: Path, departme
     return received
 
 
+def _delivered(folder: Path) -> list[Path]:
+    """The files of one department folder in delivery order (modification time, then name), so a
+    correction saved after the original becomes the newer version whatever it is called. Symbolic
+    links are not followed: a link on the share must not make the run archive a file from elsewhere."""
+    files = [p for p in folder.iterdir() if p.is_file() and not p.is_symlink() and not p.name.startswith((".", "~$"))]
+    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
+
+
 def _store_problems(con: duckdb.DuckDBPyConnection, sid: int, problems: list) -> None:
     for p in problems:
         where = [{"row": p.row, "region_code": None, "region_name": None, "indicator": None, "value": p.column,
-                  "note": None}]
+                  "column": p.column, "note": None}] if p.row is not None or p.column is not None else []  # whole file
         con.execute("""INSERT INTO validation_result (submission_id, rule_id, expectation_type, column_name, severity,
                        success, unexpected_count, message, expected, fix, failures)
                        VALUES (?, ?, 'parse', ?, ?, false, 1, ?, ?, ?, ?)""",
@@ -121,30 +167,41 @@ def _next_version(con: duckdb.DuckDBPyConnection, sid: int, kind: str) -> int:
                         WHERE s.submission_id = ? AND o.kind = ?""", [sid, kind])[0][0]
 
 
+def _sheet_rule(department: str, departments: dict[str, Department]) -> tuple[str | None, tuple[str, ...]]:
+    """The department's configured data sheet, and the names a data sheet of its may carry."""
+    dept = departments.get(department)
+    if dept is None:
+        return None, (department,)
+    return dept.sheet, (dept.name, dept.name.removeprefix("市"), dept.code)
+
+
 def parse_received(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework,
-                   units: dict[tuple[str, str], float]) -> list[int]:
+                   units: dict[tuple[str, str], float], departments: list[Department] | None = None) -> list[int]:
     """Parse every submission still `received` into observations/events/tenures (one transaction each)."""
-    pending = rows(con, "SELECT submission_id, file_name, archive_path, year FROM submission "
+    by_code = {d.code: d for d in (departments if departments is not None else load_departments())}
+    pending = rows(con, "SELECT submission_id, file_name, archive_path, year, department FROM submission "
                         "WHERE status = 'received' AND kind IS NULL ORDER BY submission_id")
     parsed_ids = []
-    for sid, file_name, archive_path, year in pending:
+    for sid, file_name, archive_path, year, department in pending:
         raw = (home.root / archive_path).read_bytes()
         con.execute("BEGIN")
         try:
             try:
-                parsed = parse_submission(raw, file_name, fw, units)
+                parsed = parse_submission(raw, file_name, fw, units, *_sheet_rule(department, by_code))
             except ParseError as exc:
                 con.execute("UPDATE submission SET status = 'rejected', kind = 'unreadable', message = ?, "
                             "version = ? WHERE submission_id = ?", [str(exc), _next_version(con, sid, "unreadable"), sid])
-                _store_problems(con, sid, [Problem("file.unreadable", "error", str(exc), fix="用 Excel 打开并另存后重新报送")])
+                _store_problems(con, sid, [Problem(exc.rule_id, "error", str(exc), fix="用 Excel 打开并另存后重新报送")])
                 con.execute("COMMIT")
                 continue
-            f = parsed.frame.with_columns(pl.lit(sid).alias("submission_id"))
+            checked, more = guards.received_problems(con, sid, parsed, fw)  # title year/department, foreign columns
+            parsed.problems += more
+            f = checked.with_columns(pl.lit(sid).alias("submission_id"))
             if parsed.kind == "indicators":
                 # a region given by name only is resolved to its code; unknown names stay null and fail validation
                 con.execute("""INSERT INTO observation BY NAME
                                SELECT f.submission_id, f.row AS row_number, f.indicator_code, f.value, f.raw_text,
-                                      coalesce(f.region_code, r.region_code) AS region_code, ? AS year
+                                      f.note, coalesce(f.region_code, r.region_code) AS region_code, ? AS year
                                FROM f LEFT JOIN region r ON f.region_code IS NULL AND r.name = f.region_name""",
                             [year])
             elif parsed.kind == "events":
@@ -159,8 +216,12 @@ def parse_received(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework,
                                       coalesce(f.acting IN ('是', '代理', 'true', '1'), false) AS acting
                                FROM f LEFT JOIN department d ON f.department = d.name""")
             _store_problems(con, sid, parsed.problems)
-            con.execute("UPDATE submission SET kind = ?, encoding = ?, version = ? WHERE submission_id = ?",
-                        [parsed.kind, parsed.encoding, _next_version(con, sid, parsed.kind), sid])
+            if parsed.declared:
+                con.executemany("INSERT INTO declaration VALUES (?, ?, ?, ?)",
+                                [[sid, row, source, text] for row, source, text in parsed.declared])
+            con.execute("UPDATE submission SET kind = ?, encoding = ?, sheet = ?, header_row = ?, version = ? "
+                        "WHERE submission_id = ?", [parsed.kind, parsed.encoding, parsed.sheet, parsed.header_row,
+                                                    _next_version(con, sid, parsed.kind), sid])
             con.execute("COMMIT")
             parsed_ids.append(sid)
         except Exception:
@@ -168,3 +229,18 @@ def parse_received(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework,
             raise
     return parsed_ids
 
+
+
+def submission_history(con: duckdb.DuckDBPyConnection, year: int | None = None,
+                       department: str | None = None) -> pl.DataFrame:
+    """Every received file, oldest first per (department, year, kind), with its version, hash,
+    time of receipt, status and whether it is the current data: the provenance an auditor asks for."""
+    return con.sql("""
+        SELECT s.department, coalesce(d.name, s.department) AS department_name, s.year, s.kind, s.version,
+               s.file_name, s.sha256, s.size_bytes, s.received_at, s.status, s.encoding, s.sheet, s.header_row,
+               s.archive_path, s.message, c.submission_id IS NOT NULL AS is_current, s.submission_id
+        FROM submission s LEFT JOIN department d ON d.code = s.department
+        LEFT JOIN current_submission c USING (submission_id)
+        WHERE ($year IS NULL OR s.year = $year) AND ($department IS NULL OR s.department = $department)
+        ORDER BY s.year, s.department, s.kind, s.version NULLS LAST, s.submission_id""",
+                   params={"year": year, "department": department}).pl()

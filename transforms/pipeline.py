@@ -6,7 +6,9 @@ re-run alone and a crash leaves the warehouse at the last committed step.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import time
 import uuid
 from contextlib import contextmanager
@@ -21,9 +23,13 @@ from transforms.config import Framework, framework_path, load_departments, load_
 from transforms.home import Home
 from transforms.intake import load_units, parse_received, pull_inbox
 from transforms.runlock import RunLocked, exclusive  # noqa: F401  (the flows and the CLI take it from here)
-from transforms.warehouse import connect, load_config, rows
+from transforms.warehouse import connect, frame, load_config, rows
 
 LOCK_RETRY_SECONDS = 60.0
+
+
+class ReportOutputError(RuntimeError):
+    """Reports could not be written (disk full, folder not writable); message in Chinese."""
 
 
 @dataclass(frozen=True)
@@ -63,8 +69,8 @@ def start_run(spec: RunSpec, parameters: dict, prefect_flow_run_id: str | None) 
     run_id = f"{spec.year}-{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     fw_file = framework_path(spec.framework_id)
     with warehouse(spec.home) as con:
-        con.execute("UPDATE run SET status = 'interrupted' WHERE status = 'running'")
         load_config(con, spec.framework, fw_file)
+        con.execute("UPDATE run SET status = 'interrupted' WHERE status = 'running'")
         con.execute("INSERT INTO run (run_id, year, framework_id, parameters, started_at, status, prefect_flow_run_id)"
                     " VALUES (?, ?, ?, ?, now(), 'running', ?)",
                     [run_id, spec.year, spec.framework_id, json.dumps(parameters, ensure_ascii=False),
@@ -143,16 +149,48 @@ def plan_report(spec: RunSpec, run_id: str, pdf: bool = True, force: bool = Fals
 
     with warehouse(spec.home) as con:
         docs = build_contexts(con, spec.framework, spec.year, run_id)
-    return plan(docs, spec.home.reports(spec.year), run_id, spec.year, spec.framework_id, pdf=pdf, force=force)
+    out_dir = spec.home.reports(spec.year)
+    old_umask = os.umask(0o027)  # reports name cadres: not world-readable (README: publishing them)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temporaries(out_dir)
+        return plan(docs, out_dir, run_id, spec.year, spec.framework_id, pdf=pdf, force=force)
+    except OSError as exc:
+        raise report_output_error(out_dir, exc) from exc
+    finally:
+        os.umask(old_umask)
 
 
 def finish_report(report_plan, renders: list[dict]) -> dict:
-    """Write the manifest last (atomically); the counts of the report stage."""
+    """Write the index page and the manifest last (atomically); the counts of the report stage."""
     from report_templates.publish import write_manifest
 
-    manifest = write_manifest(report_plan)
+    old_umask = os.umask(0o027)
+    try:
+        manifest = write_manifest(report_plan)
+    except OSError as exc:
+        raise report_output_error(report_plan.out_dir, exc) from exc
+    finally:
+        os.umask(old_umask)
     return {"documents": len(report_plan.manifest["reports"]), "rendered": sum(r["rendered"] for r in renders),
             "render_pids": sorted({r["pid"] for r in renders}), "manifest": str(manifest)}
+
+
+def report_output_error(out_dir: Path, exc: OSError) -> "ReportOutputError":
+    """The operator's message for a report folder that cannot be written (disk full, read-only)."""
+    reason = {errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配额", errno.EACCES: "没有写入权限",
+              errno.EPERM: "没有写入权限", errno.EROFS: "目录所在磁盘为只读"}.get(exc.errno, exc.strerror or str(exc))
+    return ReportOutputError(
+        f"无法写入报告目录 {out_dir}: {reason}({exc.filename or out_dir})。已有的报告保持原样, 数据仓库中的"
+        "数据和评分未受影响; 请释放磁盘空间或检查目录权限后运行 `ecoassess rerender` 重新生成报告。"
+        f" / cannot write reports to {out_dir}: {exc.strerror or exc}")
+
+
+def _remove_stale_temporaries(out_dir: Path) -> None:
+    """Temporary files left by a killed run (renderer: `.name.<pid>-<hex>.tmp`, manifest:
+    `.manifest.json.tmp-<pid>`). Only called under `exclusive`, so no live writer owns them."""
+    for tmp in [*out_dir.rglob(".*.tmp"), *out_dir.rglob(".*.tmp-*")]:
+        tmp.unlink(missing_ok=True)
 
 
 def latest_scored_run(spec: RunSpec) -> str | None:
@@ -172,33 +210,51 @@ def finish_run(spec: RunSpec, run_id: str, status: str, timings: dict, counts: d
                      json.dumps(summary, ensure_ascii=False, default=str), error, run_id])
 
 
+# The year's validation outcome per department: files, accepted, rejected, the versions in use and
+# their warnings, and a verdict ("the newest file was rejected, the accepted one stays in use").
+BY_DEPARTMENT_SQL = """
+WITH v AS (
+    SELECT submission_id, count(*) FILTER (severity = 'warning' AND NOT success) AS warnings,
+           count(*) FILTER (severity = 'error' AND NOT success) AS errors
+    FROM validation_result GROUP BY submission_id),
+s AS (
+    SELECT s.*, coalesce(v.warnings, 0) AS warnings, coalesce(v.errors, 0) AS errors,
+           s.submission_id IN (SELECT submission_id FROM current_submission WHERE year = ?) AS in_use
+    FROM submission s LEFT JOIN v USING (submission_id) WHERE s.year = ?)
+SELECT d.name AS "部门", count(s.submission_id) AS "收到文件", count(*) FILTER (s.status = 'accepted') AS "通过",
+       count(*) FILTER (s.status = 'rejected') AS "退回",
+       coalesce(string_agg(s.file_name || ' 第 ' || s.version || ' 版', '; ' ORDER BY s.kind) FILTER (s.in_use), '—')
+           AS "采用版本",
+       CAST(coalesce(sum(s.warnings) FILTER (s.in_use), 0) AS INTEGER) AS "采用版本警告",
+       CAST(coalesce(sum(s.errors) FILTER (s.status = 'rejected'), 0) AS INTEGER) AS "退回文件错误",
+       CASE WHEN count(s.submission_id) = 0 THEN '未报送'
+            WHEN count(*) FILTER (s.in_use) = 0 THEN '全部退回, 无可用数据'
+            WHEN max(s.submission_id) FILTER (s.status = 'rejected') > max(s.submission_id) FILTER (s.in_use)
+                THEN '最新报送被退回, 沿用已通过版本'
+            WHEN sum(s.warnings) FILTER (s.in_use) > 0 THEN '通过(有警告)'
+            ELSE '通过' END AS "结论"
+FROM department d LEFT JOIN s ON s.department = d.code
+GROUP BY d.code, d.name ORDER BY d.code
+"""
+
+
 def run_summary(spec: RunSpec, run_id: str | None) -> dict:
-    """Counts for the operator and the Prefect artifacts: grades, vetoes, validation per department,
-    rejected submissions, ranking (grades and ranking empty without a scored run)."""
+    """Counts for the operator and the Prefect artifacts: grades, vetoes, validation per department
+    and per file, rejected files, ranking (grades and ranking empty without a scored run)."""
     with warehouse(spec.home) as con:
         grades = rows(con, "SELECT grade, count(*) FROM result WHERE run_id = ? AND year = ? GROUP BY grade "
                            "ORDER BY grade", [run_id, spec.year])
         vetoed = rows(con, """SELECT g.name, list(DISTINCT h.rule_name ORDER BY h.rule_name) FROM veto_hit h
                               JOIN region g USING (region_code) WHERE h.run_id = ? GROUP BY g.name ORDER BY g.name""",
                       [run_id])
-        validation = rows(con, """
-            SELECT coalesce(d.name, s.department), count(*), count(*) FILTER (s.status = 'accepted'),
-                   count(*) FILTER (s.status = 'rejected'), count(*) FILTER (s.status = 'received'),
-                   max(s.version) FILTER (s.status = 'accepted'),
-                   coalesce(sum(v.errors), 0), coalesce(sum(v.warnings), 0)
-            FROM submission s LEFT JOIN department d ON d.code = s.department
-            LEFT JOIN (SELECT submission_id, count(*) FILTER (NOT success AND severity = 'error') AS errors,
-                              count(*) FILTER (NOT success AND severity = 'warning') AS warnings
-                       FROM validation_result GROUP BY submission_id) v USING (submission_id)
-            WHERE s.year = ? GROUP BY 1 ORDER BY 1""", [spec.year])
-        rejected = rows(con, """SELECT coalesce(d.name, s.department), s.file_name, s.version, s.message
-                                FROM submission s LEFT JOIN department d ON d.code = s.department
-                                WHERE s.year = ? AND s.status = 'rejected' ORDER BY 1, 3""", [spec.year])
+        validation = rows(con, """SELECT coalesce(d.name, s.department), s.kind, s.file_name, s.version, s.status,
+                                         s.message FROM submission s LEFT JOIN department d ON d.code = s.department
+                                  WHERE s.year = ? ORDER BY s.department, s.kind, s.version""", [spec.year])
+        by_department = frame(con, BY_DEPARTMENT_SQL, [spec.year, spec.year])
         ranking = rows(con, """SELECT r.rank, g.name, round(r.gdi, 2), round(r.assessment_score, 2), r.grade
                                FROM result r JOIN region g USING (region_code) WHERE r.run_id = ?
                                AND r.year = ? ORDER BY r.rank""", [run_id, spec.year])
     return {"grades": dict(grades), "vetoed": {n: list(r) for n, r in vetoed},
-            "validation": [dict(zip(("部门", "报送文件", "通过", "退回", "待审", "当前版本", "错误", "警告"), v))
-                           for v in validation],
-            "rejected": [dict(zip(("部门", "文件", "版本", "说明"), r)) for r in rejected],
+            "validation": [dict(zip(("部门", "类型", "文件", "版本", "状态", "说明"), v)) for v in validation],
+            "validation_by_department": by_department.to_dicts(),
             "ranking": [dict(zip(("排名", "县(市、区)", "绿色发展指数", "考核得分", "等级"), r)) for r in ranking]}

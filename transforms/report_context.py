@@ -1,11 +1,14 @@
-"""Contexts for the report templates, built with a handful of queries per run (not per document).
+"""Contexts for the report templates, built with a fixed handful of queries per run (not per document).
 
-The templates only lay out what is here; every number they show comes from this run's rows in
-the warehouse, so a report can always be traced to the submissions it used.
+The templates only lay out what is here; every number they show comes from the warehouse, so a
+report can always be traced to the submissions it used. Numbers of the assessed year come from
+the run being reported; numbers of other years (trend, multi-year record) from the best run
+available for each year (see `BEST_RUNS_SQL`), and years with data but no run are listed as such.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import datetime
 
@@ -17,208 +20,370 @@ from transforms.config import Framework
 from transforms.warehouse import frame, rows
 
 SYNTHETIC_NOTE = "本报告所用指标数值、干部信息和事件均为演示用虚构数据, 不代表任何地区或个人的真实情况。"
+DEPARTMENT_HEAD = "部门主要负责人"
+METHOD_TEXT = {
+    "efficacy": "效能系数法: 正向指标 60 + 40 × (x − 最小值)/(最大值 − 最小值), 逆向指标反之, 最小值、最大值取当年参评县(市、区); 各县取值相同时记 100",
+    "minmax": "阈值法: 按指标体系给定的上下限线性换算为 0–100 分(可先取对数), 超出上下限按端点计",
+    "target": "目标达成法: 实际值与目标值之比(逆向指标取倒数) × 100, 设上限",
+    "zscore": "标准化法: (x − 均值)/标准差, 逆向指标取反",
+    "rank": "位次法: 按当年参评县(市、区)中的百分位次计 0–100 分",
+}
+MISSING_TEXT = {
+    "reweight": "缺失指标不计分, 其权数按比例分配给同类其余指标",
+    "minimum": "缺失指标按该方法的最低分计",
+    "last_year": "缺失指标沿用上年已审核数据, 上年也缺失的按权重重新分配",
+}
 
-
-def _records(df: pl.DataFrame) -> list[dict]:
-    return df.to_dicts()
+# For each year up to $year, the run whose results a report shows: this run for the assessed year;
+# otherwise the latest succeeded run that assessed that year (its grades carry that year's vetoes);
+# otherwise the latest run that scored the year alongside the next one (`assessed` false: no vetoes).
+BEST_RUNS_SQL = """
+WITH owners AS (
+    SELECT scored_run_id AS run_id, year, max(finished_at) AS finished FROM run
+    WHERE status = 'succeeded' AND framework_id = $framework AND scored_run_id IS NOT NULL GROUP BY ALL
+), cand AS (
+    SELECT DISTINCT run_id, year FROM result
+    WHERE year <= $year AND (run_id = $run_id OR run_id IN (SELECT run_id FROM owners))
+)
+SELECT c.year, c.run_id, (c.run_id = $run_id AND c.year = $year) OR o.run_id IS NOT NULL AS assessed
+FROM cand c
+LEFT JOIN owners o ON o.run_id = c.run_id AND o.year = c.year
+LEFT JOIN (SELECT run_id, max(finished) AS finished FROM owners GROUP BY run_id) a ON a.run_id = c.run_id
+QUALIFY row_number() OVER (PARTITION BY c.year ORDER BY (c.run_id = $run_id AND c.year = $year) DESC,
+                           o.run_id IS NOT NULL DESC, c.run_id = $run_id DESC, coalesce(o.finished, a.finished)
+                           DESC NULLS LAST) = 1
+"""
 
 
 def _iso(d) -> str | None:
     return d.isoformat() if d is not None else None
 
 
+def _by(df: pl.DataFrame, key: str) -> dict[str, list[dict]]:
+    """Rows of `df` grouped by one column, as lists of dicts (empty frame: empty dict)."""
+    out: dict[str, list[dict]] = defaultdict(list)
+    for r in df.iter_rows(named=True):
+        out[r[key]].append(r)
+    return out
+
+
+def best_runs(con: duckdb.DuckDBPyConnection, framework_id: str, run_id: str, year: int) -> pl.DataFrame:
+    return frame(con, BEST_RUNS_SQL, {"framework": framework_id, "run_id": run_id, "year": year})
+
+
+def method_notes(fw: Framework) -> list[str]:
+    """The bulletin's method notes, written from the framework (no hard-coded method)."""
+    methods = sorted({i.normalization or fw.normalization for i in fw.indicators}, key=list(METHOD_TEXT).index)
+    agg = {"arithmetic": "加权算术平均", "geometric": "加权几何平均"}
+    bands = "、".join(f"{b.grade} ≥ {b.min:g}" for b in fw.grade_bands[:-1]) + f", 其余为{fw.grade_bands[-1].grade}"
+    vetoes = "; ".join(f"{r.name}({'等级定为不合格' if r.effect == 'fail' else '等级最高为' + str(r.cap_grade)})"
+                       for r in fw.veto_rules)
+    return [
+        f"指标体系: {fw.name}, 共 {len(fw.categories)} 类 {len(fw.indicators)} 项指标; 各指标的单位、方向、权数、目标值和"
+        "责任单位见各县(市、区)报告的指标明细。",
+        "个体指数: " + "; ".join(METHOD_TEXT[m] for m in methods) + "。",
+        "权数: 按 " + " : ".join(f"{k}" for k in fw.weight_classes) + " = "
+        + " : ".join(f"{v:g}" for v in fw.weight_classes.values()) + " 在全部指标间归一(另有规定的按规定); "
+        f"分类指数为各类指标个体指数的{agg[fw.aggregation.category]}, 绿色发展指数为各类的{agg[fw.aggregation.index]}。",
+        f"缺失数据: {MISSING_TEXT[fw.missing_policy]}; 每项缺失均在报告中注明。",
+        f"考核得分 = {fw.assessment.target_points:g} × 目标完成权重占比 + {fw.assessment.index_points:g} × (指数 − 60)/40; "
+        f"等级: {bands}。",
+        f"排名区间: 对各指标权数随机扰动 {fw.uncertainty.draws} 次重新排名, 取第 5 至第 95 百分位, 反映排名对权数设定的敏感程度。",
+        f"一票否决: {vetoes or '无'}。每项否决均列明规则、实际值与目标或事件, 以及所依据的报送文件、版本和 SHA-256。",
+    ]
+
+
 def build_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id: str,
                    synthetic: bool = True) -> list[tuple[str, str, str, dict]]:
-    """All documents of a run as (kind, key, title, context); bulletin first."""
-    jurisdiction = con.sql("SELECT name FROM region WHERE region_code = ?", params=[fw.jurisdiction]).fetchall()[0][0]
+    """All documents of a run as (kind, key, title, context); bulletin first, then counties, then cadres."""
+    jurisdiction = rows(con, "SELECT name FROM region WHERE region_code = ?", [fw.jurisdiction])[0][0]
     doc_base = {"jurisdiction_name": jurisdiction, "year": year, "framework_name": fw.name,
                 "generated_at": datetime.now().strftime("%Y-%m-%d %H:%M"), "synthetic": synthetic,
                 "synthetic_note": SYNTHETIC_NOTE, "run_id": run_id}
+    p = {"framework": fw.id, "run_id": run_id, "year": year}
     results = frame(con, """SELECT r.*, g.name, g.zone FROM result r JOIN region g USING (region_code)
-                            WHERE run_id = ? AND year = ? ORDER BY rank, region_code""", [run_id, year])
+                            WHERE run_id = $run_id AND year = $year ORDER BY rank, region_code""",
+                    {k: p[k] for k in ("run_id", "year")})
     cats = frame(con, "SELECT code, name, weight FROM category WHERE framework_id = ? ORDER BY position", [fw.id])
-    cat_scores = frame(con, "SELECT region_code, category, score, previous_score, contribution FROM category_score "
-                            "WHERE run_id = ? AND year = ?", [run_id, year])
-    medians = cat_scores.group_by("category").agg(pl.col("score").median().alias("median"))
-    trend = frame(con, """
-        WITH chosen AS (
-            SELECT year, arg_max(scored_run_id, finished_at) AS run_id FROM run
-            WHERE status = 'succeeded' AND framework_id = ? AND scored_run_id IS NOT NULL GROUP BY year)
-        SELECT r.region_code, r.year, r.gdi, r.rank, r.assessment_score, r.grade FROM result r
-        WHERE r.run_id = ? AND r.year <= ?
-        UNION ALL
-        SELECT r.region_code, r.year, r.gdi, r.rank, r.assessment_score, r.grade FROM result r
-        JOIN chosen c ON c.run_id = r.run_id AND c.year = r.year
-        WHERE r.year < ? - 1 ORDER BY year""", [fw.id, run_id, year, year])
+    cat_scores = frame(con, "SELECT region_code, category, score, weight, previous_score, contribution "
+                            "FROM category_score WHERE run_id = ? AND year = ?", [run_id, year])
     scores = frame(con, """
-        SELECT s.*, i.name, i.unit, i.binding, i.position, c.name AS category_name, d.name AS department_name,
+        SELECT s.*, i.name, i.unit, i.binding, i.position, i.department, c.name AS category_name,
+               d.name AS department_name,
                s.weight_share * (s.normalized - median(s.normalized) OVER (PARTITION BY s.indicator_code)) AS peer_gap
         FROM score s JOIN indicator i ON i.framework_id = ? AND i.code = s.indicator_code
         JOIN category c ON c.framework_id = i.framework_id AND c.code = i.category
         LEFT JOIN department d ON d.code = i.department
         WHERE s.run_id = ? AND s.year = ? ORDER BY i.position""", [fw.id, run_id, year])
-    vetoes = frame(con, """
-        SELECT h.*, i.name AS indicator_name, i.unit, s.file_name, s.version, s.sha256
-        FROM veto_hit h LEFT JOIN indicator i ON i.framework_id = ? AND i.code = h.indicator_code
-        LEFT JOIN submission s USING (submission_id) WHERE h.run_id = ? ORDER BY h.rule_id""", [fw.id, run_id])
-    cadres = frame(con, "SELECT * FROM cadre_result WHERE run_id = ? AND year = ? ORDER BY region_code, post, start_date",
-                   [run_id, year])
+    vetoes = frame(con, f"""
+        WITH best AS ({BEST_RUNS_SQL})
+        SELECT b.year, h.*, i.name AS indicator_name, i.unit, s.file_name, s.version, s.sha256
+        FROM veto_hit h JOIN best b ON b.run_id = h.run_id AND b.assessed
+        LEFT JOIN indicator i ON i.framework_id = $framework AND i.code = h.indicator_code
+        LEFT JOIN submission s USING (submission_id) ORDER BY b.year, h.rule_id""", p)
+    trend = frame(con, f"""
+        WITH best AS ({BEST_RUNS_SQL})
+        SELECT r.region_code, r.year, r.gdi, r.rank, r.n_regions, r.assessment_score, r.grade, r.vetoed, b.assessed
+        FROM result r JOIN best b USING (run_id, year) ORDER BY r.year""", p)
+    cadres = frame(con, "SELECT * FROM cadre_result WHERE run_id = ? AND year = ? AND post <> ? "
+                        "ORDER BY region_code, post, start_date", [run_id, year, DEPARTMENT_HEAD])
+    data_years = [y for (y,) in rows(con, "SELECT DISTINCT year FROM current_observation WHERE year <= ? ORDER BY 1",
+                                     [year])]
     used = frame(con, """
-        SELECT s.department, d.name AS department_name, s.kind, s.file_name, s.version, s.sha256, s.status,
+        WITH used AS (
+            SELECT DISTINCT region_code, submission_id FROM score
+            WHERE run_id = $run_id AND year = $year AND submission_id IS NOT NULL
+            UNION SELECT region_code, submission_id FROM veto_hit WHERE run_id = $run_id AND submission_id IS NOT NULL
+            UNION SELECT NULL, submission_id FROM current_submission WHERE kind = 'events' AND year = $year
+            UNION SELECT NULL, any_value(submission_id) FROM current_tenure
+        )
+        SELECT u.region_code, s.submission_id, d.name AS department_name, s.kind, s.file_name, s.version, s.sha256,
+               s.status, s.received_at,
                (SELECT count(*) FROM validation_result v WHERE v.submission_id = s.submission_id
                 AND NOT v.success AND v.severity = 'warning') AS warnings
-        FROM current_submission s LEFT JOIN department d ON d.code = s.department
-        WHERE s.year = ? ORDER BY s.department, s.kind""", [year])
+        FROM used u JOIN submission s USING (submission_id) LEFT JOIN department d ON d.code = s.department
+        ORDER BY s.department, s.kind, s.version""", {k: p[k] for k in ("run_id", "year")})
     warnings = frame(con, """
-        SELECT d.name AS department_name, v.message FROM validation_result v
-        JOIN current_submission s USING (submission_id) LEFT JOIN department d ON d.code = s.department
-        WHERE s.year = ? AND NOT v.success AND v.severity = 'warning'""", [year])
-    events = events_in_tenure(con).join(frame(con, "SELECT region_code, name AS region_name FROM region"),
-                                        on="region_code", how="left")
+        SELECT v.submission_id, d.name AS department_name, s.file_name, s.version, v.rule_id, v.message,
+               v.expected, v.fix, v.failures
+        FROM validation_result v JOIN submission s USING (submission_id) LEFT JOIN department d ON d.code = s.department
+        WHERE NOT v.success AND v.severity = 'warning' AND v.submission_id IN (SELECT submission_id FROM score
+              WHERE run_id = ? AND year = ? UNION SELECT submission_id FROM current_submission WHERE year = ?)
+        ORDER BY d.name, v.rule_id""", [run_id, year, year])
 
-    cat_by_region: dict[str, dict[str, float]] = defaultdict(dict)
-    cat_rows: dict[tuple[str, str], dict] = {}
-    for r in cat_scores.iter_rows(named=True):
-        cat_by_region[r["region_code"]][r["category"]] = r["score"]
-        cat_rows[(r["region_code"], r["category"])] = r
-    trend_by_region = trend.partition_by("region_code", as_dict=True)
-    indicator_names = {i.code: i.name for i in fw.indicators}
-    median = dict(medians.iter_rows())
-    scores_by_region = scores.partition_by("region_code", as_dict=True)
-    vetoes_by_region = vetoes.partition_by("region_code", as_dict=True) if vetoes.height else {}
-    cadres_by_region = cadres.partition_by("region_code", as_dict=True) if cadres.height else {}
+    veto_by_region_year = defaultdict(list)
+    for v in vetoes.iter_rows(named=True):
+        veto_by_region_year[(v["region_code"], v["year"])].append(_veto_item(v))
+    ctx = _Shared(doc_base, fw, year, results, cats, cat_scores, scores, veto_by_region_year, trend, data_years,
+                  used, warnings, cadres)
+    docs = [("bulletin", "bulletin", ctx.bulletin_title, ctx.bulletin())]
+    docs += [("county", r["region_code"], ctx.county_title(r), ctx.county(r)) for r in results.iter_rows(named=True)]
+    docs += cadre_contexts(con, fw, year, run_id, doc_base, veto_by_region_year, scores)
+    return docs
 
-    def veto_items(code: str) -> list[dict]:
-        df = vetoes_by_region.get((code,))
-        return [] if df is None else [{
-            "rule_id": v["rule_id"], "rule_name": v["rule_name"], "effect": v["effect"], "cap_grade": v["cap_grade"],
+
+def _veto_item(v: dict) -> dict:
+    return {"rule_id": v["rule_id"], "rule_name": v["rule_name"], "effect": v["effect"], "cap_grade": v["cap_grade"],
             "evidence": {"indicator_name": v["indicator_name"], "value": v["value"], "target": v["target"],
                          "unit": v["unit"], "event_kind": v["event_kind"], "event_date": _iso(v["event_date"]),
                          "description": v["description"], "file_name": v["file_name"], "version": v["version"],
-                         "sha256": v["sha256"]}} for v in _records(df)]
+                         "sha256": v["sha256"]}}
 
-    docs: list[tuple[str, str, str, dict]] = []
-    counties = []
-    for r in _records(results):
-        code = r["region_code"]
-        counties.append({**{k: r[k] for k in ("rank", "name", "region_code", "zone", "gdi", "assessment_score",
-                                               "grade", "vetoed", "targets_met", "targets_total")},
-                         "category_scores": cat_by_region[code], "report_href": f"county/{code}.html"})
-    grade_counts = results.group_by("grade").len()
-    bulletin = {
-        "doc": doc_base | {"kind": "bulletin", "title": f"{jurisdiction}{year}年度生态文明建设评价考核结果公报"},
-        "categories": _records(cats.select("code", "name")),
-        "counties": counties,
-        "grade_distribution": [{"grade": b.grade, "count": int(dict(grade_counts.iter_rows()).get(b.grade, 0))}
-                               for b in fw.grade_bands],
-        "vetoed": [{"name": c["name"], "reasons": [
-            f"{v['rule_name']}({v['evidence']['event_kind'] or v['evidence']['description']}"
-            f"{', ' + v['evidence']['event_date'] if v['evidence']['event_date'] else ''})"
-            for v in veto_items(c["region_code"])]} for c in counties if veto_items(c["region_code"])],
-        "movers": sorted([{"name": c["name"], "gdi": c["gdi"], "previous_gdi": r["previous_gdi"],
-                           "change": c["gdi"] - r["previous_gdi"],
-                           "rank_change": (r["previous_rank"] - c["rank"]) if r["previous_rank"] else None}
-                          for c, r in zip(counties, _records(results)) if r["previous_gdi"] is not None],
-                         key=lambda m: -abs(m["change"]))[:5],
-        "method_notes": [
-            f"指标体系: {fw.name}, 共 {len(fw.categories)} 类 {len(fw.indicators)} 项指标。",
-            "个体指数采用效能系数法: 正向指标 60 + 40 × (x − 最小值)/(最大值 − 最小值), 逆向指标反之; 各县取值相同时记 100。",
-            "权数按 ★◆○ = 3:2:1 在全部指标间归一; 绿色发展指数为各指标个体指数的加权平均, 缺失指标按权数重新分配并注明。",
-            f"考核得分 = {fw.assessment.target_points:g} × 目标完成权重占比 + {fw.assessment.index_points:g} × (指数 − 60)/40;"
-            " 等级: " + "、".join(f"{b.grade} ≥ {b.min:g}" for b in fw.grade_bands[:-1]) + f", 其余为{fw.grade_bands[-1].grade}。",
-            "一票否决: 发生规定的重大生态环境事件、耕地保有量低于红线或未完成节能目标的, 等级定为不合格。",
-        ],
-    }
-    docs.append(("bulletin", "bulletin", bulletin["doc"]["title"], bulletin))
 
-    for r in _records(results):
+class _Shared:
+    """The run's frames, indexed once; one method per document kind."""
+
+    def __init__(self, doc_base, fw, year, results, cats, cat_scores, scores, vetoes, trend, data_years, used,
+                 warnings, cadres) -> None:
+        self.doc_base, self.fw, self.year = doc_base, fw, year
+        self.results, self.cats = results, cats.to_dicts()
+        self.vetoes, self.data_years = vetoes, data_years
+        self.cat_rows = {(r["region_code"], r["category"]): r for r in cat_scores.iter_rows(named=True)}
+        self.median = dict(cat_scores.group_by("category").agg(pl.col("score").median()).iter_rows())
+        self.scores = scores.partition_by("region_code", as_dict=True)
+        self.trend = _by(trend, "region_code")
+        self.used = _by(used, "region_code")
+        self.common_used = self.used.pop(None, [])
+        self.warnings = warnings.to_dicts()
+        self.cadres = _by(cadres, "region_code")
+        self.indicator_names = {i.code: i.name for i in fw.indicators}
+        self.bulletin_title = f"{doc_base['jurisdiction_name']}{year}年度生态文明建设评价考核结果公报"
+
+    def county_title(self, r: dict) -> str:
+        return f"{r['name']}{self.year}年度生态文明建设评价考核报告"
+
+    def category_scores(self, code: str) -> dict[str, float | None]:
+        return {c["code"]: self.cat_rows.get((code, c["code"]), {}).get("score") for c in self.cats}
+
+    # ------------------------------------------------------------------ bulletin
+    def bulletin(self) -> dict:
+        counties = []
+        for r in self.results.iter_rows(named=True):
+            code = r["region_code"]
+            counties.append({k: r[k] for k in ("rank", "name", "region_code", "zone", "gdi", "assessment_score",
+                                               "grade", "vetoed", "targets_met", "targets_total", "rank_p05",
+                                               "rank_p95", "previous_gdi", "previous_rank")}
+                            | {"category_scores": self.category_scores(code), "report_href": f"county/{code}.html"})
+        changed = [c | {"change": c["gdi"] - c["previous_gdi"],
+                        "rank_change": c["previous_rank"] - c["rank"] if c["previous_rank"] and c["rank"] else None}
+                   for c in counties if c["gdi"] is not None and c["previous_gdi"] is not None]
+        grades = self.results["grade"].to_list()
+        return {
+            "doc": self.doc_base | {"kind": "bulletin", "title": self.bulletin_title},
+            "categories": [{"code": c["code"], "name": c["name"]} for c in self.cats],
+            "counties": counties,
+            "grade_distribution": [{"grade": b.grade, "count": grades.count(b.grade)} for b in self.fw.grade_bands],
+            "vetoed": [{"name": c["name"], "region_code": c["region_code"], "grade": c["grade"],
+                        "items": self.vetoes[(c["region_code"], self.year)]}
+                       for c in counties if self.vetoes.get((c["region_code"], self.year))],
+            "movers": {"up": sorted((m for m in changed if m["change"] > 0), key=lambda m: -m["change"])[:5],
+                       "down": sorted((m for m in changed if m["change"] < 0), key=lambda m: m["change"])[:5]}
+            if changed else None,
+            "method_notes": method_notes(self.fw),
+        }
+
+    # ------------------------------------------------------------------ county
+    def county(self, r: dict) -> dict:
         code = r["region_code"]
-        title = f"{r['name']}{year}年度生态文明建设评价考核报告"
-        sc = scores_by_region[(code,)]
-        ctx = {
-            "doc": doc_base | {"kind": "county", "title": title},
+        sc = self.scores[(code,)]
+        ranked = lambda df: [{"name": s["name"], "score": s["normalized"], "peer_gap": s["peer_gap"]}  # noqa: E731
+                             for s in df.head(5).iter_rows(named=True)]
+        used = list({u["submission_id"]: u for u in self.common_used + self.used.get(code, [])}.values())
+        used_ids = {u["submission_id"] for u in used}
+        return {
+            "doc": self.doc_base | {"kind": "county", "title": self.county_title(r)},
             "county": {"region_code": code, "name": r["name"], "zone": r["zone"]},
             "result": {k: r[k] for k in ("gdi", "rank", "n_regions", "assessment_score", "targets_met", "targets_total",
                                          "binding_missed", "grade", "grade_before_veto", "vetoed", "missing_count",
                                          "previous_gdi", "previous_rank", "rank_p05", "rank_median", "rank_p95",
-                                         "rank_driver")} | {"rank_driver_name": indicator_names.get(r["rank_driver"])},
-            "vetoes": veto_items(code),
+                                         "rank_driver")}
+            | {"rank_driver_name": self.indicator_names.get(r["rank_driver"])},
+            "vetoes": self.vetoes.get((code, self.year), []),
             "categories": [{"code": c["code"], "name": c["name"],
-                            "weight": cat_rows.get((code, c["code"]), {}).get("weight", c["weight"]),
-                            "score": cat_by_region[code].get(c["code"]), "median": median.get(c["code"]),
-                            "previous_score": cat_rows.get((code, c["code"]), {}).get("previous_score"),
-                            "contribution": cat_rows.get((code, c["code"]), {}).get("contribution")}
-                           for c in _records(cats)],
+                            "weight": self.cat_rows.get((code, c["code"]), {}).get("weight", c["weight"]),
+                            "score": self.cat_rows.get((code, c["code"]), {}).get("score"),
+                            "median": self.median.get(c["code"]),
+                            "previous_score": self.cat_rows.get((code, c["code"]), {}).get("previous_score"),
+                            "contribution": self.cat_rows.get((code, c["code"]), {}).get("contribution")}
+                           for c in self.cats],
             "indicators": [{"code": s["indicator_code"], "name": s["name"], "category_name": s["category_name"],
                             "unit": s["unit"], "value": s["value"], "target_op": s["target_op"],
                             "target_value": s["target_value"], "met": s["met"], "binding": s["binding"],
-                            "score": s["normalized"], "weight": s["weight"], "contribution": s["contribution"],
+                            "score": s["normalized"], "weight": s["weight_share"], "contribution": s["contribution"],
                             "department_name": s["department_name"], "flag": s["flag"], "method": s["method"],
-                            "previous_value": s["previous_value"], "peer_gap": s["peer_gap"]} for s in _records(sc)],
-            "strengths": [{"name": s["name"], "score": s["normalized"], "peer_gap": s["peer_gap"]}
-                          for s in _records(sc.filter(pl.col("peer_gap") > 0).sort("peer_gap", descending=True)
-                                            .head(5))],
-            "weaknesses": [{"name": s["name"], "score": s["normalized"], "peer_gap": s["peer_gap"]}
-                           for s in _records(sc.filter(pl.col("peer_gap") < 0).sort("peer_gap").head(5))],
-            "trend": _records(trend_by_region.get((code,), trend.clear()).drop("region_code")),
+                            "previous_value": s["previous_value"], "peer_gap": s["peer_gap"]}
+                           for s in sc.iter_rows(named=True)],
+            "strengths": ranked(sc.filter(pl.col("peer_gap") > 0).sort("peer_gap", descending=True)),
+            "weaknesses": ranked(sc.filter(pl.col("peer_gap") < 0).sort("peer_gap")),
+            "trend": self._trend(code),
             "cadres": [{"cadre_id": c["cadre_id"], "name": c["name"], "post": c["post"], "share": c["share"],
-                        "start": _iso(c["start_date"]), "end": _iso(c["end_date"]), "acting": c["acting"]}
-                       for c in _records(cadres_by_region.get((code,), cadres.clear()))],
-            "submissions": _records(used.select("department_name", "file_name", "version", "sha256", "status",
-                                                "warnings")),
-            "warnings": _records(warnings),
+                        "start": _iso(c["start_date"]), "end": _iso(c["end_date"]), "acting": c["acting"],
+                        "report_href": f"../cadre/{c['cadre_id']}.html"} for c in self.cadres.get(code, [])],
+            "missing": [{"name": s["name"], "department_name": s["department_name"], "flag": s["flag"],
+                         "value": s["value"], "unit": s["unit"]}
+                        for s in sc.filter(pl.col("flag").is_not_null()).iter_rows(named=True)],
+            "missing_policy": MISSING_TEXT[self.fw.missing_policy],
+            "submissions": [{k: u[k] for k in ("department_name", "kind", "file_name", "version", "sha256", "status",
+                                               "warnings")} | {"received_at": str(u["received_at"])[:16]}
+                            for u in sorted(used, key=lambda u: (u["department_name"] or "", u["kind"], u["version"]))],
+            "warnings": self._warnings(code, used_ids),
         }
-        docs.append(("county", code, title, ctx))
 
+    def _trend(self, code: str) -> list[dict]:
+        """Every year with data in the warehouse; years no run has scored are listed without numbers."""
+        by_year = {t["year"]: t for t in self.trend.get(code, [])}
+        return [{k: t[k] for k in ("year", "gdi", "rank", "n_regions", "assessment_score", "grade", "vetoed",
+                                   "assessed")} if (t := by_year.get(y)) else
+                {"year": y, "gdi": None, "rank": None, "n_regions": None, "assessment_score": None, "grade": None,
+                 "vetoed": None, "assessed": None}
+                for y in sorted(set(self.data_years) | set(by_year))]
+
+    def _warnings(self, code: str, used_ids: set[int]) -> list[dict]:
+        """Validation warnings of the submissions this county's numbers came from: those naming this county,
+        and those about the file as a whole."""
+        out = []
+        for w in self.warnings:
+            if w["submission_id"] not in used_ids:
+                continue
+            items = json.loads(w["failures"] or "[]")
+            mine = [i for i in items if i.get("region_code") == code]
+            if items and not mine and all(i.get("region_code") for i in items):
+                continue  # about other counties only
+            out.append({k: w[k] for k in ("department_name", "file_name", "version", "rule_id", "message", "expected",
+                                          "fix")}
+                       | {"rows": [{"row": i.get("row"), "value": i.get("value"),
+                                    "indicator": self.indicator_names.get(i.get("indicator"), i.get("indicator")),
+                                    "note": i.get("note")} for i in mine]})
+        return out
+
+
+def cadre_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id: str, doc_base: dict,
+                   vetoes: dict[tuple[str, int], list[dict]], scores: pl.DataFrame) -> list[tuple[str, str, str, dict]]:
+    """One report per cadre in post this year, or bound to an event of any year (终身追责)."""
     dept_names = dict(rows(con, "SELECT code, name FROM department"))
     region_names = dict(rows(con, "SELECT region_code, name FROM region"))
     record = cadre_record(con, fw.id, run_id, year)
-    audit = outgoing_audit(con, fw.id, year)
-    this_year = cadres.partition_by("cadre_id", as_dict=True) if cadres.height else {}
-    # a cadre gets a report when in post this year, or when an event of any year binds to them (终身追责)
-    cadre_ids = sorted({k[0] for k in this_year} | set(events["cadre_id"].to_list()))
-    names_by_id = dict(record.select("cadre_id", "name").unique("cadre_id").iter_rows()) | \
-        dict(events.select("cadre_id", "name").unique("cadre_id").iter_rows())
+    tenures = frame(con, "SELECT * FROM current_tenure ORDER BY cadre_id, start_date")
+    events = events_in_tenure(con).filter(pl.col("year") <= year)
+    audit = _by(pl.DataFrame(outgoing_audit(con, fw.id, year), infer_schema_length=None), "cadre_id") \
+        if fw.indicators else {}
+    this_year = _by(record.filter(pl.col("year") == year), "cadre_id")
+    record_by = _by(record, "cadre_id")
+    events_by = _by(events, "cadre_id")
+    tenures_by = _by(tenures, "cadre_id")
+    dept_indicators = _department_indicators(scores)
+    cadre_ids = sorted(set(this_year) | set(events_by))
+    names = {t["cadre_id"]: t["name"] for t in tenures.iter_rows(named=True)}
 
     def post_item(p: dict) -> dict:
-        return {"post": p["post"], "region_code": p["region_code"], "region_name": region_names.get(p["region_code"]),
-                "department_name": dept_names.get(p["department"]), "start": _iso(p["start_date"]),
-                "end": _iso(p["end_date"]), "acting": p["acting"], "share": p["share"], "gdi": p["gdi"],
-                "rank": p["rank"], "grade": p["grade"], "vetoed": p["vetoed"],
-                "department_score": p["department_score"], "targets_met": p["targets_met"],
-                "targets_total": p["targets_total"], "year": p["year"]}
+        dept = p.get("department")
+        head = p["post"] == DEPARTMENT_HEAD
+        return {"post": p["post"], "region_code": None if head else p["region_code"],
+                "region_name": None if head else region_names.get(p["region_code"]),
+                "department": dept, "department_name": dept_names.get(dept) if head else None,
+                "start": _iso(p["start_date"]), "end": _iso(p["end_date"]), "acting": p["acting"],
+                "rule": "一岗双责" if head else "党政同责", "share": p.get("share"), "gdi": p.get("gdi"),
+                "rank": p.get("rank"), "grade": p.get("grade"), "vetoed": p.get("vetoed"),
+                "department_score": p.get("department_score"), "targets_met": p.get("targets_met"),
+                "targets_total": p.get("targets_total"), "year": p.get("year"), "assessed": p.get("assessed")}
 
+    def tenure_vetoes(p: dict) -> list[dict]:
+        """The year's vetoes of the county the cadre led; an event veto only if the event fell in this tenure."""
+        if p["post"] == DEPARTMENT_HEAD or not p.get("vetoed"):
+            return []
+        start, end = _iso(p["start_date"]), _iso(p["end_date"]) or "9999-12-31"
+        return [v for v in vetoes.get((p["region_code"], p["year"]), [])
+                if not v["evidence"]["event_date"] or start <= v["evidence"]["event_date"] <= end]
+
+    docs = []
     for cadre_id in cadre_ids:
-        name = names_by_id[cadre_id]
+        name = names.get(cadre_id) or events_by[cadre_id][0]["name"]
         title = f"{name}同志{year}年度生态文明建设考核结果"
-        posts = this_year.get((cadre_id,))
+        posts = [post_item(p) for p in this_year.get(cadre_id, [])]
+        heads = sorted({p["department"] for p in posts if p["department"]})
+        # several posts in the year: the share-weighted result (each post's share of the year as weight)
+        shares = [(p["share"], p["department_score"] if p["department_score"] is not None else p["gdi"]) for p in posts]
+        total = sum(s for s, _ in shares)
+        weighted = sum(s * v for s, v in shares) / total \
+            if len(shares) > 1 and total and all(v is not None for _, v in shares) else None
         ctx = {
             "doc": doc_base | {"kind": "cadre", "title": title},
-            "cadre": {"cadre_id": cadre_id, "name": name, "in_post": posts is not None},
-            "posts": [post_item(p) for p in _records(posts.sort("start_date"))] if posts is not None else [],
-            "record": [post_item(p) for p in _records(record.filter(pl.col("cadre_id") == cadre_id)
-                                                       .sort("year", "start_date"))],
-            "events": [{"date": _iso(e["event_date"]), "region_name": e["region_name"], "kind": e["kind"],
-                        "description": e["description"], "post": e["post"], "year": e["year"]}
-                       for e in _records(events.filter(pl.col("cadre_id") == cadre_id))],
+            "cadre": {"cadre_id": cadre_id, "name": name, "in_post": bool(posts)},
+            "tenures": [post_item(t) for t in tenures_by.get(cadre_id, [])],
+            "posts": posts,
+            "weighted": weighted,
+            "department_indicators": [i for d in heads for i in dept_indicators.get(d, [])],
+            "record": [post_item(p) | {"vetoes": tenure_vetoes(p)} for p in record_by.get(cadre_id, [])],
+            "events": [{"date": _iso(e["event_date"]), "region_name": region_names.get(e["region_code"]),
+                        "kind": e["kind"], "description": e["description"], "post": e["post"], "year": e["year"]}
+                       for e in events_by.get(cadre_id, [])],
             "audit": [a | {"start_date": _iso(a["start_date"]), "end_date": _iso(a["end_date"])}
-                      for a in audit if a["cadre_id"] == cadre_id],
+                      for a in audit.get(cadre_id, [])],
         }
+        ctx["veto_count"] = sum(len(p["vetoes"]) for p in ctx["record"])
         docs.append(("cadre", cadre_id, title, ctx))
     return docs
 
 
+def _department_indicators(scores: pl.DataFrame) -> dict[str, list[dict]]:
+    """一岗双责: per department, the indicators it answers for, with their share of its sub-score."""
+    if scores.is_empty():
+        return {}
+    per = (scores.group_by("department", "indicator_code", "name", "unit", "position", "binding")
+           .agg(pl.col("weight").mean(), pl.col("normalized").mean().alias("mean_score"),
+                pl.col("met").sum().alias("met"), pl.col("met").is_not_null().sum().alias("with_target"),
+                pl.col("value").is_null().sum().alias("missing"), pl.len().alias("counties"))
+           .with_columns((pl.col("weight") / pl.col("weight").sum().over("department")).alias("dept_weight"))
+           .sort("department", "position"))
+    return _by(per, "department")
+
+
 def cadre_record(con: duckdb.DuckDBPyConnection, framework_id: str, run_id: str, year: int) -> pl.DataFrame:
-    """Every year's attributed results: this run for the years it scored, else the latest succeeded run."""
-    return frame(con, """
-        WITH chosen AS (
-            SELECT year, arg_max(scored_run_id, finished_at) AS run_id FROM run
-            WHERE status = 'succeeded' AND framework_id = ? AND scored_run_id IS NOT NULL GROUP BY year
-        ), here AS (SELECT DISTINCT year FROM cadre_result WHERE run_id = ?)
-        SELECT c.* FROM cadre_result c WHERE c.run_id = ? AND c.year <= ?
-        UNION ALL
-        SELECT c.* FROM cadre_result c JOIN chosen ch ON c.run_id = ch.run_id AND c.year = ch.year
-        WHERE c.year NOT IN (SELECT year FROM here) AND c.year <= ?""", [framework_id, run_id, run_id, year, year])
+    """Every year's attributed results up to `year`, each year from its best run (`BEST_RUNS_SQL`)."""
+    return frame(con, f"""
+        WITH best AS ({BEST_RUNS_SQL})
+        SELECT c.*, b.assessed FROM cadre_result c JOIN best b USING (run_id, year)
+        ORDER BY c.cadre_id, c.year, c.start_date""", {"framework": framework_id, "run_id": run_id, "year": year})
 
 
 def outgoing_audit(con: duckdb.DuckDBPyConnection, framework_id: str, year: int) -> list[dict]:
@@ -228,12 +393,16 @@ def outgoing_audit(con: duckdb.DuckDBPyConnection, framework_id: str, year: int)
         WITH t AS (
             SELECT *, year(start_date) - 1 AS year_before,
                    least(year(coalesce(end_date, make_date(?, 12, 31))), ?) AS year_end
-            FROM current_tenure WHERE post <> '部门主要负责人'
+            FROM current_tenure WHERE post <> ? AND start_date <= make_date(?, 12, 31)
         )
         SELECT t.cadre_id, t.post, t.region_code, g.name AS region_name, t.start_date, t.end_date,
                t.year_before, t.year_end, i.code, i.name AS indicator_name, i.unit, i.direction,
                b.value AS value_before, e.value AS value_end, e.value - b.value AS change,
-               coalesce(rt.value, i.target_value) AS target, coalesce(rt.op, i.target_op) AS target_op
+               coalesce(rt.value, i.target_value) AS target, coalesce(rt.op, i.target_op) AS target_op,
+               CASE WHEN e.value IS NULL OR coalesce(rt.value, i.target_value) IS NULL THEN NULL
+                    WHEN coalesce(rt.op, i.target_op) = '>=' THEN e.value >= coalesce(rt.value, i.target_value)
+                    WHEN coalesce(rt.op, i.target_op) = '<=' THEN e.value <= coalesce(rt.value, i.target_value)
+               END AS met
         FROM t JOIN indicator i ON i.framework_id = ? AND i.audit
         JOIN region g ON g.region_code = t.region_code
         LEFT JOIN current_observation b ON b.region_code = t.region_code AND b.indicator_code = i.code
@@ -242,4 +411,4 @@ def outgoing_audit(con: duckdb.DuckDBPyConnection, framework_id: str, year: int)
                                        AND e.year = t.year_end
         LEFT JOIN region_target rt ON rt.framework_id = i.framework_id AND rt.indicator_code = i.code
                                   AND rt.region_code = t.region_code AND rt.year = t.year_end
-        ORDER BY t.cadre_id, t.start_date, i.position""", [year, year, framework_id]).to_dicts()
+        ORDER BY t.cadre_id, t.start_date, i.position""", [year, year, DEPARTMENT_HEAD, year, framework_id]).to_dicts()

@@ -1,90 +1,189 @@
-"""Rank uncertainty: how much would the ranking move if the weights were somewhat different?
+"""Rank uncertainty: how much would the ranking move if the weights (or the normalization) were
+somewhat different?
 
-Monte Carlo over weights with a fixed seed: each draw multiplies every indicator's weight by a
-log-normal factor (median 1, spread from the framework), recomputes the index with the same
-aggregation as `scoring` from the stored normalized scores, and ranks the regions. Each region
-gets its median rank and 5th–95th percentile interval, and the indicator whose weight moves its
-rank most (the largest absolute correlation between that weight's factor and the region's rank).
-Vectorized in numpy over (draws × regions × indicators), in chunks to bound memory.
+Monte Carlo with a fixed seed: each draw multiplies every indicator's weight by a log-normal factor
+(mean 1, spread from the framework) and, where the framework lists alternative normalization
+methods, normalizes with one of them (the framework's own method or an alternative, equally
+likely; indicators with their own method keep it). It recomputes the index over the same category
+tree with the same aggregation per node as `scoring`, and ranks the regions. Each region gets its
+median rank and 5th–95th percentile interval, the indicators whose weight moves its rank most (the
+largest absolute correlation over the draws between that weight's factor and the region's rank),
+and, with alternative methods, its median rank under each method.
+Vectorized in numpy: one matrix product per leaf category over all draws of a chunk, then one per
+level of the tree; draws in chunks to bound memory.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 import polars as pl
 
 from transforms.config import Framework
+from transforms.scoring import NORMALIZED_SQL, normalized_params
 from transforms.warehouse import frame
 
-CHUNK_CELLS = 4_000_000  # draws per chunk × regions × indicators kept under this
+CHUNK_CELLS = 2_000_000  # draws per chunk × regions × categories kept under this
+DRIVERS_KEPT = 5  # indicators stored per region in `rank_driver`
+TINY = 1e-300  # ln(0) → a very negative finite number, so 0·ln never makes NaN in a matrix product
 
 
-def _index(scores: np.ndarray, weights: np.ndarray, member: np.ndarray, explicit: np.ndarray,
-           cat_geometric: bool, index_geometric: bool) -> np.ndarray:
-    """Index for each draw. scores (R,K) with NaN = missing; weights (D,R,K); member (K,C) one-hot."""
+@dataclass(frozen=True)
+class Tree:
+    """The category tree in framework order: each node's indicators (leaves) or parts, its method."""
+
+    indicators: list[np.ndarray]  # per node: indices of its indicators (empty for inner nodes)
+    parts: list[list[int]]  # per node: its sub-categories; the index's parts are `top`
+    top: list[int]
+    order: list[int]  # inner nodes, deepest first (parts before the node that combines them)
+    geometric: list[bool]  # per node: its own method
+    explicit: list[float | None]  # per node: explicit weight among its siblings, else Σ of its indicators'
+    index_geometric: bool
+
+    @classmethod
+    def of(cls, fw: Framework) -> "Tree":
+        cats = [c.code for c in fw.categories]
+        depths, methods = fw.category_depths(), fw.category_methods()
+        parts = [[n for n, c in enumerate(fw.categories) if c.parent == code] for code in cats]
+        return cls(
+            indicators=[np.array([k for k, i in enumerate(fw.indicators) if i.category == code], dtype=int)
+                        for code in cats],
+            parts=parts, top=[n for n, c in enumerate(fw.categories) if c.parent is None],
+            order=sorted((n for n in range(len(cats)) if parts[n]), key=lambda n: -depths[cats[n]]),
+            geometric=[methods[c] == "geometric" for c in cats], explicit=[c.weight for c in fw.categories],
+            index_geometric=fw.aggregation.index == "geometric")
+
+
+def _mean(parts: list[int], node: list, mass: list, explicit: list, geometric: bool) -> np.ndarray:
+    """Weighted mean over the parts present (mass > 0) of a node, arithmetic or geometric: (D,R)."""
+    raw = [np.where(mass[k] > 0, mass[k] if explicit[k] is None else explicit[k], 0.0) for k in parts]
+    total = sum(raw)
+    safe = np.where(total > 0, total, 1.0)
+    if geometric:
+        return np.exp(sum(r * np.log(np.maximum(node[k], TINY)) for r, k in zip(raw, parts)) / safe)
+    return sum(r * node[k] for r, k in zip(raw, parts)) / safe
+
+
+def index_of(factors: np.ndarray, weights: np.ndarray, scores: np.ndarray, tree: Tree) -> np.ndarray:
+    """The index per (draw, region) when draw d multiplies indicator k's weight by factors[d, k].
+
+    weights, scores (R,K), NaN score = missing. A leaf's sums over its indicators are one matrix
+    product each, (draws × its indicators) @ (its indicators × regions), so no array of draws ×
+    regions × indicators is ever built; the levels above combine (D,R) arrays node by node.
+    """
     present = ~np.isnan(scores)
-    s = np.where(present, scores, 0.0)
-    w = weights * present  # (D,R,K)
-    cat_w = w @ member  # (D,R,C): Σ weights present per category
-    if cat_geometric:
-        cat = np.exp((w * np.log(np.where(present, scores, 1.0))) @ member / np.where(cat_w > 0, cat_w, 1))
-    else:
-        cat = (w * s) @ member / np.where(cat_w > 0, cat_w, 1)
-    has = cat_w > 0
-    cw = np.where(np.isnan(explicit), cat_w, explicit) * has  # explicit category weight, else Σ indicator w
-    cw = cw / cw.sum(axis=2, keepdims=True)
-    if index_geometric:
-        return np.exp((cw * np.log(np.where(has, cat, 1.0))).sum(axis=2))
-    return (cw * cat).sum(axis=2)
+    base = np.where(present, weights, 0.0)
+    values = np.where(present, scores, 0.0)
+    n_nodes = len(tree.parts)
+    node: list = [None] * n_nodes
+    mass: list = [None] * n_nodes
+    for n, ks in enumerate(tree.indicators):
+        if len(ks) == 0:
+            continue
+        f = factors[:, ks]
+        mass[n] = f @ base[:, ks].T
+        safe = np.where(mass[n] > 0, mass[n], 1.0)
+        if tree.geometric[n]:
+            logs = np.where(present[:, ks], np.log(np.maximum(values[:, ks], TINY)), 0.0)
+            node[n] = np.exp(f @ (base[:, ks] * logs).T / safe)
+        else:
+            node[n] = f @ (base[:, ks] * values[:, ks]).T / safe
+    for n in tree.order:  # deepest first: a node's parts are done before it
+        node[n] = _mean(tree.parts[n], node, mass, tree.explicit, tree.geometric[n])
+        mass[n] = sum(mass[k] for k in tree.parts[n])
+    return _mean(tree.top, node, mass, tree.explicit, tree.index_geometric)
 
 
 def _ranks(index: np.ndarray) -> np.ndarray:
     """Competition ranks (1 = best) per draw, as `rank()` in SQL: ties share the better rank."""
-    order = np.sort(-index, axis=1)
-    return np.stack([np.searchsorted(order[d], -index[d], side="left") + 1 for d in range(index.shape[0])])
+    order = np.argsort(-index, axis=1, kind="stable")
+    ordered = np.take_along_axis(index, order, axis=1)
+    starts = np.ones(ordered.shape, dtype=bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    first = np.maximum.accumulate(np.where(starts, np.arange(index.shape[1]), 0), axis=1)
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, first + 1, axis=1)
+    return ranks
+
+
+def _score_matrix(df: pl.DataFrame, r_idx: dict[str, int], k_idx: dict[str, int], column: str) -> np.ndarray:
+    out = np.full((len(r_idx), len(k_idx)), np.nan)
+    rows = df["region_code"].replace_strict(r_idx, return_dtype=pl.Int64).to_numpy()
+    cols = df["indicator_code"].replace_strict(k_idx, return_dtype=pl.Int64).to_numpy()
+    out[rows, cols] = df[column].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    return out
 
 
 def rank_uncertainty(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id: str) -> pl.DataFrame:
-    """Compute and store rank_p05 / rank_median / rank_p95 / rank_driver in `result`; returns them."""
-    sc = frame(con, """SELECT s.region_code, s.indicator_code, s.normalized, s.weight, i.category, i.position
-                       FROM score s JOIN indicator i ON i.framework_id = ? AND i.code = s.indicator_code
-                       WHERE s.run_id = ? AND s.year = ?""", [fw.id, run_id, year])
-    regions = sorted(sc["region_code"].unique().to_list())
+    """Compute and store rank_p05 / rank_median / rank_p95 / rank_driver in `result`, the drivers per
+    region in `rank_driver` and, with alternative methods, `rank_by_method`; returns the per-region frame."""
+    sc = frame(con, "SELECT region_code, indicator_code, normalized, weight FROM score WHERE run_id = ? AND year = ?",
+               [run_id, year])
+    regions = sorted(sc.filter(pl.col("normalized").is_not_null())["region_code"].unique().to_list())
+    sc = sc.filter(pl.col("region_code").is_in(regions))
     codes = [i.code for i in fw.indicators]
-    cats = [c.code for c in fw.categories]
     r_idx = {r: n for n, r in enumerate(regions)}
     k_idx = {k: n for n, k in enumerate(codes)}
-    scores = np.full((len(regions), len(codes)), np.nan)
-    base_w = np.zeros((len(regions), len(codes)))  # 0 where the zone does not assess the indicator
-    ri = np.array([r_idx[r] for r in sc["region_code"]])
-    ki = np.array([k_idx[k] for k in sc["indicator_code"]])
-    scores[ri, ki] = sc["normalized"].fill_null(np.nan).to_numpy()
-    base_w[ri, ki] = sc["weight"].to_numpy()
-    member = np.zeros((len(codes), len(cats)))
-    member[[k_idx[i.code] for i in fw.indicators], [cats.index(i.category) for i in fw.indicators]] = 1
-    explicit = np.array([c.weight if c.weight else np.nan for c in fw.categories])
-    cat_geo, idx_geo = fw.aggregation.category == "geometric", fw.aggregation.index == "geometric"
-
+    base_w = np.nan_to_num(_score_matrix(sc, r_idx, k_idx, "weight"))  # 0 where the zone does not assess it
     u = fw.uncertainty
+    methods = [fw.normalization] + [m for m in u.alternative_methods if m != fw.normalization]
+    scores = [_score_matrix(sc, r_idx, k_idx, "normalized")]
+    for method in methods[1:]:
+        alt = con.sql(NORMALIZED_SQL, params=normalized_params(fw, [year], method)).pl()
+        scores.append(_score_matrix(alt.filter(pl.col("region_code").is_in(regions)), r_idx, k_idx, "normalized"))
+    stacked = np.stack(scores)  # (M,R,K)
+    tree = Tree.of(fw)
+
     rng = np.random.default_rng(u.seed)
     log_f = rng.normal(-u.weight_spread ** 2 / 2, u.weight_spread, (u.draws, len(codes)))  # E[factor] = 1
-    chunk = max(1, CHUNK_CELLS // max(1, len(regions) * len(codes)))
-    ranks = np.concatenate([
-        _ranks(_index(scores, base_w[None] * np.exp(log_f[d:d + chunk])[:, None, :], member, explicit,
-                      cat_geo, idx_geo))
-        for d in range(0, u.draws, chunk)])  # (D,R)
+    chosen = rng.integers(0, len(methods), u.draws) if len(methods) > 1 else np.zeros(u.draws, dtype=int)
+    factors = np.exp(log_f)
+    ranks = np.empty((u.draws, len(regions)))
+    chunk = max(1, CHUNK_CELLS // max(1, len(regions) * len(fw.categories)))  # (D,R) arrays per node
+    for m in range(len(methods)):
+        draws = np.flatnonzero(chosen == m)
+        for start in range(0, len(draws), chunk):
+            d = draws[start:start + chunk]
+            ranks[d] = _ranks(index_of(factors[d], base_w, stacked[m], tree))
     p05, med, p95 = np.percentile(ranks, [5, 50, 95], axis=0)
-    # which weight moves each region's rank most: correlation over draws
+
+    # which weights move each region's rank most: correlation over the draws
     fz = (log_f - log_f.mean(0)) / log_f.std(0)
     rs = ranks.std(0)
     rz = (ranks - ranks.mean(0)) / np.where(rs > 0, rs, 1)
     corr = rz.T @ fz / u.draws  # (R,K)
-    driver = np.where(rs > 0, np.array(codes)[np.abs(corr).argmax(axis=1)], None)
+    kept = min(DRIVERS_KEPT, len(codes))
+    top = np.argsort(-np.abs(corr), axis=1, kind="stable")[:, :kept]
+    moving = np.repeat(rs > 0, kept)
+    drivers = pl.DataFrame({
+        "run_id": run_id, "year": year, "region_code": np.repeat(regions, kept),
+        "position": np.tile(np.arange(1, kept + 1), len(regions)),
+        "indicator_code": np.array(codes)[top].ravel(),
+        "correlation": np.take_along_axis(corr, top, axis=1).ravel()}).filter(pl.Series(moving))
     out = pl.DataFrame({"region_code": regions, "rank_p05": p05, "rank_median": med, "rank_p95": p95,
-                        "rank_driver": driver.tolist()}, schema_overrides={"rank_driver": pl.String})
-    con.execute("""UPDATE result SET rank_p05 = o.rank_p05, rank_median = o.rank_median, rank_p95 = o.rank_p95,
-                   rank_driver = o.rank_driver FROM out o
-                   WHERE result.run_id = ? AND result.year = ? AND result.region_code = o.region_code""",
-                [run_id, year])
+                        "rank_driver": np.where(rs > 0, np.array(codes)[top[:, 0]], None).tolist()},
+                       schema_overrides={"rank_driver": pl.String})
+    by_method = pl.DataFrame({
+        "run_id": run_id, "year": year, "region_code": np.tile(regions, len(methods)),
+        "method": np.repeat(methods, len(regions)),
+        "draws": np.repeat([int((chosen == m).sum()) for m in range(len(methods))], len(regions)),
+        "rank_median": np.concatenate([np.median(ranks[chosen == m], axis=0) if (chosen == m).any()
+                                       else np.full(len(regions), np.nan) for m in range(len(methods))])})
+    con.execute("BEGIN")
+    try:
+        con.execute("""UPDATE result SET rank_p05 = o.rank_p05, rank_median = o.rank_median, rank_p95 = o.rank_p95,
+                       rank_driver = o.rank_driver FROM out o
+                       WHERE result.run_id = ? AND result.year = ? AND result.region_code = o.region_code""",
+                    [run_id, year])
+        for table in ("rank_driver", "rank_by_method"):
+            con.execute(f"DELETE FROM {table} WHERE run_id = ? AND year = ?", [run_id, year])
+        con.execute("INSERT INTO rank_driver BY NAME SELECT * FROM drivers")
+        if len(methods) > 1:
+            con.execute("INSERT INTO rank_by_method BY NAME SELECT * FROM by_method")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
     return out

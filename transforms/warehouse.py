@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from transforms.config import DATA_DIR, Framework, load_departments, read_csv_rows
+from transforms.config import Framework, data_dir as default_data_dir, load_departments, read_csv_rows
 
 SCHEMA = Path(__file__).resolve().parent / "sql" / "schema.sql"
 
@@ -37,8 +37,31 @@ def normalized_weights(fw: Framework) -> dict[str, float]:
     return {code: w / total for code, w in raw.items()}
 
 
-def load_config(con: duckdb.DuckDBPyConnection, fw: Framework, fw_path: Path, data_dir: Path = DATA_DIR) -> None:
+def _category_rows(fw: Framework, weights: dict[str, float]) -> list[dict]:
+    """Each category with its place in the tree and its share of the index: the product, down its path,
+    of its weight among its siblings (explicit, else the sum of its indicators' weights)."""
+    parent = {c.code: c.parent for c in fw.categories}
+    mass = dict.fromkeys(parent, 0.0)
+    for i in fw.indicators:
+        node = i.category
+        while node is not None:
+            mass[node] += weights[i.code]
+            node = parent[node]
+    raw = {c.code: c.weight if c.weight is not None else mass[c.code] for c in fw.categories}
+    siblings_total = {p: sum(raw[c] for c in parent if parent[c] == p) for p in set(parent.values())}
+
+    def share(code: str | None) -> float:
+        return 1.0 if code is None else raw[code] / siblings_total[parent[code]] * share(parent[code])
+
+    depths, methods = fw.category_depths(), fw.category_methods()
+    return [{"framework_id": fw.id, "code": c.code, "name": c.name, "weight": share(c.code),
+             "explicit_weight": c.weight, "position": n, "parent": c.parent, "depth": depths[c.code],
+             "aggregation": methods[c.code]} for n, c in enumerate(fw.categories)]
+
+
+def load_config(con: duckdb.DuckDBPyConnection, fw: Framework, fw_path: Path, data_dir: Path | None = None) -> None:
     """Refresh config tables from `data/` in one transaction (they mirror files, not submissions)."""
+    data_dir = data_dir or default_data_dir()
     weights = normalized_weights(fw)
     sum_raw = sum(fw.indicator_weight(i) for i in fw.indicators)  # zone weights share the same scale
     indicators = pl.DataFrame([{
@@ -50,13 +73,7 @@ def load_config(con: duckdb.DuckDBPyConnection, fw: Framework, fw_path: Path, da
         "normalization": i.normalization, "goal_lo": i.goalposts[0] if i.goalposts else None,
         "goal_hi": i.goalposts[1] if i.goalposts else None, "log_transform": i.log, "position": n,
     } for n, i in enumerate(fw.indicators)])
-    explicit_total = sum(c.weight for c in fw.categories if c.weight) or 1.0
-    categories = pl.DataFrame([{
-        "framework_id": fw.id, "code": c.code, "name": c.name,
-        "weight": c.weight / explicit_total if c.weight else
-        sum(weights[i.code] for i in fw.indicators if i.category == c.code),
-        "explicit_weight": c.weight, "position": n,
-    } for n, c in enumerate(fw.categories)])
+    categories = pl.DataFrame(_category_rows(fw, weights))
     zone_weights = pl.DataFrame(
         [{"framework_id": fw.id, "indicator_code": i.code, "zone": z, "weight": w / sum_raw}
          for i in fw.indicators for z, w in i.zone_weights.items()],
@@ -64,7 +81,7 @@ def load_config(con: duckdb.DuckDBPyConnection, fw: Framework, fw_path: Path, da
     regions = pl.DataFrame(read_csv_rows(data_dir / "regions.csv"))
     targets_file = data_dir / "targets" / f"{fw.id}.csv"
     targets = pl.DataFrame(read_csv_rows(targets_file)) if targets_file.exists() else None
-    departments = pl.DataFrame([d.model_dump() for d in load_departments(data_dir)])
+    departments = pl.DataFrame([{"code": d.code, "name": d.name} for d in load_departments(data_dir)])
     sha = hashlib.sha256(fw_path.read_bytes()).hexdigest()
     con.execute("BEGIN")
     try:

@@ -4,7 +4,7 @@ CREATE TABLE IF NOT EXISTS framework (
     framework_id VARCHAR PRIMARY KEY, name VARCHAR, jurisdiction VARCHAR, file_sha256 VARCHAR, loaded_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS category (
     framework_id VARCHAR, code VARCHAR, name VARCHAR, weight DOUBLE, explicit_weight DOUBLE, position INTEGER,
-    PRIMARY KEY (framework_id, code));
+    parent VARCHAR, depth INTEGER, aggregation VARCHAR, PRIMARY KEY (framework_id, code));
 CREATE TABLE IF NOT EXISTS indicator (
     framework_id VARCHAR, code VARCHAR, name VARCHAR, name_en VARCHAR, category VARCHAR, unit VARCHAR,
     direction INTEGER, weight_class VARCHAR, weight DOUBLE, binding BOOLEAN, target_op VARCHAR,
@@ -26,16 +26,25 @@ CREATE SEQUENCE IF NOT EXISTS submission_id_seq START 1;
 CREATE TABLE IF NOT EXISTS submission (
     submission_id INTEGER PRIMARY KEY, department VARCHAR, year INTEGER, kind VARCHAR,
     file_name VARCHAR, source_path VARCHAR, sha256 VARCHAR, size_bytes BIGINT, received_at TIMESTAMP,
-    version INTEGER, encoding VARCHAR, status VARCHAR, archive_path VARCHAR, message VARCHAR);
+    version INTEGER, encoding VARCHAR, status VARCHAR, archive_path VARCHAR, message VARCHAR,
+    sheet VARCHAR, header_row INTEGER);
+-- `note`: the reason given for a missing value (缺失原因/备注 column), shown to stewards and in reports
 CREATE TABLE IF NOT EXISTS observation (
     submission_id INTEGER, row_number INTEGER, region_code VARCHAR, indicator_code VARCHAR,
-    year INTEGER, value DOUBLE, raw_text VARCHAR);
+    year INTEGER, value DOUBLE, raw_text VARCHAR, note VARCHAR);
+-- warehouses created before these columns existed
+ALTER TABLE submission ADD COLUMN IF NOT EXISTS sheet VARCHAR;
+ALTER TABLE submission ADD COLUMN IF NOT EXISTS header_row INTEGER;
+ALTER TABLE observation ADD COLUMN IF NOT EXISTS note VARCHAR;
 CREATE TABLE IF NOT EXISTS event (
     submission_id INTEGER, row_number INTEGER, event_id VARCHAR, region_code VARCHAR, event_date DATE,
     kind VARCHAR, severity VARCHAR, description VARCHAR);
 CREATE TABLE IF NOT EXISTS tenure (
     submission_id INTEGER, row_number INTEGER, cadre_id VARCHAR, name VARCHAR, post VARCHAR,
     region_code VARCHAR, department VARCHAR, start_date DATE, end_date DATE, acting BOOLEAN);
+-- What a file says about itself (title rows, 年度/填报单位 cells), checked against its inbox folder.
+CREATE TABLE IF NOT EXISTS declaration (
+    submission_id INTEGER, row_number INTEGER, source VARCHAR, text VARCHAR);
 CREATE TABLE IF NOT EXISTS validation_result (
     submission_id INTEGER, rule_id VARCHAR, expectation_type VARCHAR, column_name VARCHAR,
     severity VARCHAR, success BOOLEAN, unexpected_count INTEGER, message VARCHAR, expected VARCHAR,
@@ -56,16 +65,30 @@ ALTER TABLE run ADD COLUMN IF NOT EXISTS error VARCHAR;
 CREATE TABLE IF NOT EXISTS score (
     run_id VARCHAR, year INTEGER, region_code VARCHAR, indicator_code VARCHAR, method VARCHAR, value DOUBLE,
     previous_value DOUBLE, normalized DOUBLE, weight DOUBLE, weight_share DOUBLE, contribution DOUBLE,
-    target_op VARCHAR, target_value DOUBLE, met BOOLEAN, flag VARCHAR, submission_id INTEGER);
+    target_op VARCHAR, target_value DOUBLE, met BOOLEAN, flag VARCHAR, submission_id INTEGER,
+    previous_normalized DOUBLE);
 CREATE TABLE IF NOT EXISTS category_score (
     run_id VARCHAR, year INTEGER, region_code VARCHAR, category VARCHAR, score DOUBLE, weight DOUBLE,
-    contribution DOUBLE, previous_score DOUBLE);
+    contribution DOUBLE, previous_score DOUBLE, parent VARCHAR, depth INTEGER, aggregation VARCHAR,
+    weight_share DOUBLE);
 CREATE TABLE IF NOT EXISTS result (
     run_id VARCHAR, year INTEGER, region_code VARCHAR, gdi DOUBLE, rank INTEGER, n_regions INTEGER,
     targets_met INTEGER, targets_total INTEGER, binding_missed INTEGER, missing_count INTEGER,
     assessment_score DOUBLE, grade_before_veto VARCHAR, grade VARCHAR, vetoed BOOLEAN,
     previous_gdi DOUBLE, previous_rank INTEGER, rank_p05 DOUBLE, rank_median DOUBLE, rank_p95 DOUBLE,
-    rank_driver VARCHAR);
+    rank_driver VARCHAR, points_targets DOUBLE, points_index DOUBLE, points_deducted DOUBLE);
+CREATE TABLE IF NOT EXISTS deduction_hit (
+    run_id VARCHAR, year INTEGER, region_code VARCHAR, deduction_id VARCHAR, name VARCHAR, points DOUBLE,
+    indicator_code VARCHAR, value DOUBLE, target DOUBLE, event_id VARCHAR, event_kind VARCHAR, event_date DATE,
+    description VARCHAR, submission_id INTEGER);
+-- Rank uncertainty: per region, the indicators whose weight moves its rank most (correlation over
+-- the draws between the weight's factor and the rank; position 1 = largest |correlation|), and its
+-- median rank under each normalization method the draws used.
+CREATE TABLE IF NOT EXISTS rank_driver (
+    run_id VARCHAR, year INTEGER, region_code VARCHAR, position INTEGER, indicator_code VARCHAR,
+    correlation DOUBLE);
+CREATE TABLE IF NOT EXISTS rank_by_method (
+    run_id VARCHAR, year INTEGER, region_code VARCHAR, method VARCHAR, draws INTEGER, rank_median DOUBLE);
 CREATE TABLE IF NOT EXISTS veto_hit (
     run_id VARCHAR, region_code VARCHAR, rule_id VARCHAR, rule_name VARCHAR, effect VARCHAR,
     cap_grade VARCHAR, indicator_code VARCHAR, value DOUBLE, target DOUBLE, event_id VARCHAR,
@@ -77,6 +100,19 @@ CREATE TABLE IF NOT EXISTS cadre_result (
 CREATE TABLE IF NOT EXISTS department_result (
     run_id VARCHAR, year INTEGER, department VARCHAR, score DOUBLE, targets_met INTEGER, targets_total INTEGER,
     indicators INTEGER);
+
+-- Columns added after the first release: older warehouses gain them (no-ops on new ones).
+ALTER TABLE category ADD COLUMN IF NOT EXISTS parent VARCHAR;
+ALTER TABLE category ADD COLUMN IF NOT EXISTS depth INTEGER;
+ALTER TABLE category ADD COLUMN IF NOT EXISTS aggregation VARCHAR;
+ALTER TABLE score ADD COLUMN IF NOT EXISTS previous_normalized DOUBLE;
+ALTER TABLE category_score ADD COLUMN IF NOT EXISTS parent VARCHAR;
+ALTER TABLE category_score ADD COLUMN IF NOT EXISTS depth INTEGER;
+ALTER TABLE category_score ADD COLUMN IF NOT EXISTS aggregation VARCHAR;
+ALTER TABLE category_score ADD COLUMN IF NOT EXISTS weight_share DOUBLE;
+ALTER TABLE result ADD COLUMN IF NOT EXISTS points_targets DOUBLE;
+ALTER TABLE result ADD COLUMN IF NOT EXISTS points_index DOUBLE;
+ALTER TABLE result ADD COLUMN IF NOT EXISTS points_deducted DOUBLE;
 
 -- The current data of a (department, year, kind) is its newest accepted submission.
 CREATE OR REPLACE VIEW current_submission AS

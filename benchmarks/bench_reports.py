@@ -1,0 +1,90 @@
+"""Rendering speed of the year's documents, per document kind: HTML (Jinja2) and PDF (WeasyPrint).
+
+Run after a demo run (it reads the home's warehouse and renders into a temporary folder, leaving the
+published reports alone):
+
+    python -m benchmarks.bench_reports --year 2025            # home: $ECOASSESS_HOME or var/
+    python -m benchmarks.bench_reports --year 2025 --limit 5  # at most 5 documents per kind
+
+It prints the one-off costs (contexts, renderer set-up: fonts, stylesheet, templates) apart from the
+per-document costs, so it shows that what can be shared across documents is done once per run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from report_templates.render import Renderer
+from transforms.config import framework_path, load_framework
+from transforms.home import Home
+from transforms.report_context import build_contexts
+from transforms.warehouse import connect, rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--year", type=int, default=2025)
+    ap.add_argument("--framework", default="ganzhou_2024")
+    ap.add_argument("--home", type=Path, default=None)
+    ap.add_argument("--limit", type=int, default=0, help="documents per kind (0: all)")
+    args = ap.parse_args()
+
+    home = Home.resolve(args.home)
+    con = connect(home.warehouse)
+    found = rows(con, "SELECT scored_run_id FROM run WHERE year = ? AND framework_id = ? AND status = 'succeeded' "
+                      "ORDER BY finished_at DESC LIMIT 1", [args.year, args.framework])
+    if not found:
+        raise SystemExit(f"no succeeded run for {args.year} in {home.root}: run `python -m flows.cli run --demo` first")
+    fw = load_framework(framework_path(args.framework))
+
+    t0 = time.perf_counter()
+    docs = build_contexts(con, fw, args.year, found[0][0])
+    t_ctx = time.perf_counter() - t0
+    con.close()
+    t0 = time.perf_counter()
+    renderer = Renderer()
+    t_setup = time.perf_counter() - t0
+
+    per_kind: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
+    counts: dict[str, int] = defaultdict(int)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        t0 = time.perf_counter()
+        renderer.render_pdf(docs[0][0], docs[0][3])  # WeasyPrint's lazy imports and caches, once
+        print(f"warm-up PDF (not counted below): {time.perf_counter() - t0:.2f} s")
+        for kind, key, _title, ctx in docs:
+            if args.limit and counts[kind] >= args.limit:
+                continue
+            counts[kind] += 1
+            t0 = time.perf_counter()
+            html = renderer.render_html(kind, ctx)
+            t_html = time.perf_counter() - t0
+            t0, c0 = time.perf_counter(), time.process_time()
+            pdf = renderer.render_pdf(kind, ctx)
+            t_pdf, c_pdf = time.perf_counter() - t0, time.process_time() - c0
+            (out / f"{kind}-{key}.pdf").write_bytes(pdf)
+            per_kind[kind].append((t_html, t_pdf, c_pdf))
+
+    print(f"contexts for {len(docs)} documents: {t_ctx:.2f} s (once per run)")
+    print(f"renderer set-up (fonts, stylesheet, templates): {t_setup:.2f} s (once per run)")
+    # wall time depends on what else the machine runs; CPU time of this process is the steadier figure
+    print(f"{'kind':10} {'n':>4} {'HTML mean ms':>13} {'PDF mean s':>11} {'PDF median s':>13} {'PDF max s':>10} "
+          f"{'PDF CPU mean s':>15}")
+    total_html = total_pdf = 0.0
+    for kind, xs in per_kind.items():
+        html_t = [x[0] for x in xs]
+        pdf_t = [x[1] for x in xs]
+        total_html += sum(html_t)
+        total_pdf += sum(pdf_t)
+        print(f"{kind:10} {len(xs):4d} {1000 * statistics.mean(html_t):13.1f} {statistics.mean(pdf_t):11.2f} "
+              f"{statistics.median(pdf_t):13.2f} {max(pdf_t):10.2f} {statistics.mean(x[2] for x in xs):15.2f}")
+    print(f"total: HTML {total_html:.2f} s, PDF {total_pdf:.2f} s")
+
+
+if __name__ == "__main__":
+    main()

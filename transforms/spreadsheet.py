@@ -1,0 +1,36 @@
+"""Writing text into workbooks we hand out without it becoming a formula (CSV/formula injection).
+
+openpyxl stores any string that starts with `=` as a formula, and Excel evaluates text starting
+with `=`, `+`, `-` or `@` typed into a cell. Text that reaches a workbook we write (county and
+department names, values as submitted, messages) is stored as a string cell with Excel's
+quote prefix (the cell shows its text; editing it does not turn it into a formula). The text
+itself is not changed, so a workbook filled in and sent back reads the same values.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from openpyxl.cell.cell import Cell
+from openpyxl.worksheet.worksheet import Worksheet
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def neutralise(cell: Cell) -> Cell:
+    """Make a text cell that could be read as a formula a plain string with a quote prefix."""
+    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_TRIGGERS):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
+def append_row(ws: Worksheet, values: Iterable[object]) -> None:
+    """`ws.append` whose text cells are neutralised. Risky strings become ready-made cells, so a
+    sheet of thousands of rows is not rescanned row by row."""
+    row: list[object] = []
+    for value in values:
+        if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+            value = neutralise(Cell(ws, value=value))
+        row.append(value)
+    ws.append(row)
