@@ -222,19 +222,16 @@ def test_deployments_are_created_and_a_worker_runs_one(demo_run, prefect_server,
 
 def test_ecoassess_serve_runs_a_deployment_without_a_work_pool(demo_run, prefect_server, client, tmp_path):
     home, _ = demo_run
-    started = time.time()
     log = open(tmp_path / "serve.log", "w")
     serve = subprocess.Popen([sys.executable, "-m", "flows.cli", "serve"], cwd=PROJECT, stdout=log,
                              stderr=subprocess.STDOUT, start_new_session=True,
                              env=_env(home, PREFECT_API_URL=prefect_server, PREFECT_HOME=str(tmp_path / "prefect")))
     try:
         deadline = time.monotonic() + 180
-        while True:  # serve re-registers the deployments as its own (no work pool)
-            found = {d.name: d for d in client.read_deployments()}.get("rerender")
-            if found and found.work_pool_name is None and found.updated.timestamp() >= started:
-                break
+        while "Your deployments are being served" not in (tmp_path / "serve.log").read_text():
             assert serve.poll() is None and time.monotonic() < deadline, (tmp_path / "serve.log").read_text()[-3000:]
             time.sleep(0.5)
+        found = {d.name: d for d in client.read_deployments()}["rerender"]
         flow_run = client.create_flow_run_from_deployment(found.id, parameters={"year": 2025})
         while not (state := client.read_flow_run(flow_run.id).state).is_final():
             assert time.monotonic() < deadline + 300, (tmp_path / "serve.log").read_text()[-3000:]
