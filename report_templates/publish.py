@@ -1,4 +1,5 @@
-"""Write a run's documents (HTML + PDF) and the manifest that lists them; fan the rendering out.
+"""Write a run's documents (HTML + PDF), the year's index page and the manifest that lists them;
+fan the rendering out.
 
 Publishing has three steps so that rendering can run anywhere:
 1. `plan` (in the run's process, from contexts built once from the warehouse): the content hash of
@@ -6,8 +7,8 @@ Publishing has three steps so that rendering can run anywhere:
 2. `render_jobs`: context in, files out, nothing else; it runs in this process, in a pool of worker
    processes (`worker_pool`), or on Dask workers. WeasyPrint holds the GIL, so threads do not
    render in parallel: processes do (benchmarks/render.py measures both);
-3. `write_manifest`, last and atomically, by the run's process, with the year's index page. Workers
-   never open the warehouse.
+3. `write_manifest`, last and atomically, by the run's process, with the index page that links the
+   documents. Workers never open the warehouse.
 
 Everything under the reports folder is owner+group only (folders 0750, files 0640): the documents
 name cadres. README says how to publish them.
@@ -73,8 +74,7 @@ class Plan:
     out_dir: Path
     manifest: dict
     jobs: list[Job] = field(default_factory=list)
-    # the index page: rendered with the plan (it needs every document's context), written with the manifest
-    index: tuple[dict, bytes] | None = None
+    docs: list[tuple[str, str, str, dict]] = field(default_factory=list)  # for the index page
 
     def chunks(self, n: int) -> list[list[Job]]:
         """`n` interleaved chunks (documents are sorted by kind, so this mixes long and short ones)."""
@@ -103,12 +103,9 @@ def plan(docs: list[tuple[str, str, str, dict]], out_dir: Path, run_id: str, yea
         entries.append({"kind": kind, "key": key, "title": title, "html": html_rel,
                         "pdf": pdf_rel if pdf else None, "content_sha256": digest,
                         "run_id": old["run_id"] if unchanged and "run_id" in old else run_id})
-    pages: dict[str, bytes] = {}
-    index = write_index(renderer, docs, {(e["kind"], e["key"]): e for e in entries}, out_dir,
-                        lambda path, html: pages.__setitem__("html", html))
     manifest = {"year": year, "run_id": run_id, "framework": framework_id,
-                "synthetic": bool(docs and docs[0][3]["doc"].get("synthetic")), "index": index, "reports": entries}
-    return Plan(out_dir, manifest, jobs, (index, pages["html"]) if pages else None)
+                "synthetic": bool(docs and docs[0][3]["doc"].get("synthetic")), "reports": entries}
+    return Plan(out_dir, manifest, jobs, docs)
 
 
 _renderer_here: Renderer | None = None
@@ -162,17 +159,18 @@ def render_pooled(jobs: list[Job], workers: int, renderer: Renderer | None = Non
         return list(pool.map(render_jobs, chunks))
 
 
-def write_manifest(p: Plan) -> Path:
-    """Write the index page (if it changed) and `manifest.json` atomically, and only if its content
-    changed (an unchanged re-run changes no file); then give every file the reports' mode."""
-    private_dir(p.out_dir)
-    if p.index is not None:
-        write_atomically(p.out_dir / p.index[0]["html"], p.index[1])
+def write_manifest(p: Plan, renderer: Renderer | None = None) -> Path:
+    """Write the index page and `manifest.json`, each atomically and only if its content changed
+    (an unchanged re-run changes no file); files kept from before get the folder's mode."""
+    entries = {(e["kind"], e["key"]): e for e in p.manifest["reports"]}
+    index = write_index(renderer or process_renderer(), p.docs, entries, p.out_dir, write_atomically)
+    manifest = {k: v for k, v in p.manifest.items() if k != "reports"} | {"index": index,
+                                                                           "reports": p.manifest["reports"]}
     path = p.out_dir / "manifest.json"
-    text = json.dumps(p.manifest, ensure_ascii=False, indent=2)
+    text = json.dumps(manifest, ensure_ascii=False, indent=2)
     if not path.exists() or path.read_text("utf-8") != text:
         write_atomically(path, text.encode("utf-8"))
-    for f in p.out_dir.rglob("*"):  # files left from before (unchanged documents) get the same mode
+    for f in p.out_dir.rglob("*"):
         if f.is_file() and f.stat().st_mode & 0o7777 != FILE_MODE:
             os.chmod(f, FILE_MODE)
     return path
@@ -186,4 +184,4 @@ def publish(docs: list[tuple[str, str, str, dict]], out_dir: Path, run_id: str, 
     p = plan(docs, out_dir, run_id, year, framework_id, pdf=pdf, renderer=renderer, force=force)
     if p.jobs:
         render_pooled(p.jobs, workers, renderer)
-    return write_manifest(p), len(p.jobs)
+    return write_manifest(p, renderer), len(p.jobs)

@@ -48,9 +48,8 @@ def _start_paused(home: Path, inbox: Path, stage: str, log: Path) -> tuple[subpr
     marker = home.parent / f"paused-{stage}"
     marker.unlink(missing_ok=True)
     out = open(log, "w")
-    workers = ["--workers", "1"] if stage == "report" else []  # render in the process the driver patched
     proc = subprocess.Popen([sys.executable, "-m", "tests.fault_driver", stage, str(marker),
-                             *_cli(home, inbox), *workers], cwd=PROJECT, env=_env(home), stdout=out, stderr=out,
+                             *_cli(home, inbox)], cwd=PROJECT, env=_env(home), stdout=out, stderr=out,
                             start_new_session=True)  # its own process group: the Prefect server dies with it
     deadline = time.monotonic() + STEP_SECONDS
     while not marker.exists():
@@ -254,7 +253,8 @@ def test_reports_after_recovery_are_complete_and_parse(prepared, recovered):
     home, _ = prepared
     reports = home / "reports" / "2025"
     manifest = json.loads((reports / "manifest.json").read_text("utf-8"))
-    listed = {e["html"] for e in manifest["reports"]} | {e["pdf"] for e in manifest["reports"]}
+    listed = {e["html"] for e in manifest["reports"]} | {e["pdf"] for e in manifest["reports"]} \
+        | {manifest["index"]["html"]}  # the year's index page
     assert len(manifest["reports"]) == 69  # 18 counties, 50 cadres, the bulletin
     on_disk = {str(p.relative_to(reports)) for p in reports.rglob("*") if p.is_file()}
     assert on_disk == listed | {"manifest.json"}  # no temporary file left, nothing unlisted
