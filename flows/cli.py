@@ -74,8 +74,9 @@ def _job(what: str, wait: bool) -> Iterator[None]:
             yield
     except RunLocked as exc:
         _fail(str(exc), 3)
-    except ReportOutputError as exc:
-        _fail(str(exc), 1)
+    except ReportOutputError as exc:  # a clear reason and what to do; the stage it stopped in
+        notes = "".join(f" ({note})" for note in getattr(exc, "__notes__", []))
+        _fail(f"运行失败 / run failed{notes}:\n{exc}", 1)
     except (ConfigError, RenderSetupError) as exc:
         _fail(str(exc), 2)
     except typer.Exit:
