@@ -222,6 +222,8 @@ def test_deployments_are_created_and_a_worker_runs_one(demo_run, prefect_server,
 
 def test_ecoassess_serve_runs_a_deployment_without_a_work_pool(demo_run, prefect_server, client, tmp_path):
     home, _ = demo_run
+    for deployment in client.read_deployments():  # serving and a work pool are alternatives: start clean
+        client.delete_deployment(deployment.id)
     log = open(tmp_path / "serve.log", "w")
     serve = subprocess.Popen([sys.executable, "-m", "flows.cli", "serve"], cwd=PROJECT, stdout=log,
                              stderr=subprocess.STDOUT, start_new_session=True,
