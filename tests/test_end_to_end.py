@@ -298,7 +298,8 @@ def test_a_correction_revalidates_one_department_and_rerenders_only_what_changed
     old_manifest = {(e["kind"], e["key"]): e for e in old_listing["reports"]}
     files = sorted(p for p in reports.rglob("*") if p.is_file())
     before = {p: p.stat().st_mtime_ns for p in files}
-    validations = _sql(home, "SELECT count(*) FROM validation_run")[0][0]
+    per_submission = "SELECT submission_id, count(*) FROM validation_run GROUP BY ALL"
+    validations = dict(_sql(home, per_submission))
 
     # 市林业局 corrects one county's 湿地保护率 (a value strictly inside the range, so min and max stay)
     inbox = tmp_path / "inbox"
@@ -314,10 +315,11 @@ def test_a_correction_revalidates_one_department_and_rerenders_only_what_changed
     wb.save(inbox / "2025" / "lyj" / "市林业局_2025年考核数据_更正.xlsx")
     out = _cli(home, "run", "--year", "2025", "--inbox", str(inbox)).stdout
 
-    # only the new file was validated, and it is 市林业局's second version
-    assert _sql(home, "SELECT count(*) FROM validation_run")[0][0] == validations + 1
-    assert _sql(home, "SELECT s.department, s.version FROM validation_run v JOIN submission s USING (submission_id) "
-                      "ORDER BY v.validated_at DESC LIMIT 1") == [("lyj", 2)]
+    # only the new file was validated (its suites), and it is 市林业局's second version
+    after = dict(_sql(home, per_submission))
+    (new_id,) = set(after) - set(validations)
+    assert {k: after[k] for k in validations} == validations  # no other file validated again
+    assert _sql(home, "SELECT department, version FROM submission WHERE submission_id = ?", [new_id]) == [("lyj", 2)]
     # the files rewritten are exactly those of the documents whose content changed (+ the manifest)
     new_listing = json.loads((reports / "manifest.json").read_text("utf-8"))
     new_manifest = {(e["kind"], e["key"]): e for e in new_listing["reports"]}
