@@ -16,7 +16,7 @@ from __future__ import annotations
 import errno
 import os
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -175,14 +175,9 @@ def render_reports(spec: RunSpec, run_id: str, pdf: bool, workers: int | None, d
     """Run `publish_reports` on the task runner the options ask for."""
     workers = workers or cores()
     sub = publish_reports.with_options(task_runner=_task_runner(workers, dask))
-    with _api_for_remote_workers() if dask else _nothing():
+    with _api_for_remote_workers() if dask else nullcontext():
         return sub(home=str(spec.home.root), year=spec.year, framework=spec.framework_id, run_id=run_id, pdf=pdf,
                    workers=workers, dask=dask, force=force)
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 # ---------------------------------------------------------------- the annual assessment
