@@ -34,8 +34,8 @@ SHEET = "审核问题清单"
 FILLS = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
 NO_FILL = PatternFill(fill_type=None)
 # derived columns of the roster and event checks -> the header of the cell to fix
-DERIVED_HEADERS = {"seat_known": "行政区划代码", "overlaps": "任职开始", "gap_days": "任职结束",
-                   "end_or_max": "任职结束", "event_year": "事件日期", "start_date": "任职开始"}
+DERIVED_HEADERS = {"seat_known": "行政区划代码", "region_known": "行政区划代码", "overlaps": "任职开始",
+                   "gap_days": "任职结束", "end_or_max": "任职结束", "event_year": "事件日期", "start_date": "任职开始"}
 PLAIN_NUMBER = re.compile(r"-?(?:0|[1-9]\d{0,14})(?:\.\d+)?")
 
 

@@ -21,7 +21,7 @@ import polars as pl
 from expectations.annotate import annotate_workbook
 from expectations.contracts import Check, contract_checks
 from expectations.steward import steward_report, write_steward_reports
-from expectations.suites import event_suite, indicator_suite, tenure_suite
+from expectations.suites import completeness_suite, event_suite, indicator_suite, tenure_suite
 from transforms.config import Framework
 from transforms.home import Home
 from transforms.parse import MISSING_TOKENS
@@ -101,16 +101,46 @@ def build_data_docs(home: Home, keys: list) -> Path:
     return home.root / DATA_DOCS / "index.html"
 
 
-def _frame_for(con: duckdb.DuckDBPyConnection, sid: int, kind: str) -> pl.DataFrame:
+KNOWN = "coalesce(region_code IN (SELECT region_code FROM region WHERE parent_code = $jurisdiction), false)"
+
+
+def _frame_for(con: duckdb.DuckDBPyConnection, sid: int, kind: str, jurisdiction: str) -> pl.DataFrame:
+    """What the generated suite validates; `region_known`: the code is one of the jurisdiction's counties."""
+    p = {"sid": sid, "jurisdiction": jurisdiction}
     if kind == "indicators":
         # `explained`: left empty (or —, /) with a reason in the note column — a warning, not an error
-        return frame(con, "SELECT row_number, region_code, indicator_code, value, value IS NULL AND note IS NOT NULL "
-                          "AND list_contains(?, coalesce(trim(raw_text), '')) AS explained FROM observation "
-                          "WHERE submission_id = ? ORDER BY row_number, indicator_code", [MISSING_TOKENS, sid])
+        return frame(con, f"SELECT row_number, region_code, {KNOWN} AS region_known, indicator_code, value, "
+                          "value IS NULL AND note IS NOT NULL AND list_contains($missing, coalesce(trim(raw_text), '')) "
+                          "AS explained FROM observation WHERE submission_id = $sid ORDER BY row_number, indicator_code",
+                     p | {"missing": MISSING_TOKENS})
     if kind == "events":
-        return frame(con, "SELECT row_number, event_id, region_code, event_date, year(event_date) AS event_year, kind, "
-                          "event_id AS label FROM event WHERE submission_id = ?", [sid])
+        return frame(con, f"SELECT row_number, event_id, region_code, {KNOWN} AS region_known, event_date, "
+                          "year(event_date) AS event_year, kind, event_id AS label FROM event WHERE submission_id = $sid",
+                     p)
     return frame(con, TENURE_FRAME_SQL, [sid])
+
+
+def _completeness(con: duckdb.DuckDBPyConnection, fw: Framework, sid: int, department: str, codes: list[str],
+                  names: dict[str, str]) -> Check:
+    """Every (county, indicator) of the department: reported in the file or not."""
+    own = [i.code for i in fw.reported_items if i.department == department]
+    data = frame(con, """
+        SELECT row_number() OVER (ORDER BY c.region_code, i.code) - 1 AS _key, c.region_code, i.code AS indicator_code,
+               o.region_code IS NOT NULL AS reported
+        FROM (SELECT region_code FROM region WHERE parent_code = $jurisdiction) c
+        CROSS JOIN (SELECT unnest($own) AS code) i
+        LEFT JOIN (SELECT DISTINCT region_code, indicator_code FROM observation WHERE submission_id = $sid) o
+               ON o.region_code = c.region_code AND o.indicator_code = i.code
+        ORDER BY _key""", {"jurisdiction": fw.jurisdiction, "own": own, "sid": sid})
+
+    def failures(res: dict, data: pl.DataFrame) -> list[dict]:
+        keys = [int(i["_key"]) for i in (res.get("result") or {}).get("unexpected_index_list") or []]
+        missing = data.filter(pl.col("_key").is_in(keys)).sort("region_code")["region_code"].to_list()
+        return [{"row": None, "region_code": c, "region_name": names.get(c),
+                 "indicator": res["expectation_config"]["meta"]["indicator"], "value": None, "note": "缺少该县(市、区)"}
+                for c in missing]
+
+    return Check(completeness_suite(fw, department, codes), data, failures)
 
 
 # One row per tenure with what the roster rules need: the seat (a county's post or a department),
@@ -167,7 +197,7 @@ def _failures(con: duckdb.DuckDBPyConnection, sid: int, kind: str, res: dict, na
         raw = frame(con, "SELECT DISTINCT row_number, region_code, region_code AS value, NULL AS note "
                          "FROM observation WHERE submission_id = ?", [sid])
     else:  # events and tenures: the offending value, and which event or tenure it is
-        col = column or "row_number"
+        col = (cfg.get("meta") or {}).get("column") or column or "row_number"
         raw = data.select("row_number", "region_code", pl.col(col).cast(pl.String).alias("value"),
                           pl.col("label").alias("note")).unique("row_number")
     hits = found.join(raw.with_columns(pl.col("row_number").cast(pl.Int64)),
@@ -196,7 +226,7 @@ def _validate(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework, sid: in
     county_frame = counties(con, fw.jurisdiction)
     codes = county_frame["region_code"].to_list()
     names = dict(zip(codes, county_frame["name"].to_list()))
-    data = _frame_for(con, sid, kind)
+    data = _frame_for(con, sid, kind, fw.jurisdiction)
     gx_env = _gx(str(home.root))  # suites need an active GX context to be built
     if kind == "indicators":
         suite = indicator_suite(fw, department, codes)
@@ -205,6 +235,8 @@ def _validate(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework, sid: in
     else:
         suite = tenure_suite()
     checks = [Check(suite, data, lambda res, d: _failures(con, sid, kind, res, names, d))]
+    if kind == "indicators":
+        checks.append(_completeness(con, fw, sid, department, codes, names))
     checks += contract_checks(con, fw, sid, kind, department, year, names)
     records, gx_results, keys = [], [], []
     for check in checks:
@@ -219,7 +251,7 @@ def _validate(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework, sid: in
             severity = "error" if cfg.get("severity", "critical") == "critical" else "warning"
             failures = [] if res["success"] else check.failures(res, check.data)
             records.append({"submission_id": sid, "rule_id": meta.get("rule_id"), "expectation_type": cfg["type"],
-                            "column_name": meta.get("indicator") or cfg["kwargs"].get("column"),
+                            "column_name": meta.get("indicator") or meta.get("column") or cfg["kwargs"].get("column"),
                             "severity": severity, "success": bool(res["success"]),
                             "unexpected_count": len(failures) or int(not res["success"]),
                             "message": meta.get("rule"), "expected": meta.get("expected"), "fix": meta.get("fix"),

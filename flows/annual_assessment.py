@@ -94,7 +94,8 @@ def plan_report(spec: RunSpec, run_id: str, pdf: bool, force: bool):
 
 @task(name="render", **ON_FILES)
 def render(jobs: list, pool: Any = None) -> dict:
-    """Render a chunk of documents: in a worker process of `pool`, or where this task runs (a Dask worker)."""
+    """Render a chunk of documents: in a worker process of `pool`, or where this task runs (a Dask
+    worker); those whose content changed are written."""
     from report_templates.publish import render_jobs
 
     return render_jobs(jobs) if pool is None else pool.submit(render_jobs, jobs).result()
@@ -143,7 +144,8 @@ def _api_for_remote_workers() -> Iterator[None]:
 @flow(name="publish_reports")
 def publish_reports(home: str, year: int, framework: str, run_id: str, pdf: bool = True, workers: int | None = None,
                     dask: str | None = None, force: bool = False) -> dict:
-    """Plan once, render the changed documents in chunks over the flow's task runner, write the manifest."""
+    """Plan once, render the documents in chunks over the flow's task runner (a document is written only
+    if its content changed), write the manifest."""
     from report_templates.publish import worker_pool
 
     spec = RunSpec(Home.resolve(home), framework, year, None)
@@ -161,7 +163,7 @@ def publish_reports(home: str, year: int, framework: str, run_id: str, pdf: bool
                 except Exception as exc:
                     failures.append(exc)
                     continue
-                progress.advance("report", renders[-1]["rendered"])
+                progress.advance("report", renders[-1]["documents"])
         if failures:  # the manifest keeps describing the files as they were
             first = failures[0]
             if isinstance(first, OSError):

@@ -1,14 +1,16 @@
-"""Write a run's documents (HTML + PDF), the year's index page and the manifest that lists them;
-fan the rendering out.
+"""Write a run's documents (HTML + PDF) and the manifest that lists them; fan the rendering out.
 
 Publishing has three steps so that rendering can run anywhere:
-1. `plan` (in the run's process, from contexts built once from the warehouse): the content hash of
-   every document and the list of `Job`s, the documents whose content changed;
+1. `plan` (in the run's process, from contexts built once from the warehouse): a `Job` per
+   document, with the content hash its current files were written from (from the manifest), and
+   the year's index page;
 2. `render_jobs`: context in, files out, nothing else; it runs in this process, in a pool of worker
-   processes (`worker_pool`), or on Dask workers. WeasyPrint holds the GIL, so threads do not
-   render in parallel: processes do (benchmarks/render.py measures both);
-3. `write_manifest`, last and atomically, by the run's process, with the index page that links the
-   documents. Workers never open the warehouse.
+   processes (`worker_pool`), or on Dask workers. Each document's HTML is rendered once, there: its
+   content hash decides whether the files are rewritten (and the PDF made) or left alone.
+   WeasyPrint holds the GIL, so threads do not render in parallel: processes do
+   (benchmarks/render.py measures both);
+3. `write_manifest`, last and atomically, by the run's process, from the hashes the workers
+   returned. Workers never open the warehouse.
 
 Everything under the reports folder is owner+group only (folders 0750, files 0640): the documents
 name cadres. README says how to publish them.
@@ -29,7 +31,7 @@ from pathlib import Path
 from typing import Iterator
 
 from report_templates.index_site import write_index
-from report_templates.render import FILE_MODE, Renderer, private_dir, write_atomically
+from report_templates.render import FILE_MODE, Renderer, StepClock, private_dir, write_atomically
 
 SUBDIR = {"county": "county", "cadre": "cadre", "bulletin": ""}
 
@@ -39,14 +41,24 @@ def relative_paths(kind: str, key: str) -> tuple[str, str]:
     return f"{stem}.html", f"{stem}.pdf"
 
 
-def content_hash(renderer: Renderer, kind: str, context: dict) -> str:
-    """What a reader sees, minus the stamps that change every run: the HTML as rendered with the run
-    id and time blanked, plus the stylesheet. Hashing the page, not the numbers behind it, keeps
-    last-digit float noise from parallel sums from re-rendering a document that looks the same."""
-    stable = context | {"doc": context["doc"] | {"generated_at": "", "run_id": ""}}
-    h = hashlib.sha256(renderer.render_html(kind, stable, inline_css=False).encode("utf-8"))
+def page_digest(renderer: Renderer, bare_html: str, doc: dict) -> str:
+    """What a reader sees, minus the stamps that change every run: the page as rendered (without the
+    inline stylesheet) with the run id and time taken out, plus the stylesheet. Hashing the page, not
+    the numbers behind it, keeps last-digit float noise from parallel sums from re-rendering a
+    document that looks the same. Equal to hashing the page rendered with the stamps blank, so the
+    page is rendered once."""
+    stable = bare_html
+    for stamp in (doc.get("generated_at") or "", (doc.get("generated_at") or "")[:10], doc.get("run_id") or ""):
+        if stamp:
+            stable = stable.replace(stamp, "")
+    h = hashlib.sha256(stable.encode("utf-8"))
     h.update(renderer.html_css_text.encode("utf-8"))
     return h.hexdigest()
+
+
+def content_hash(renderer: Renderer, kind: str, context: dict) -> str:
+    """The content hash of one document (see `page_digest`)."""
+    return page_digest(renderer, renderer.render_html(kind, context, inline_css=False), context["doc"])
 
 
 def _previous(out_dir: Path) -> dict[tuple[str, str], dict]:
@@ -61,12 +73,14 @@ def _previous(out_dir: Path) -> dict[tuple[str, str], dict]:
 
 @dataclass(frozen=True)
 class Job:
-    """One document to (re)write: everything a worker needs, nothing it could write elsewhere."""
+    """One document: everything a worker needs, nothing it could write elsewhere. `previous` is the
+    content hash its present files were written from (None: write them whatever the hash)."""
     kind: str
     key: str
     context: dict
     html: Path
     pdf: Path | None
+    previous: str | None = None
 
 
 @dataclass
@@ -74,7 +88,9 @@ class Plan:
     out_dir: Path
     manifest: dict
     jobs: list[Job] = field(default_factory=list)
-    docs: list[tuple[str, str, str, dict]] = field(default_factory=list)  # for the index page
+    # the index page: rendered with the plan (it needs every document's context), written with the manifest
+    index: tuple[dict, bytes] | None = None
+    previous: dict[tuple[str, str], dict] = field(default_factory=dict)  # the manifest's entries before
 
     def chunks(self, n: int) -> list[list[Job]]:
         """`n` interleaved chunks (documents are sorted by kind, so this mixes long and short ones)."""
@@ -84,8 +100,9 @@ class Plan:
 
 def plan(docs: list[tuple[str, str, str, dict]], out_dir: Path, run_id: str, year: int, framework_id: str,
          pdf: bool = True, renderer: Renderer | None = None, force: bool = False) -> Plan:
-    """Decide what to render: a document whose content hash and files are as the manifest says is
-    left alone, file and modification time included (unless `force`)."""
+    """A job per document. A document whose files are all there is given the content hash the
+    manifest lists for them: the worker leaves it alone, files and modification times included, if
+    its page hashes the same (unless `force`)."""
     private_dir(out_dir)
     if out_dir.parent.name == "reports":
         os.chmod(out_dir.parent, 0o750)  # the reports root of the home
@@ -94,18 +111,19 @@ def plan(docs: list[tuple[str, str, str, dict]], out_dir: Path, run_id: str, yea
     entries, jobs = [], []
     for kind, key, title, context in docs:
         html_rel, pdf_rel = relative_paths(kind, key)
-        digest = content_hash(renderer, kind, context)
         old = previous.get((kind, key))
-        unchanged = not force and old is not None and old.get("content_sha256") == digest \
-            and (out_dir / html_rel).exists() and (not pdf or (old.get("pdf") and (out_dir / pdf_rel).exists()))
-        if not unchanged:
-            jobs.append(Job(kind, key, context, out_dir / html_rel, out_dir / pdf_rel if pdf else None))
+        present = not force and old is not None and (out_dir / html_rel).exists() \
+            and (not pdf or (old.get("pdf") and (out_dir / pdf_rel).exists()))
+        jobs.append(Job(kind, key, context, out_dir / html_rel, out_dir / pdf_rel if pdf else None,
+                        old.get("content_sha256") if present else None))
         entries.append({"kind": kind, "key": key, "title": title, "html": html_rel,
-                        "pdf": pdf_rel if pdf else None, "content_sha256": digest,
-                        "run_id": old["run_id"] if unchanged and "run_id" in old else run_id})
+                        "pdf": pdf_rel if pdf else None, "content_sha256": None, "run_id": run_id})
+    pages: dict[str, bytes] = {}
+    index = write_index(renderer, docs, {(e["kind"], e["key"]): e for e in entries}, out_dir,
+                        lambda path, html: pages.__setitem__("html", html))
     manifest = {"year": year, "run_id": run_id, "framework": framework_id,
-                "synthetic": bool(docs and docs[0][3]["doc"].get("synthetic")), "reports": entries}
-    return Plan(out_dir, manifest, jobs, docs)
+                "synthetic": bool(docs and docs[0][3]["doc"].get("synthetic")), "index": index, "reports": entries}
+    return Plan(out_dir, manifest, jobs, (index, pages["html"]) if pages else None, previous)
 
 
 _renderer_here: Renderer | None = None
@@ -123,14 +141,27 @@ def process_renderer() -> Renderer:
 
 
 def render_jobs(jobs: list[Job], renderer: Renderer | None = None) -> dict:
-    """Render `jobs` in this process; each file is written atomically (see `Renderer.write`).
-    Returns what was done and by whom (pid), for the run's counts and to show where work ran."""
-    t0 = time.perf_counter()
+    """Render `jobs` in this process: each page once, its content hash compared with the job's
+    `previous`; a changed page is written (and its PDF made), each file atomically (see
+    `Renderer.write_page`). Returns every page's hash, how many were written and by whom (pid), and
+    the time taken per document kind and step (HTML, PDF, writes), for benchmarks/run.py."""
+    t0, c0 = time.perf_counter(), time.process_time()
     renderer = renderer or process_renderer()
+    timings: dict[str, list[float]] = {}
+    digests: dict[str, str] = {}
+    written = 0
     for job in jobs:
-        private_dir(job.html.parent)
-        renderer.write(job.kind, job.context, job.html, job.pdf)
-    return {"rendered": len(jobs), "pid": os.getpid(), "seconds": round(time.perf_counter() - t0, 3)}
+        clock = StepClock(timings, job.kind)
+        bare = renderer.render_html(job.kind, job.context, inline_css=False)
+        digest = digests[f"{job.kind}/{job.key}"] = page_digest(renderer, bare, job.context["doc"])
+        clock.lap("html")
+        if digest != job.previous:
+            private_dir(job.html.parent)
+            renderer.write_page(bare, job.html, job.pdf, clock)
+            written += 1
+    return {"rendered": written, "documents": len(jobs), "digests": digests, "pid": os.getpid(),
+            "seconds": round(time.perf_counter() - t0, 3), "cpu_seconds": round(time.process_time() - c0, 3),
+            "timings": timings}
 
 
 def _warm() -> None:
@@ -159,18 +190,28 @@ def render_pooled(jobs: list[Job], workers: int, renderer: Renderer | None = Non
         return list(pool.map(render_jobs, chunks))
 
 
-def write_manifest(p: Plan, renderer: Renderer | None = None) -> Path:
-    """Write the index page and `manifest.json`, each atomically and only if its content changed
-    (an unchanged re-run changes no file); files kept from before get the folder's mode."""
-    entries = {(e["kind"], e["key"]): e for e in p.manifest["reports"]}
-    index = write_index(renderer or process_renderer(), p.docs, entries, p.out_dir, write_atomically)
-    manifest = {k: v for k, v in p.manifest.items() if k != "reports"} | {"index": index,
-                                                                           "reports": p.manifest["reports"]}
+def write_manifest(p: Plan, renders: list[dict]) -> Path:
+    """Write the index page (if it changed) and `manifest.json` atomically, and only if its content
+    changed (an unchanged re-run changes no file); then give every file the reports' mode. Each
+    entry gets the content hash a worker computed; a document left alone keeps the run id its
+    files were written by."""
+    digests = {k: v for r in renders for k, v in r["digests"].items()}
+    for entry, job in zip(p.manifest["reports"], p.jobs):
+        digest = digests.get(f"{entry['kind']}/{entry['key']}")
+        if digest is None:
+            raise RuntimeError(f"报告 {entry['kind']}/{entry['key']} 未生成 / document not rendered")
+        entry["content_sha256"] = digest
+        old = p.previous.get((entry["kind"], entry["key"]))
+        if digest == job.previous and old and "run_id" in old:
+            entry["run_id"] = old["run_id"]
+    private_dir(p.out_dir)
+    if p.index is not None:
+        write_atomically(p.out_dir / p.index[0]["html"], p.index[1])
     path = p.out_dir / "manifest.json"
-    text = json.dumps(manifest, ensure_ascii=False, indent=2)
+    text = json.dumps(p.manifest, ensure_ascii=False, indent=2)
     if not path.exists() or path.read_text("utf-8") != text:
         write_atomically(path, text.encode("utf-8"))
-    for f in p.out_dir.rglob("*"):
+    for f in p.out_dir.rglob("*"):  # files left from before (unchanged documents) get the same mode
         if f.is_file() and f.stat().st_mode & 0o7777 != FILE_MODE:
             os.chmod(f, FILE_MODE)
     return path
@@ -179,9 +220,8 @@ def write_manifest(p: Plan, renderer: Renderer | None = None) -> Path:
 def publish(docs: list[tuple[str, str, str, dict]], out_dir: Path, run_id: str, year: int, framework_id: str,
             pdf: bool = True, renderer: Renderer | None = None, workers: int = 1,
             force: bool = False) -> tuple[Path, int]:
-    """Plan, render the documents whose content changed (over `workers` processes), then write the
-    manifest. Returns the manifest path and the number of documents rendered."""
+    """Plan, render (over `workers` processes; only documents whose content changed are written),
+    then write the manifest. Returns the manifest path and the number of documents written."""
     p = plan(docs, out_dir, run_id, year, framework_id, pdf=pdf, renderer=renderer, force=force)
-    if p.jobs:
-        render_pooled(p.jobs, workers, renderer)
-    return write_manifest(p, renderer), len(p.jobs)
+    results = render_pooled(p.jobs, workers, renderer) if p.jobs else []
+    return write_manifest(p, results), sum(r["rendered"] for r in results)

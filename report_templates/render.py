@@ -21,6 +21,7 @@ import math
 import os
 import subprocess
 import threading
+import time
 import uuid
 from datetime import date, datetime
 from pathlib import Path
@@ -209,15 +210,29 @@ class Renderer:
     def render_pdf(self, kind: str, context: dict) -> bytes:
         return self._pdf(self.render_html(kind, context, inline_css=False))
 
-    def write(self, kind: str, context: dict, html_path: Path, pdf_path: Path | None = None) -> None:
+    def write(self, kind: str, context: dict, html_path: Path, pdf_path: Path | None = None,
+              timings: dict[str, list[float]] | None = None) -> None:
         """Write the self-contained HTML and, if `pdf_path` is given, the PDF; each atomically.
-        Both are rendered before either is written, so a failure leaves the old files in place."""
+        `timings` (optional) gains, under "<kind>.html|pdf|write", [documents, wall s, CPU s]."""
+        clock = StepClock(timings, kind)
         bare = self.render_html(kind, context, inline_css=False)
-        html = bare.replace(STYLE_SLOT, f"<style>\n{self.html_css_text}</style>", 1).encode("utf-8")
-        pdf = self._pdf(bare) if pdf_path is not None else None
+        clock.lap("html")
+        self.write_page(bare, html_path, pdf_path, clock)
+
+    def write_page(self, bare_html: str, html_path: Path, pdf_path: Path | None = None,
+                   clock: "StepClock | None" = None) -> None:
+        """Write a page rendered with `render_html(..., inline_css=False)`: the HTML with its stylesheet
+        inlined and, if `pdf_path` is given, the PDF. Both are made before either is written, so a
+        failure leaves the old files in place."""
+        clock = clock or StepClock(None, "")
+        html = bare_html.replace(STYLE_SLOT, f"<style>\n{self.html_css_text}</style>", 1).encode("utf-8")
+        pdf = self._pdf(bare_html) if pdf_path is not None else None
+        if pdf is not None:
+            clock.lap("pdf")
         write_atomically(Path(html_path), html)
         if pdf is not None:
             write_atomically(Path(pdf_path), pdf)
+        clock.lap("write")
 
     def _pdf(self, bare_html: str) -> bytes:
         if not self._pdf_ready:
@@ -228,6 +243,25 @@ class Renderer:
         # style slot goes, else WeasyPrint would build a stylesheet object for it in every document
         return HTML(string=bare_html.replace(STYLE_SLOT, "", 1), base_url=None, url_fetcher=_refuse_fetch).write_pdf(
             stylesheets=[self.css], font_config=self.font_config)
+
+
+class StepClock:
+    """Wall and CPU time of the steps of one document, added to a `timings` dict (benchmarks/run.py
+    reads them from the render results: worker processes are not visible to a profiler in the parent)."""
+
+    def __init__(self, timings: dict[str, list[float]] | None, kind: str) -> None:
+        self.timings, self.kind = timings, kind
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def lap(self, step: str) -> None:
+        if self.timings is None:
+            return
+        wall, cpu = time.perf_counter(), time.process_time()
+        acc = self.timings.setdefault(f"{self.kind}.{step}", [0, 0.0, 0.0])
+        acc[0] += 1
+        acc[1] += wall - self.wall
+        acc[2] += cpu - self.cpu
+        self.wall, self.cpu = wall, cpu
 
 
 def _refuse_fetch(url: str, *args, **kwargs):

@@ -171,9 +171,9 @@ def test_data_docs_and_gx_results_are_kept_in_the_home(cmini):
     pages = list((home.root / "validation" / "data_docs" / "validations").rglob("*.html"))
     assert {p.parts[-4] for p in pages} >= {"relations", "plausibility", "duplicates", "declaration"}
     stored = list((home.root / "validation" / "gx_store").rglob("*.json"))
-    assert len(stored) == 5  # generated + 4 hand-written suites, in GX's own validation store
+    assert len(stored) == 6  # generated (values, completeness) + 4 hand-written suites, in GX's own store
     kept = json.loads((home.validation_root / str(outcome.submission_id) / "gx_result.json").read_text("utf-8"))
-    assert kept["success"] is False and len(kept["suites"]) == 5
+    assert kept["success"] is False and len(kept["suites"]) == 6
     steward = json.loads((home.validation_root / str(outcome.submission_id) / "steward.json").read_text("utf-8"))
     assert steward["data_docs"] == "validation/data_docs/index.html"
 

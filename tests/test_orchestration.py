@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from report_templates.publish import plan, render_jobs, render_pooled, write_manifest
+from report_templates.publish import plan, relative_paths, render_jobs, render_pooled, write_manifest
 from tests.report_fixtures import CONTEXTS
 from transforms.home import Home
 from transforms.runlock import RunLocked, exclusive, holder
@@ -94,12 +94,11 @@ def test_pool_renders_the_same_documents_as_one_process(tmp_path):
             for kind in ("bulletin", "county", "cadre")]
     one, pool = tmp_path / "one", tmp_path / "pool"
     p1 = plan(docs, one, "run-1", 2025, "fw")
-    assert len(p1.jobs) == 3
-    render_jobs(p1.jobs)
-    write_manifest(p1)
+    assert len(p1.jobs) == 3 and all(j.previous is None for j in p1.jobs)  # no files yet: all written
+    write_manifest(p1, [render_jobs(p1.jobs)])
     p2 = plan(docs, pool, "run-1", 2025, "fw")
     results = render_pooled(p2.jobs, workers=2)
-    write_manifest(p2)
+    write_manifest(p2, results)
 
     assert sum(r["rendered"] for r in results) == 3
     assert os.getpid() not in {r["pid"] for r in results}  # rendered in worker processes
@@ -107,14 +106,29 @@ def test_pool_renders_the_same_documents_as_one_process(tmp_path):
         assert (pool / rel).read_bytes() == (one / rel).read_bytes()
         assert (pool / rel).with_suffix(".pdf").read_bytes().startswith(b"%PDF")
     assert not [p for p in pool.rglob(".*")]  # no temporary file left behind
+    assert (pool / "manifest.json").read_bytes() == (one / "manifest.json").read_bytes()
 
     files = {p: p.stat().st_mtime_ns for p in pool.rglob("*") if p.is_file()}
     again = plan(docs, pool, "run-1", 2025, "fw")  # a re-run that reuses run-1's numbers
-    assert again.jobs == []  # same content: nothing to render
-    write_manifest(again)
+    done = render_jobs(again.jobs)
+    assert done["rendered"] == 0 and done["documents"] == 3  # same content: nothing written
+    write_manifest(again, [done])
     assert {p: p.stat().st_mtime_ns for p in pool.rglob("*") if p.is_file()} == files  # not even the manifest
     newer = plan(docs, pool, "run-2", 2025, "fw")  # new numbers that read the same
-    assert newer.jobs == [] and [e["run_id"] for e in newer.manifest["reports"]] == ["run-1"] * 3
+    newer_done = render_jobs(newer.jobs)
+    write_manifest(newer, [newer_done])
+    assert newer_done["rendered"] == 0 and [e["run_id"] for e in newer.manifest["reports"]] == ["run-1"] * 3
+    touched = {p for p in pool.rglob("*") if p.is_file() and p.stat().st_mtime_ns != files[p]}
+    assert touched == {pool / "manifest.json"}  # the manifest names run-2; the documents stay
+
+    changed = docs[:2] + [(docs[2][0], docs[2][1], docs[2][2], docs[2][3] | {"doc": docs[2][3]["doc"] | {
+        "title": docs[2][3]["doc"]["title"] + "(更正)"}})]
+    third = plan(changed, pool, "run-3", 2025, "fw")
+    third_done = render_jobs(third.jobs)
+    write_manifest(third, [third_done])
+    assert third_done["rendered"] == 1  # only the document whose page changed
+    assert [e["run_id"] for e in third.manifest["reports"]] == ["run-1", "run-1", "run-3"]
+    assert "(更正)" in (pool / relative_paths(docs[2][0], docs[2][1])[0]).read_text("utf-8")
 
 
 def test_chunks_cover_every_job_once_and_balance(tmp_path):

@@ -31,11 +31,12 @@ def test_good_file_is_accepted_and_gx_result_kept(mini):
     assert (outcome.status, outcome.errors) == ("accepted", 0)
     suites = dict(rows(con, "SELECT suite_name, gx_result FROM validation_run"))
     # generated from the framework, then the hand-written contracts that apply to the department
-    assert set(suites) == {"mini.lyj.indicators", "mini.lyj.declaration", "mini.lyj.plausibility",
-                           "mini.lyj.duplicates"}
+    assert set(suites) == {"mini.lyj.indicators", "mini.lyj.completeness", "mini.lyj.declaration",
+                           "mini.lyj.plausibility", "mini.lyj.duplicates"}
     gx = json.loads(suites["mini.lyj.indicators"])
-    # code present + known, unique, required; A: complete, present, missing-with-reason, range
-    assert gx["success"] is True and len(gx["results"]) == 8
+    assert gx["success"] is True and len(gx["results"]) == 7  # code present+known, unique, required; A: present, missing-with-reason, range
+    complete = json.loads(suites["mini.lyj.completeness"])  # A for every county
+    assert complete["success"] is True and len(complete["results"]) == 1
     kept = json.loads((home.validation_root / str(outcome.submission_id) / "gx_result.json").read_text("utf-8"))
     assert kept["success"] is True and {r["suite_name"] for r in kept["suites"]} == set(suites)
 

@@ -142,7 +142,7 @@ def attribute(spec: RunSpec, run_id: str) -> dict:
 
 
 def plan_report(spec: RunSpec, run_id: str, pdf: bool = True, force: bool = False):
-    """Build every document's context once from the warehouse and decide which documents changed
+    """Build every document's context once from the warehouse and plan a job per document
     (`report_templates.publish.plan`); rendering the plan needs no warehouse."""
     from report_templates.publish import plan
     from transforms.report_context import build_contexts
@@ -159,7 +159,7 @@ def finish_report(report_plan, renders: list[dict]) -> dict:
     from report_templates.publish import write_manifest
 
     with report_output(report_plan.out_dir, clean=False):  # the rendered files' temporaries are gone already
-        manifest = write_manifest(report_plan)
+        manifest = write_manifest(report_plan, renders)
     return {"documents": len(report_plan.manifest["reports"]), "rendered": sum(r["rendered"] for r in renders),
             "render_pids": sorted({r["pid"] for r in renders}), "manifest": str(manifest)}
 

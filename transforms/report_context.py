@@ -184,7 +184,7 @@ class _Shared:
         self.trend = _by(trend, "region_code")
         self.used = _by(used, "region_code")
         self.common_used = self.used.pop(None, [])
-        self.warnings = warnings.to_dicts()
+        self.warnings = [_Warning(w) for w in warnings.to_dicts()]  # failures parsed once, not once per county
         self.cadres = _by(cadres, "region_code")
         self.indicator_names = {i.code: i.name for i in fw.indicators}
         self.bulletin_title = f"{doc_base['jurisdiction_name']}{year}年度生态文明建设评价考核结果公报"
@@ -283,18 +283,29 @@ class _Shared:
         and those about the file as a whole."""
         out = []
         for w in self.warnings:
-            if w["submission_id"] not in used_ids:
+            if w.row["submission_id"] not in used_ids:
                 continue
-            items = json.loads(w["failures"] or "[]")
-            mine = [i for i in items if i.get("region_code") == code]
-            if items and not mine and all(i.get("region_code") for i in items):
+            mine = w.by_region.get(code, [])
+            if not mine and w.other_counties_only:
                 continue  # about other counties only
-            out.append({k: w[k] for k in ("department_name", "file_name", "version", "rule_id", "message", "expected",
-                                          "fix")}
+            out.append({k: w.row[k] for k in ("department_name", "file_name", "version", "rule_id", "message",
+                                              "expected", "fix")}
                        | {"rows": [{"row": i.get("row"), "value": i.get("value"),
                                     "indicator": self.indicator_names.get(i.get("indicator"), i.get("indicator")),
                                     "note": i.get("note")} for i in mine]})
         return out
+
+
+class _Warning:
+    """A failed warning-level rule with its failing rows (steward JSON) grouped by county."""
+
+    def __init__(self, row: dict) -> None:
+        items = json.loads(row["failures"] or "[]")
+        self.row = row
+        self.by_region: dict[str, list[dict]] = defaultdict(list)
+        for i in items:
+            self.by_region[i.get("region_code")].append(i)
+        self.other_counties_only = bool(items) and all(i.get("region_code") for i in items)
 
 
 def cadre_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id: str, doc_base: dict,
