@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,7 +22,8 @@ import polars as pl
 from expectations.annotate import annotate_workbook
 from expectations.contracts import Check, contract_checks
 from expectations.steward import steward_report, write_steward_reports
-from expectations.suites import completeness_suite, event_suite, indicator_suite, tenure_suite
+from expectations.suites import (completeness_suite, event_suite, indicator_suite, tenure_suite,
+                                 with_indicator_columns)
 from transforms.config import Framework
 from transforms.home import Home
 from transforms.parse import MISSING_TOKENS
@@ -74,10 +76,21 @@ def _gx(root: str) -> _GX:
 
 
 def run_suite(batch_definition, suite, df: pd.DataFrame, index_column: str = "row_number"):
-    """Validate `df` with GX; the result object (its rows named by `index_column`)."""
+    """Validate `df` with GX; the result object (its failing rows named by `index_column`).
+
+    Two passes: the suite with GX's BASIC result format (counts and observed values), then each
+    failed expectation again with COMPLETE (every failing row). Most expectations pass, and the
+    COMPLETE format costs GX several more metrics per expectation."""
     batch = batch_definition.get_batch(batch_parameters={"dataframe": df})
-    return batch.validate(suite, result_format={
-        "result_format": "COMPLETE", "unexpected_index_column_names": [index_column]})
+    for e in suite.expectations:  # a suite not stored in a GX context has no ids: name each for the 2nd pass
+        e.id = e.id or str(uuid.uuid4())
+    result = batch.validate(suite, result_format="BASIC")
+    complete = {"result_format": "COMPLETE", "unexpected_index_column_names": [index_column]}
+    for n, res in enumerate(result.results):
+        if not res.success:
+            expectation = next(e for e in suite.expectations if e.id == res.expectation_config.id)
+            result.results[n] = batch.validate(expectation, result_format=complete)
+    return result
 
 
 def _store(gx_env: _GX, result, sid: int, batch: str):
@@ -112,7 +125,7 @@ def _frame_for(con: duckdb.DuckDBPyConnection, sid: int, kind: str, jurisdiction
         return frame(con, f"SELECT row_number, region_code, {KNOWN} AS region_known, indicator_code, value, "
                           "value IS NULL AND note IS NOT NULL AND list_contains($missing, coalesce(trim(raw_text), '')) "
                           "AS explained FROM observation WHERE submission_id = $sid ORDER BY row_number, indicator_code",
-                     p | {"missing": MISSING_TOKENS})
+                     p | {"missing": MISSING_TOKENS})  # + with_indicator_columns
     if kind == "events":
         return frame(con, f"SELECT row_number, event_id, region_code, {KNOWN} AS region_known, event_date, "
                           "year(event_date) AS event_year, kind, event_id AS label FROM event WHERE submission_id = $sid",
@@ -132,6 +145,8 @@ def _completeness(con: duckdb.DuckDBPyConnection, fw: Framework, sid: int, depar
         LEFT JOIN (SELECT DISTINCT region_code, indicator_code FROM observation WHERE submission_id = $sid) o
                ON o.region_code = c.region_code AND o.indicator_code = i.code
         ORDER BY _key""", {"jurisdiction": fw.jurisdiction, "own": own, "sid": sid})
+    data = data.with_columns(pl.when(pl.col("indicator_code") == code).then(pl.col("reported")).alias(f"reported:{code}")
+                             for code in own)
 
     def failures(res: dict, data: pl.DataFrame) -> list[dict]:
         keys = [int(i["_key"]) for i in (res.get("result") or {}).get("unexpected_index_list") or []]
@@ -230,6 +245,7 @@ def _validate(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework, sid: in
     gx_env = _gx(str(home.root))  # suites need an active GX context to be built
     if kind == "indicators":
         suite = indicator_suite(fw, department, codes)
+        data = with_indicator_columns(data, [i.code for i in fw.reported_items if i.department == department])
     elif kind == "events":
         suite = event_suite(fw, codes, year)
     else:
