@@ -172,10 +172,19 @@ def publish_reports(home: str, year: int, framework: str, run_id: str, pdf: bool
     return write_manifest(report_plan, renders)
 
 
+def _cluster_workers(address: str) -> int | None:
+    """The worker processes of a running Dask cluster: the documents are cut into 4 chunks per worker,
+    so every machine of the cluster gets work (not as many chunks as this machine has cores)."""
+    from distributed import Client
+
+    with Client(address, timeout=30) as client:
+        return len(client.scheduler_info()["workers"]) or None
+
+
 def render_reports(spec: RunSpec, run_id: str, pdf: bool, workers: int | None, dask: str | None,
                    force: bool = False) -> dict:
     """Run `publish_reports` on the task runner the options ask for."""
-    workers = workers or cores()
+    workers = workers or (_cluster_workers(dask) if dask and dask != "local" else None) or cores()
     sub = publish_reports.with_options(task_runner=_task_runner(workers, dask))
     with _api_for_remote_workers() if dask else nullcontext():
         return sub(home=str(spec.home.root), year=spec.year, framework=spec.framework_id, run_id=run_id, pdf=pdf,

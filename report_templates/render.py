@@ -29,6 +29,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from report_templates.pdf_fonts import compact_fonts
+
 HERE = Path(__file__).resolve().parent
 REPORT_FONT = "Noto Sans CJK SC"
 KINDS = ("county", "cadre", "bulletin", "steward")
@@ -242,7 +244,7 @@ class Renderer:
         # base_url=None keeps relative links (bulletin → county/<code>.html) relative in the PDF; the empty
         # style slot goes, else WeasyPrint would build a stylesheet object for it in every document
         return HTML(string=bare_html.replace(STYLE_SLOT, "", 1), base_url=None, url_fetcher=_refuse_fetch).write_pdf(
-            stylesheets=[self.css], font_config=self.font_config)
+            stylesheets=[self.css], font_config=self.font_config, finisher=compact_fonts)
 
 
 class StepClock:

@@ -137,6 +137,27 @@ def test_synthetic_framework_can_hold_every_shipped_framework(tmp_path):
         assert len(list(csv.DictReader(fh))) == len(regional) * 30
 
 
+def test_synthetic_counties_mostly_meet_their_own_targets_even_negative_ones(tmp_path):
+    """Per-county targets of reduction rates can be negative (eco_target_2016's, drawn in the low end of
+    −50…60 %): the values must still lie mostly on the right side, else every county is vetoed."""
+    ds = write_synthetic_dataset(tmp_path / "syn", regions=40, departments=20, years=[2024, 2025],
+                                 frameworks=["eco_target_2016"])
+    fw = load_framework(ds.data_dir / "frameworks" / "synthetic.yaml")
+    counties = _counties(ds.data_dir)
+    targets = _region_targets(ds.data_dir, fw)
+    values = indicator_values(fw, counties, [2024, 2025], 20250101, targets)
+    negative = 0
+    for j, ind in enumerate(fw.indicators):
+        if not (ind.target and ind.target.value is None):
+            continue
+        for y in (2024, 2025):
+            t = np.array([targets[(ind.code, c["region_code"], y)] for c in counties])
+            ok = values[y][:, j] >= t if ind.target.op == ">=" else values[y][:, j] <= t
+            negative += int((t < 0).any())
+            assert ok.mean() >= 0.9, (ind.code, y, ok.mean())
+    assert negative  # the case this guards: some targets below zero
+
+
 def test_synthetic_dataset_is_complete_and_runs_through_ingest_and_validation(tmp_path):
     ds = write_synthetic_dataset(tmp_path / "syn", regions=120, departments=20, years=[2024, 2025])
     regions = read_csv_rows(ds.data_dir / "regions.csv")

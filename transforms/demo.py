@@ -111,7 +111,10 @@ def indicator_values(fw: Framework, counties: list[dict[str, str]], years: list[
             (ind.code, c["region_code"], years[0]) in region_targets for c in counties)
         if regional:  # only per-region targets (red lines, quotas)
             red = np.array([region_targets[(ind.code, c["region_code"], years[0])] for c in counties])
-            base = red * (1 + ind.direction * np.abs(rng.normal(0.012, 0.008, n)))  # mostly on the right side
+            # on the right side of it by ~1 % (of the target, or of the range for a target near 0); a target
+            # may be negative (a reduction rate below zero), so the margin is added, not multiplied
+            margin = np.maximum(np.abs(red), 0.01 * (hi - lo)) * np.abs(rng.normal(0.012, 0.008, n))
+            base = red + ind.direction * margin
             drift = lambda prev: prev * (1 + rng.normal(0.0, 0.002, n))  # noqa: E731
         else:
             if ind.target and ind.target.value is not None:
