@@ -204,7 +204,8 @@ def naive_scores(obs: pd.DataFrame, counties: list[dict], fw: Framework, years: 
                             node[cat.code] = math.exp(sum(w * math.log(s) for w, s in raws) / m)
                         else:
                             node[cat.code] = sum(w * s for w, s in raws) / m
-            tops = [(k.weight or mass[k.code], node[k.code]) for k in fw.categories if k.parent is None and k.code in node]
+            tops = [(k.weight or mass[k.code], node[k.code]) for k in fw.categories
+                    if k.parent is None and k.code in node]
             m = sum(w for w, _ in tops)
             if fw.aggregation.index == "geometric":
                 gdi = math.exp(sum(w * math.log(s) for w, s in tops) / m)
@@ -241,7 +242,8 @@ def compare(con, run_id: str, naive: dict) -> int:
     n = 0
     for (year, region, code, s) in con.sql("SELECT year, region_code, indicator_code, normalized FROM score "
                                            "WHERE run_id = ? AND normalized IS NOT NULL", params=[run_id]).fetchall():
-        assert math.isclose(s, naive["normalized"][(year, region, code)], rel_tol=1e-9, abs_tol=1e-9), (year, region, code)
+        assert math.isclose(s, naive["normalized"][(year, region, code)], rel_tol=1e-9, abs_tol=1e-9), \
+            (year, region, code)
         n += 1
     assert n == len(naive["normalized"])
     cats = con.sql("SELECT year, region_code, category, score FROM category_score WHERE run_id = ?",
@@ -282,6 +284,10 @@ def main() -> None:
         report["score_year_wall_s"] = [round(w, 4) for w, _ in runs]
         report["score_year_cpu_s"] = [round(c, 4) for _, c in runs]
         report["score_rows"] = con.sql("SELECT count(*) FROM score WHERE run_id = 'bench-0'").fetchall()[0][0]
+        one = [timed(lambda n=n: score_year(con, fw, YEAR, f"one-{n}", with_previous=False))
+               for n in range(args.repeat)]
+        report["score_one_year_wall_s"] = [round(w, 4) for w, _ in one]
+        report["score_one_year_cpu_s"] = [round(c, 4) for _, c in one]
         report["rank_uncertainty_wall_s"], report["rank_uncertainty_cpu_s"] = timed(
             lambda: rank_uncertainty(con, fw, YEAR, "bench-0"))
         report["draws"] = fw.uncertainty.draws
@@ -300,7 +306,9 @@ def main() -> None:
     print(f"评分基准 / scoring benchmark: {args.regions} 县 × {args.indicators} 指标, 2 年 "
           f"({report['observations']:,} 观测值, {report['score_rows']:,} score 行), {os.cpu_count()} 核, "
           f"负载 {report['load_average_before'][0]:.2f}")
-    print(f"  score_year          中位 wall {med_w:.3f} s, CPU {med_c:.3f} s   (全部 wall {report['score_year_wall_s']})")
+    print(f"  score_year (本年+上年) 中位 wall {med_w:.3f} s, CPU {med_c:.3f} s   (全部 wall {report['score_year_wall_s']})")
+    print(f"  score_year (仅本年)   中位 wall {statistics.median(report['score_one_year_wall_s']):.3f} s, CPU "
+          f"{statistics.median(report['score_one_year_cpu_s']):.3f} s")
     print(f"  rank_uncertainty    wall {report['rank_uncertainty_wall_s']:.3f} s, CPU "
           f"{report['rank_uncertainty_cpu_s']:.3f} s ({report['draws']} 次抽样, 含归一化方法扰动)")
     if not args.skip_naive:

@@ -13,9 +13,10 @@ through prefect-dask. Either way the warehouse is read once, in this process, an
 
 from __future__ import annotations
 
+import errno
 import os
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -37,13 +38,17 @@ def cores() -> int:
     return len(os.sched_getaffinity(0))
 
 
+PERMANENT = {errno.EROFS, errno.EACCES, errno.EPERM, errno.EEXIST, errno.ENOTDIR, errno.EISDIR}
+
+
 def _transient(task, task_run, state) -> bool:
     """Retry only what can fail transiently: the file system (a network share that blinked, a disk
-    that filled up). Bad data, bad configuration and bugs fail the same way every time."""
+    that was full a moment). A read-only or forbidden folder, bad data, bad configuration and bugs
+    fail the same way every time."""
     try:
         state.result()
-    except OSError:
-        return True
+    except OSError as exc:
+        return exc.errno not in PERMANENT
     except BaseException:
         return False
     return False
@@ -162,8 +167,11 @@ def publish_reports(home: str, year: int, framework: str, run_id: str, pdf: bool
                     failures.append(exc)
                     continue
                 progress.advance("report", renders[-1]["documents"])
-        if failures:
-            raise failures[0]  # the manifest keeps describing the files as they were
+        if failures:  # the manifest keeps describing the files as they were
+            first = failures[0]
+            if isinstance(first, OSError):
+                raise pipeline.report_output_error(spec.home.reports(year), first) from first
+            raise first
     return write_manifest(quote(report_plan), renders)  # quote: not walked into either (a direct call)
 
 
@@ -181,14 +189,9 @@ def render_reports(spec: RunSpec, run_id: str, pdf: bool, workers: int | None, d
     """Run `publish_reports` on the task runner the options ask for."""
     workers = workers or (_cluster_workers(dask) if dask and dask != "local" else None) or cores()
     sub = publish_reports.with_options(task_runner=_task_runner(workers, dask))
-    with pipeline.report_output(spec.home.reports(spec.year)), _api_for_remote_workers() if dask else _nothing():
+    with _api_for_remote_workers() if dask else nullcontext():
         return sub(home=str(spec.home.root), year=spec.year, framework=spec.framework_id, run_id=run_id, pdf=pdf,
                    workers=workers, dask=dask, force=force)
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 # ---------------------------------------------------------------- the annual assessment
@@ -240,18 +243,17 @@ def _summary_markdown(run_id: str, spec: RunSpec, status: str, stages: Stages, s
     if summary.get("grades"):
         lines += ["", "## 等级分布 / grades", "", "| 等级 | 个数 |", "|---|---|"]
         lines += [f"| {g} | {n} |" for g, n in summary["grades"].items()]
-    if summary.get("validation"):
-        lines += ["", "## 数据审核(按部门) / validation by department", ""]
-        lines += [f"- {d['部门']}: {d['结论']}; 采用 {d['采用版本']}, 警告 {d['采用版本警告']}, 退回 {d['退回']} 份"
-                  for d in summary["validation"] if d["收到文件"]]
+    lines += ["", "## 数据审核(按部门) / validation by department", ""]
+    lines += [f"- {d['部门']}: {d['结论']}; 采用 {d['采用版本']}, 警告 {d['采用版本警告']}, 退回 {d['退回']} 份"
+              for d in summary.get("validation_by_department", [])]
     lines += ["", "## 一票否决 / vetoes", ""]
     lines += [f"- {name}: {'、'.join(rules)}" for name, rules in summary.get("vetoed", {}).items()] or ["- 无 / none"]
     lines += ["", "## 失败与退回 / failures", ""]
     if error:
         lines.append(f"- 运行失败 / run failed: {error}")
-    lines += [f"- 退回 / rejected: {r['部门']} 《{r['文件']}》 第 {r['版本']} 版: {r['说明'] or ''}"
-              for r in summary.get("rejected", [])]
-    if not error and not summary.get("rejected"):
+    rejected = [v for v in summary.get("validation", []) if v["状态"] == "rejected"]
+    lines += [f"- 退回 / rejected: {r['部门']} 《{r['文件']}》 第 {r['版本']} 版: {r['说明'] or ''}" for r in rejected]
+    if not error and not rejected:
         lines.append("- 无 / none")
     lines += ["", "## 各阶段耗时 / stage timings (s)", "", "| 阶段 | 秒 |", "|---|---|"]
     lines += [f"| {name} | {seconds} |" for name, seconds in stages.timings.items()]
@@ -263,6 +265,8 @@ def _publish_artifacts(run_id: str, spec: RunSpec, status: str, stages: Stages, 
                              markdown=_summary_markdown(run_id, spec, status, stages, summary,
                                                         stages.counts.get("fingerprint"), error))
     create_table_artifact(key="validation-by-department", description="各部门报送审核 / validation per department",
+                          table=summary.get("validation_by_department") or [{"说明": "无部门 / no departments"}])
+    create_table_artifact(key="validation-submissions", description="各报送文件 / every file of the year",
                           table=summary.get("validation") or [{"说明": "本年度无报送 / no submissions"}])
     if summary.get("ranking"):
         create_table_artifact(key="ranking", description=f"{spec.year} 年度排名 / ranking", table=summary["ranking"])

@@ -63,7 +63,7 @@ def _job(what: str, wait: bool) -> Iterator[None]:
     from report_templates.render import RenderSetupError
     from transforms.config import ConfigError
     from transforms.home import Home
-    from transforms.pipeline import RunLocked, exclusive
+    from transforms.pipeline import ReportOutputError, RunLocked, exclusive
 
     def waiting(info: dict) -> None:
         typer.echo(f"运行目录正被另一任务使用(进程 {info.get('pid', '?')}, {info.get('what', '')}), 排队等待… "
@@ -74,6 +74,9 @@ def _job(what: str, wait: bool) -> Iterator[None]:
             yield
     except RunLocked as exc:
         _fail(str(exc), 3)
+    except ReportOutputError as exc:  # a clear reason and what to do; the stage it stopped in
+        notes = "".join(f" ({note})" for note in getattr(exc, "__notes__", []))
+        _fail(f"运行失败 / run failed{notes}:\n{exc}", 1)
     except (ConfigError, RenderSetupError) as exc:
         _fail(str(exc), 2)
     except typer.Exit:
@@ -122,12 +125,10 @@ def run(year: int = typer.Option(2025, help="考核年度 / assessment year"),
     typer.echo("等级分布 / grades: " + ", ".join(f"{g} {n}" for g, n in out["grades"].items()))
     for name, rules in out["vetoed"].items():
         typer.echo(f"一票否决 / veto: {name}: {'、'.join(rules)}")
-    files = sum(v["收到文件"] for v in out["validation"])
-    typer.echo(f"报送文件 / submissions: {files}, 退回 / rejected: {len(out['rejected'])}")
-    for r in out["rejected"]:
-        typer.echo(f"  退回 / rejected: {r['部门']} {r['文件']} 第 {r['版本']} 版")
-    for d in out["validation"]:
-        if d["收到文件"] and d["结论"] != "通过":
+    rejected = [v for v in out["validation"] if v["状态"] == "rejected"]
+    typer.echo(f"报送文件 / submissions: {len(out['validation'])}, 退回 / rejected: {len(rejected)}")
+    for d in out["validation_by_department"]:
+        if d["结论"] != "通过":
             typer.echo(f"审核 / validation: {d['部门']}: {d['结论']} (警告 {d['采用版本警告']}, 退回 {d['退回']})")
     typer.echo(f"报告 / documents rendered this run: {out['rendered']} of {out['documents']}"
                + (f" (输入未变, 沿用运行 {out['scored_run_id']} 的结果 / inputs unchanged)"
@@ -172,7 +173,7 @@ def rerender(year: int = typer.Option(2025, help="考核年度 / year"),
              pdf: bool = typer.Option(True, help="同时生成 PDF / also render PDF"),
              force: bool = typer.Option(False, "--force", help="内容未变也重新生成 / re-render every document"),
              workers: Optional[int] = WorkersOpt, dask: bool = DaskOpt, dask_address: Optional[str] = DaskAddressOpt,
-             wait: bool = WaitOpt, home: Optional[Path] = HomeOpt, data: Optional[Path] = DataOpt) -> None:
+             wait: bool = WaitOpt, home: Optional[Path] = HomeOpt) -> None:
     """按最近一次成功运行重新生成报告 / re-render the year's reports from its latest run.
 
     只重写内容有变化的报告(--force 全部重写) / only documents whose content changed are written (--force: all).
@@ -183,7 +184,7 @@ def rerender(year: int = typer.Option(2025, help="考核年度 / year"),
       ecoassess rerender --year 2025 --force --workers 2
       ecoassess rerender --year 2025 --dask-address tcp://10.0.0.5:8786
     """
-    _set_home(home, data)
+    _set_home(home)
     with _job(f"rerender {year}", wait):
         from flows import progress
         from flows.annual_assessment import rerender as rerender_flow
@@ -368,6 +369,36 @@ def _console():
 
 
 @app.command()
+def submissions(year: Optional[int] = typer.Option(None, help="报送年度 / year"),
+                department: Optional[str] = typer.Option(None, "--department", "-d",
+                                                          help="部门代码或名称 / department"),
+                home: Optional[Path] = HomeOpt) -> None:
+    """查看报送文件的全部版本及来源 / list every received file: version, sha256, time, status, current.
+
+    例 / example: ecoassess submissions --year 2025 -d 市林业局
+    """
+    _set_home(home)
+    from transforms.config import load_departments
+    from transforms.home import Home
+    from transforms.intake import resolve_department, submission_history
+    from transforms.pipeline import warehouse
+
+    code = None
+    if department:
+        dept = resolve_department(department, load_departments())
+        code = dept.code if dept else department
+    with warehouse(Home.resolve()) as con:
+        history = submission_history(con, year, code)
+    if history.height == 0:
+        typer.echo("没有报送记录 / no submissions")
+    for r in history.iter_rows(named=True):
+        typer.echo(f"{'*' if r['is_current'] else ' '} {r['year']} {r['department_name']:<8} {r['kind'] or '-':<10} "
+                   f"第 {r['version'] or '-'} 版  {r['status']:<8} {r['received_at']:%Y-%m-%d %H:%M:%S}  "
+                   f"sha256 {r['sha256'][:12]}  {r['file_name']}  → {r['archive_path']}")
+    typer.echo("* = 当前采用的版本 / current data")
+
+
+@app.command()
 def status(run_id: Optional[str] = typer.Option(None, "--run", help="显示某次运行的详情(可用前缀) / details of "
                                                                     "one run (a prefix will do)"),
            limit: int = typer.Option(10, help="显示条数 / rows"), home: Optional[Path] = HomeOpt) -> None:
@@ -432,36 +463,6 @@ def status(run_id: Optional[str] = typer.Option(None, "--run", help="显示某�
 
 
 @app.command()
-def submissions(year: Optional[int] = typer.Option(None, help="报送年度 / year"),
-                department: Optional[str] = typer.Option(None, "--department", "-d",
-                                                          help="部门代码或名称 / department"),
-                home: Optional[Path] = HomeOpt) -> None:
-    """查看报送文件的全部版本及来源 / list every received file: version, sha256, time, status, current.
-
-    例 / example: ecoassess submissions --year 2025 -d 市林业局
-    """
-    _set_home(home)
-    from transforms.config import load_departments
-    from transforms.home import Home
-    from transforms.intake import resolve_department, submission_history
-    from transforms.pipeline import warehouse
-
-    code = None
-    if department:
-        dept = resolve_department(department, load_departments())
-        code = dept.code if dept else department
-    with warehouse(Home.resolve()) as con:
-        history = submission_history(con, year, code)
-    if history.height == 0:
-        typer.echo("没有报送记录 / no submissions")
-    for r in history.iter_rows(named=True):
-        typer.echo(f"{'*' if r['is_current'] else ' '} {r['year']} {r['department_name']:<8} {r['kind'] or '-':<10} "
-                   f"第 {r['version'] or '-'} 版  {r['status']:<8} {r['received_at']:%Y-%m-%d %H:%M:%S}  "
-                   f"sha256 {r['sha256'][:12]}  {r['file_name']}  → {r['archive_path']}")
-    typer.echo("* = 当前采用的版本 / current data")
-
-
-@app.command()
 def reports(year: int = typer.Option(2025, help="考核年度 / year"),
             kind: Optional[str] = typer.Option(None, help="只列某类: county / cadre / bulletin / only one kind"),
             open_key: Optional[str] = typer.Option(None, "--open", help="打开一份报告: bulletin、县代码、干部编号或"
@@ -477,6 +478,7 @@ def reports(year: int = typer.Option(2025, help="考核年度 / year"),
       ecoassess reports --kind county
       ecoassess reports --open 360734
       ecoassess reports --open bulletin --html
+      ecoassess reports --open index
     """
     _set_home(home)
     import webbrowser
@@ -489,8 +491,12 @@ def reports(year: int = typer.Option(2025, help="考核年度 / year"),
     manifest = folder / "manifest.json"
     if not manifest.exists():
         _fail(f"未找到 {manifest}, 请先运行 ecoassess run --year {year} / no reports for {year}", 2)
-    entries = [e for e in json.loads(manifest.read_text(encoding="utf-8"))["reports"] if not kind or e["kind"] == kind]
+    listing = json.loads(manifest.read_text(encoding="utf-8"))
+    entries = [e for e in listing["reports"] if not kind or e["kind"] == kind]
     if open_key:
+        if listing.get("index"):
+            entries = [{"kind": "index", "key": "index", "title": listing["index"]["title"],
+                        "html": listing["index"]["html"], "pdf": None}, *entries]
         chosen = [e for e in entries if open_key in (e["key"], e["kind"])] or \
                  [e for e in entries if open_key in e["title"]]
         if len(chosen) != 1:
@@ -500,12 +506,12 @@ def reports(year: int = typer.Option(2025, help="考核年度 / year"),
         if not webbrowser.open(path.as_uri()):
             _fail("没有可用的浏览器或阅读器, 请直接打开上面的文件 / no viewer found; open the file above", 1)
         return
-    listing = json.loads(manifest.read_text(encoding="utf-8"))
-    if listing.get("index") and not kind:
-        typer.echo(f"目录页 / index: {folder / listing['index']['html']}")
     table = Table(title=f"{year} 年度报告 / reports ({folder})")
     for header in ("类型 / kind", "代码 / key", "标题 / title", "文件 / file", "来自运行 / run"):
         table.add_column(header)
+    index = listing.get("index")
+    if index and not kind:
+        table.add_row("index", "index", index["title"], index["html"], "")
     for e in entries:
         table.add_row(e["kind"], e["key"], e["title"], e["pdf"] or e["html"], e.get("run_id", ""))
     _console().print(table)

@@ -6,7 +6,8 @@ test can SIGKILL it exactly there. Stages:
 
 - ingest: inside parse_received's transaction for the 6th file (5 files parsed and committed);
 - score:  inside score_year's transaction, after the scores were inserted, before categories;
-- report: in the middle of writing the 3rd report file (half its bytes in the temporary file).
+- report: in the middle of writing the 3rd report file (half its bytes in the temporary file);
+  rendered in this process (`--workers 1`), where the pause is planted.
 
 Only this test process is patched; the code under test is the project's own.
 """
@@ -62,7 +63,7 @@ def install(stage: str, marker: str) -> None:
 
         import report_templates.render as render
 
-        real_write, calls = render._write_atomically, []
+        real_write, calls = render.write_atomically, []
 
         def write(path: Path, data: bytes) -> None:
             calls.append(1) if "reports" in Path(path).parts else None
@@ -74,7 +75,7 @@ def install(stage: str, marker: str) -> None:
                     _pause(marker)
             real_write(path, data)
 
-        render._write_atomically = write
+        render.write_atomically = write
     elif stage != "none":
         raise SystemExit(f"unknown stage {stage}")
 
@@ -83,4 +84,5 @@ if __name__ == "__main__":
     install(sys.argv[1], sys.argv[2])
     from flows.cli import app
 
-    app(sys.argv[3:], prog_name="ecoassess")
+    # the pause is planted in this process, so render here rather than in the worker processes
+    app(sys.argv[3:] + (["--workers", "1"] if sys.argv[1] == "report" else []), prog_name="ecoassess")

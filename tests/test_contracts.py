@@ -187,7 +187,7 @@ def test_run_summary_gives_the_outcome_per_department(cmini):
     submit(home, con, fw, [LYJ, "990001,甲县,44", "990002,乙县,51"], "zrzyj")  # wrong file in the wrong folder
     con.close()  # run_summary opens the warehouse itself
     summary = run_summary(RunSpec(home, fw.id, 2025, None), "no-run")
-    by = {d["部门"]: d for d in summary["validation"]}
+    by = {d["部门"]: d for d in summary["validation_by_department"]}
     assert by["市生态环境局"]["结论"] == "最新报送被退回, 沿用已通过版本"
     assert (by["市生态环境局"]["收到文件"], by["市生态环境局"]["退回"], by["市生态环境局"]["退回文件错误"]) == (2, 1, 3)
     assert by["市林业局"]["结论"] == "通过" and by["市林业局"]["采用版本"] == "lyj_2025.csv 第 1 版"
@@ -229,5 +229,5 @@ def test_the_template_carries_the_supporting_items(cmini, tmp_path):
     path = write_template(con, fw, "sthjj", 2025, tmp_path / "t.xlsx")
     ws = openpyxl.load_workbook(path).worksheets[0]
     headers = [c.value for c in ws[2]]
-    assert headers == STHJJ.split(",")
+    assert headers == STHJJ.split(",") + ["缺失原因说明"]  # the reason column for a missing value comes last
     assert "基础数据" in ws.cell(row=2, column=headers.index("劣Ⅴ类水体比例(%)") + 1).comment.text

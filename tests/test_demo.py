@@ -228,8 +228,8 @@ def test_demo_data_can_be_written_for_every_shipped_framework(tmp_path, framewor
     assert rows(con, "SELECT count(*) FROM validation_result")[0][0] == 0  # no parse problem anywhere
     con.close()
     observed = {key[1] for f in got.values() for key in f["obs"]}
-    assert observed == {i.code for i in fw.indicators}
+    assert observed == {i.code for i in fw.reported_items}  # indicators and supporting items (基础数据)
     for f in got.values():
         for (_, code), (value, _) in f["obs"].items():
-            lo, hi = next(i.valid_range for i in fw.indicators if i.code == code)
+            lo, hi = next(i.valid_range for i in fw.reported_items if i.code == code)
             assert value is not None and lo <= value <= hi

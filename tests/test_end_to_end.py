@@ -172,16 +172,15 @@ def test_run_history_links_the_prefect_run_and_its_artifacts(demo_run, client):
     flow_run = client.read_flow_run(UUID(flow_run_id))
     assert flow_run.state.is_completed() and flow_run.parameters["year"] == 2025
     artifacts = {a.key: a for a in client.read_artifacts() if a.flow_run_id == flow_run.id}
-    assert set(artifacts) == {"assessment-summary", "validation-by-department", "ranking"}
+    assert set(artifacts) == {"assessment-summary", "validation-by-department", "validation-submissions", "ranking"}
     summary = artifacts["assessment-summary"].data
     for phrase in (run_id, "等级分布", "一票否决", "寻乌县", "失败与退回", "本次生成 / rendered 69"):
         assert phrase in summary, phrase
     by_department = json.loads(artifacts["validation-by-department"].data)
-    departments = _sql(home, "SELECT count(DISTINCT department) FROM submission WHERE year = 2025")[0][0]
-    # one row per registered department; those that sent files this year have their verdict
-    assert len([r for r in by_department if r["收到文件"]]) == departments
-    assert sum(r["通过"] for r in by_department) == 15 and {r["结论"] for r in by_department if r["收到文件"]} <= \
-        {"通过", "通过(有警告)"}
+    assert len(by_department) == _sql(home, "SELECT count(*) FROM department")[0][0]
+    assert sum(r["通过"] for r in by_department) == \
+        _sql(home, "SELECT count(*) FROM submission WHERE year = 2025 AND status = 'accepted'")[0][0] == 15
+    assert len(json.loads(artifacts["validation-submissions"].data)) == 15
     ranking = json.loads(artifacts["ranking"].data)
     assert [r["排名"] for r in ranking] == list(range(1, 19))
 
@@ -223,19 +222,18 @@ def test_deployments_are_created_and_a_worker_runs_one(demo_run, prefect_server,
 
 def test_ecoassess_serve_runs_a_deployment_without_a_work_pool(demo_run, prefect_server, client, tmp_path):
     home, _ = demo_run
-    started = time.time()
+    for deployment in client.read_deployments():  # serving and a work pool are alternatives: start clean
+        client.delete_deployment(deployment.id)
     log = open(tmp_path / "serve.log", "w")
     serve = subprocess.Popen([sys.executable, "-m", "flows.cli", "serve"], cwd=PROJECT, stdout=log,
                              stderr=subprocess.STDOUT, start_new_session=True,
                              env=_env(home, PREFECT_API_URL=prefect_server, PREFECT_HOME=str(tmp_path / "prefect")))
     try:
         deadline = time.monotonic() + 180
-        while True:  # serve re-registers the deployments as its own (no work pool)
-            found = {d.name: d for d in client.read_deployments()}.get("rerender")
-            if found and found.work_pool_name is None and found.updated.timestamp() >= started:
-                break
+        while "Your deployments are being served" not in (tmp_path / "serve.log").read_text():
             assert serve.poll() is None and time.monotonic() < deadline, (tmp_path / "serve.log").read_text()[-3000:]
             time.sleep(0.5)
+        found = {d.name: d for d in client.read_deployments()}["rerender"]
         flow_run = client.create_flow_run_from_deployment(found.id, parameters={"year": 2025})
         while not (state := client.read_flow_run(flow_run.id).state).is_final():
             assert time.monotonic() < deadline + 300, (tmp_path / "serve.log").read_text()[-3000:]
@@ -296,11 +294,12 @@ def test_a_correction_revalidates_one_department_and_rerenders_only_what_changed
 
     home, _ = demo_run
     reports = home / "reports" / "2025"
-    old_manifest = {(e["kind"], e["key"]): e for e in
-                    json.loads((reports / "manifest.json").read_text("utf-8"))["reports"]}
+    old_listing = json.loads((reports / "manifest.json").read_text("utf-8"))
+    old_manifest = {(e["kind"], e["key"]): e for e in old_listing["reports"]}
     files = sorted(p for p in reports.rglob("*") if p.is_file())
     before = {p: p.stat().st_mtime_ns for p in files}
-    validations = _sql(home, "SELECT count(*) FROM validation_run")[0][0]
+    per_submission = "SELECT submission_id, count(*) FROM validation_run GROUP BY ALL"
+    validations = dict(_sql(home, per_submission))
 
     # 市林业局 corrects one county's 湿地保护率 (a value strictly inside the range, so min and max stay)
     inbox = tmp_path / "inbox"
@@ -316,17 +315,20 @@ def test_a_correction_revalidates_one_department_and_rerenders_only_what_changed
     wb.save(inbox / "2025" / "lyj" / "市林业局_2025年考核数据_更正.xlsx")
     out = _cli(home, "run", "--year", "2025", "--inbox", str(inbox)).stdout
 
-    # only the new file was validated, and it is 市林业局's second version
-    assert _sql(home, "SELECT count(*) FROM validation_run")[0][0] == validations + 1
-    assert _sql(home, "SELECT s.department, s.version FROM validation_run v JOIN submission s USING (submission_id) "
-                      "ORDER BY v.validated_at DESC LIMIT 1") == [("lyj", 2)]
+    # only the new file was validated (its suites), and it is 市林业局's second version
+    after = dict(_sql(home, per_submission))
+    (new_id,) = set(after) - set(validations)
+    assert {k: after[k] for k in validations} == validations  # no other file validated again
+    assert _sql(home, "SELECT department, version FROM submission WHERE submission_id = ?", [new_id]) == [("lyj", 2)]
     # the files rewritten are exactly those of the documents whose content changed (+ the manifest)
-    new_manifest = {(e["kind"], e["key"]): e for e in
-                    json.loads((reports / "manifest.json").read_text("utf-8"))["reports"]}
+    new_listing = json.loads((reports / "manifest.json").read_text("utf-8"))
+    new_manifest = {(e["kind"], e["key"]): e for e in new_listing["reports"]}
     changed = {k for k, e in new_manifest.items() if e["content_sha256"] != old_manifest[k]["content_sha256"]}
     assert ("county", code) in changed and ("bulletin", "bulletin") in changed
     assert 2 <= len(changed) < len(new_manifest)
     expected = {reports / new_manifest[k][f] for k in changed for f in ("html", "pdf")} | {reports / "manifest.json"}
+    if new_listing["index"]["content_sha256"] != old_listing["index"]["content_sha256"]:
+        expected.add(reports / new_listing["index"]["html"])  # the index page shows grades and ranks
     assert {p for p in files if p.stat().st_mtime_ns != before[p]} == expected
     assert f"documents rendered this run: {len(changed)} of 69" in out
 
@@ -367,10 +369,11 @@ def test_a_failed_run_is_recorded_reported_and_exits_1(demo_run, prefect_server,
         (reports / "county").unlink()
         aside.rename(reports / "county")
     assert proc.returncode == 1, proc.stderr[-3000:]
-    assert "运行失败 / run failed (阶段 / stage: report)" in proc.stderr
+    message = [line for line in proc.stderr.splitlines() if line.startswith("无法写入报告目录")]
+    assert len(message) == 1 and str(reports) in message[0], proc.stderr[-3000:]
     status, error, timings, flow_run_id = _sql(home, "SELECT status, error, stage_timings, prefect_flow_run_id "
                                                      "FROM run ORDER BY started_at DESC LIMIT 1")[0]
-    assert status == "failed" and error.startswith("report: ") and "report" in json.loads(timings)
+    assert status == "failed" and error.startswith("report: ReportOutputError") and "report" in json.loads(timings)
     assert (reports / "manifest.json").stat().st_mtime_ns == manifest_before  # still describes the files there
 
     assert client.read_flow_run(UUID(flow_run_id)).state.is_failed()

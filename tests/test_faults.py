@@ -49,7 +49,7 @@ def _start_paused(home: Path, inbox: Path, stage: str, log: Path) -> tuple[subpr
     marker.unlink(missing_ok=True)
     out = open(log, "w")
     proc = subprocess.Popen([sys.executable, "-m", "tests.fault_driver", stage, str(marker),
-                             *_cli(home, inbox)[0:]], cwd=PROJECT, env=_env(home), stdout=out, stderr=out,
+                             *_cli(home, inbox)], cwd=PROJECT, env=_env(home), stdout=out, stderr=out,
                             start_new_session=True)  # its own process group: the Prefect server dies with it
     deadline = time.monotonic() + STEP_SECONDS
     while not marker.exists():
@@ -253,10 +253,11 @@ def test_reports_after_recovery_are_complete_and_parse(prepared, recovered):
     home, _ = prepared
     reports = home / "reports" / "2025"
     manifest = json.loads((reports / "manifest.json").read_text("utf-8"))
-    listed = {e["html"] for e in manifest["reports"]} | {e["pdf"] for e in manifest["reports"]}
+    listed = {e["html"] for e in manifest["reports"]} | {e["pdf"] for e in manifest["reports"]} \
+        | {manifest["index"]["html"]}  # the year's index page
     assert len(manifest["reports"]) == 69  # 18 counties, 50 cadres, the bulletin
     on_disk = {str(p.relative_to(reports)) for p in reports.rglob("*") if p.is_file()}
-    assert on_disk == listed | {"manifest.json"}  # no temporary file left, nothing unlisted
+    assert on_disk == listed | {"manifest.json", manifest["index"]["html"]}  # no temporary file left, nothing unlisted
     for rel in sorted(listed):
         data = (reports / rel).read_bytes()
         if rel.endswith(".pdf"):
@@ -371,3 +372,27 @@ def test_two_versions_in_quick_succession_the_later_one_is_current(mini, tmp_pat
     assert con.sql("SELECT value FROM current_observation WHERE region_code = '990002'").fetchall() == [(55.0,)]
     for archive, sha in con.sql("SELECT archive_path, sha256 FROM submission").fetchall():  # both archived
         assert hashlib.sha256((home.root / archive).read_bytes()).hexdigest() == sha
+
+
+def test_report_output_removes_temporaries_keeps_files_private_and_explains_write_errors(tmp_path):
+    import errno
+
+    from transforms.pipeline import ReportOutputError, report_output
+
+    out = tmp_path / "reports" / "2025"
+    (out / "county").mkdir(parents=True)
+    stale = [out / ".bulletin.pdf.123-abcd1234.tmp", out / "county" / ".360702.html.9-ff00ff00.tmp",
+             out / ".manifest.json.tmp-77"]
+    kept = [out / "bulletin.pdf", out / "county" / "360702.html", out / "manifest.json"]
+    for p in stale + kept:
+        p.write_bytes(b"x")
+    with report_output(out):
+        (out / "cadre").mkdir()
+        (out / "cadre" / "c1.html").write_text("<html></html>")
+    assert not any(p.exists() for p in stale) and all(p.exists() for p in kept)
+    assert stat.S_IMODE((out / "cadre").stat().st_mode) & 0o007 == 0
+    assert stat.S_IMODE((out / "cadre" / "c1.html").stat().st_mode) & 0o007 == 0
+    with pytest.raises(ReportOutputError, match="磁盘空间不足") as err:
+        with report_output(out):
+            raise OSError(errno.ENOSPC, "No space left on device", str(out / "county" / "360703.pdf"))
+    assert str(out) in str(err.value) and "rerender" in str(err.value)

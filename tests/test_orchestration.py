@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from report_templates.publish import plan, relative_paths, render_jobs, render_pooled, write_manifest
-from test_report_render import CONTEXTS
+from tests.report_fixtures import CONTEXTS
 from transforms.home import Home
 from transforms.runlock import RunLocked, exclusive, holder
 
@@ -90,7 +90,8 @@ def test_the_lock_is_reentrant_within_a_process_only(tmp_path):
 
 
 def test_pool_renders_the_same_documents_as_one_process(tmp_path):
-    docs = [(kind, kind.upper(), make()["doc"]["title"], make()) for kind, make in CONTEXTS.items() if kind != "steward"]
+    docs = [(kind, kind.upper(), CONTEXTS[kind]()["doc"]["title"], CONTEXTS[kind]())
+            for kind in ("bulletin", "county", "cadre")]
     one, pool = tmp_path / "one", tmp_path / "pool"
     p1 = plan(docs, one, "run-1", 2025, "fw")
     assert len(p1.jobs) == 3 and all(j.previous is None for j in p1.jobs)  # no files yet: all written
@@ -186,7 +187,11 @@ def test_only_file_system_failures_are_retried():
 
     from flows.annual_assessment import _transient, ingest, render, validate
 
-    assert _transient(None, None, Failed(data=OSError("share unreachable")))
+    import errno
+
+    assert _transient(None, None, Failed(data=OSError(errno.EIO, "share unreachable")))
+    assert _transient(None, None, Failed(data=OSError(errno.ENOSPC, "disk full")))
+    assert not _transient(None, None, Failed(data=OSError(errno.EROFS, "read-only")))
     assert not _transient(None, None, Failed(data=ValueError("第 3 行 森林覆盖率 超出范围")))
     assert ingest.retries == 2 and render.retries == 2 and ingest.retry_condition_fn is _transient
     assert validate.retries == 0  # bad data does not get better by retrying

@@ -34,7 +34,7 @@ def test_good_file_is_accepted_and_gx_result_kept(mini):
     assert set(suites) == {"mini.lyj.indicators", "mini.lyj.completeness", "mini.lyj.declaration",
                            "mini.lyj.plausibility", "mini.lyj.duplicates"}
     gx = json.loads(suites["mini.lyj.indicators"])
-    assert gx["success"] is True and len(gx["results"]) == 7  # code present+known, unique, required; A: 3
+    assert gx["success"] is True and len(gx["results"]) == 7  # code present+known, unique, required; A: present, missing-with-reason, range
     complete = json.loads(suites["mini.lyj.completeness"])  # A for every county
     assert complete["success"] is True and len(complete["results"]) == 1
     kept = json.loads((home.validation_root / str(outcome.submission_id) / "gx_result.json").read_text("utf-8"))

@@ -328,6 +328,24 @@ class Framework(_Strict):
                 raise ValueError(f"指标 {ind.code} 的类别 {ind.category!r} 未定义 / unknown category")
             if ind.in_index and ind.weight is None and ind.weight_class not in self.weight_classes:
                 raise ValueError(f"指标 {ind.code} 的权数等级 {ind.weight_class!r} 未定义 / unknown weight class")
+        ids = [d.id for d in self.deductions]
+        for d in self.deductions:
+            if ids.count(d.id) > 1:
+                raise ValueError(f"扣分项 id 重复 / duplicate deduction id: {d.id}")
+            unknown = [c for c in (d.indicators if isinstance(d.indicators, list) else []) if c not in codes]
+            if unknown:
+                raise ValueError(f"扣分项 {d.id} 引用了未知指标 {unknown} / unknown indicators")
+        for rule in self.veto_rules:
+            if rule.indicator and rule.indicator not in codes:
+                raise ValueError(f"否决规则 {rule.id} 引用了未知指标 {rule.indicator!r} / unknown indicator")
+            if rule.cap_grade and rule.cap_grade not in grades:
+                raise ValueError(f"否决规则 {rule.id} 的 cap_grade {rule.cap_grade!r} 不在等级中 / unknown grade")
+        self._check_contracts()
+        return self
+
+    @model_validator(mode="after")
+    def _tree_shape(self) -> "Framework":
+        """Each category holds indicators or parts; siblings weigh alike; `levels` exist."""
         with_parts = {c.parent for c in self.categories if c.parent is not None}
         with_indicators = {i.category for i in self.indicators}
         for c in self.categories:
@@ -348,6 +366,12 @@ class Framework(_Strict):
         wrong = sorted(k for k in self.aggregation.levels if not 1 <= k <= deepest)
         if wrong:
             raise ValueError(f"条目 aggregation.levels: 层级 {wrong} 不存在 (类别层级 1–{deepest}) / no such level")
+        return self
+
+    @model_validator(mode="after")
+    def _methods_apply(self) -> "Framework":
+        """Each indicator's methods (its own, or the framework's and the alternatives) can be computed, and
+        give positive scores wherever a geometric mean above it takes their logarithm."""
         methods = self.category_methods()
         parent = {c.code: c.parent for c in self.categories}
 
@@ -366,19 +390,6 @@ class Framework(_Strict):
                 if geometric and method not in POSITIVE_SCALE_METHODS:
                     raise ValueError(f"指标 {ind.code}: 几何平均不能用于 {method} / geometric mean needs positive "
                                      "scores")
-        ids = [d.id for d in self.deductions]
-        for d in self.deductions:
-            if ids.count(d.id) > 1:
-                raise ValueError(f"扣分项 id 重复 / duplicate deduction id: {d.id}")
-            unknown = [c for c in (d.indicators if isinstance(d.indicators, list) else []) if c not in codes]
-            if unknown:
-                raise ValueError(f"扣分项 {d.id} 引用了未知指标 {unknown} / unknown indicators")
-        for rule in self.veto_rules:
-            if rule.indicator and rule.indicator not in codes:
-                raise ValueError(f"否决规则 {rule.id} 引用了未知指标 {rule.indicator!r} / unknown indicator")
-            if rule.cap_grade and rule.cap_grade not in grades:
-                raise ValueError(f"否决规则 {rule.id} 的 cap_grade {rule.cap_grade!r} 不在等级中 / unknown grade")
-        self._check_contracts()
         return self
 
     def category_depths(self) -> dict[str, int]:

@@ -69,8 +69,8 @@ def start_run(spec: RunSpec, parameters: dict, prefect_flow_run_id: str | None) 
     run_id = f"{spec.year}-{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     fw_file = framework_path(spec.framework_id)
     with warehouse(spec.home) as con:
-        con.execute("UPDATE run SET status = 'interrupted' WHERE status = 'running'")
         load_config(con, spec.framework, fw_file)
+        con.execute("UPDATE run SET status = 'interrupted' WHERE status = 'running'")
         con.execute("INSERT INTO run (run_id, year, framework_id, parameters, started_at, status, prefect_flow_run_id)"
                     " VALUES (?, ?, ?, ?, now(), 'running', ?)",
                     [run_id, spec.year, spec.framework_id, json.dumps(parameters, ensure_ascii=False),
@@ -149,38 +149,47 @@ def plan_report(spec: RunSpec, run_id: str, pdf: bool = True, force: bool = Fals
 
     with warehouse(spec.home) as con:
         docs = build_contexts(con, spec.framework, spec.year, run_id)
-    return plan(docs, spec.home.reports(spec.year), run_id, spec.year, spec.framework_id, pdf=pdf, force=force)
+    out_dir = spec.home.reports(spec.year)
+    with report_output(out_dir, clean=True):
+        return plan(docs, out_dir, run_id, spec.year, spec.framework_id, pdf=pdf, force=force)
 
 
 def finish_report(report_plan, renders: list[dict]) -> dict:
-    """Write the manifest last (atomically); the counts of the report stage."""
+    """Write the index page and the manifest last (atomically); the counts of the report stage."""
     from report_templates.publish import write_manifest
 
-    manifest = write_manifest(report_plan, renders)
+    with report_output(report_plan.out_dir, clean=False):  # the rendered files' temporaries are gone already
+        manifest = write_manifest(report_plan, renders)
     return {"documents": len(report_plan.manifest["reports"]), "rendered": sum(r["rendered"] for r in renders),
             "render_pids": sorted({r["pid"] for r in renders}), "manifest": str(manifest)}
 
 
 @contextmanager
-def report_output(out_dir: Path) -> Iterator[None]:
+def report_output(out_dir: Path, clean: bool = True) -> Iterator[None]:
     """Around writing a year's reports (under `exclusive`): files not world-readable (reports name
-    cadres; README says how to publish them), temporaries of a killed run removed first, and a
-    failed write (disk full, read-only, no permission) turned into a Chinese message."""
+    cadres; README says how to publish them), temporaries of a killed run removed first (`clean`),
+    and a failed write (disk full, read-only, no permission) turned into a Chinese message."""
     old_umask = os.umask(0o027)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        for tmp in [*out_dir.rglob(".*.tmp"), *out_dir.rglob(".*.tmp-*")]:  # renderer's and manifest's
-            tmp.unlink(missing_ok=True)
+        if clean:  # renderer's `.name.<pid>-<hex>.tmp` and the manifest's `.manifest.json.tmp-<pid>`
+            for tmp in [*out_dir.rglob(".*.tmp"), *out_dir.rglob(".*.tmp-*")]:
+                tmp.unlink(missing_ok=True)
         yield
     except OSError as exc:
-        reason = {errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配额", errno.EACCES: "没有写入权限",
-                  errno.EPERM: "没有写入权限", errno.EROFS: "目录所在磁盘为只读"}.get(exc.errno, exc.strerror or str(exc))
-        raise ReportOutputError(
-            f"无法写入报告目录 {out_dir}: {reason}({exc.filename or out_dir})。已有的报告保持原样, 数据仓库中的"
-            "数据和评分未受影响; 请释放磁盘空间或检查目录权限后运行 `ecoassess rerender` 重新生成报告。"
-            f" / cannot write reports to {out_dir}: {exc.strerror or exc}") from exc
+        raise report_output_error(out_dir, exc) from exc
     finally:
         os.umask(old_umask)
+
+
+def report_output_error(out_dir: Path, exc: OSError) -> "ReportOutputError":
+    """The operator's message for a report folder that cannot be written (disk full, read-only)."""
+    reason = {errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配额", errno.EACCES: "没有写入权限",
+              errno.EPERM: "没有写入权限", errno.EROFS: "目录所在磁盘为只读"}.get(exc.errno, exc.strerror or str(exc))
+    return ReportOutputError(
+        f"无法写入报告目录 {out_dir}: {reason}({exc.filename or out_dir})。已有的报告保持原样, 数据仓库中的"
+        "数据和评分未受影响; 请释放磁盘空间或检查目录权限后运行 `ecoassess rerender` 重新生成报告。"
+        f" / cannot write reports to {out_dir}: {exc.strerror or exc}")
 
 
 def latest_scored_run(spec: RunSpec) -> str | None:
@@ -212,7 +221,7 @@ s AS (
            s.submission_id IN (SELECT submission_id FROM current_submission WHERE year = ?) AS in_use
     FROM submission s LEFT JOIN v USING (submission_id) WHERE s.year = ?)
 SELECT d.name AS "部门", count(s.submission_id) AS "收到文件", count(*) FILTER (s.status = 'accepted') AS "通过",
-       count(*) FILTER (s.status = 'rejected') AS "退回", count(*) FILTER (s.status = 'received') AS "待审",
+       count(*) FILTER (s.status = 'rejected') AS "退回",
        coalesce(string_agg(s.file_name || ' 第 ' || s.version || ' 版', '; ' ORDER BY s.kind) FILTER (s.in_use), '—')
            AS "采用版本",
        CAST(coalesce(sum(s.warnings) FILTER (s.in_use), 0) AS INTEGER) AS "采用版本警告",
@@ -229,22 +238,22 @@ GROUP BY d.code, d.name ORDER BY d.code
 
 
 def run_summary(spec: RunSpec, run_id: str | None) -> dict:
-    """Counts for the operator and the Prefect artifacts: grades, vetoes, validation per department,
-    rejected submissions, ranking (grades and ranking empty without a scored run)."""
+    """Counts for the operator and the Prefect artifacts: grades, vetoes, validation per department
+    and per file, rejected files, ranking (grades and ranking empty without a scored run)."""
     with warehouse(spec.home) as con:
         grades = rows(con, "SELECT grade, count(*) FROM result WHERE run_id = ? AND year = ? GROUP BY grade "
                            "ORDER BY grade", [run_id, spec.year])
         vetoed = rows(con, """SELECT g.name, list(DISTINCT h.rule_name ORDER BY h.rule_name) FROM veto_hit h
                               JOIN region g USING (region_code) WHERE h.run_id = ? GROUP BY g.name ORDER BY g.name""",
                       [run_id])
-        validation = frame(con, BY_DEPARTMENT_SQL, [spec.year, spec.year])
-        rejected = rows(con, """SELECT coalesce(d.name, s.department), s.file_name, s.version, s.message
-                                FROM submission s LEFT JOIN department d ON d.code = s.department
-                                WHERE s.year = ? AND s.status = 'rejected' ORDER BY 1, 3""", [spec.year])
+        validation = rows(con, """SELECT coalesce(d.name, s.department), s.kind, s.file_name, s.version, s.status,
+                                         s.message FROM submission s LEFT JOIN department d ON d.code = s.department
+                                  WHERE s.year = ? ORDER BY s.department, s.kind, s.version""", [spec.year])
+        by_department = frame(con, BY_DEPARTMENT_SQL, [spec.year, spec.year])
         ranking = rows(con, """SELECT r.rank, g.name, round(r.gdi, 2), round(r.assessment_score, 2), r.grade
                                FROM result r JOIN region g USING (region_code) WHERE r.run_id = ?
                                AND r.year = ? ORDER BY r.rank""", [run_id, spec.year])
     return {"grades": dict(grades), "vetoed": {n: list(r) for n, r in vetoed},
-            "validation": validation.to_dicts(),
-            "rejected": [dict(zip(("部门", "文件", "版本", "说明"), r)) for r in rejected],
+            "validation": [dict(zip(("部门", "类型", "文件", "版本", "状态", "说明"), v)) for v in validation],
+            "validation_by_department": by_department.to_dicts(),
             "ranking": [dict(zip(("排名", "县(市、区)", "绿色发展指数", "考核得分", "等级"), r)) for r in ranking]}

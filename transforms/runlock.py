@@ -71,7 +71,7 @@ def exclusive(home: Home, what: str = "", wait: bool = False,
             info = holder(home)
             if not wait:
                 raise RunLocked(
-                    f"另一个评价考核任务{_describe(info)}正在使用运行目录 {home.root}。"
+                    f"另一个评价考核任务正在使用运行目录 {home.root}{_describe(info)}。"
                     f"请等待其结束后再运行, 或加 --wait 排队等待。"
                     f" / Another run holds {home.root}; wait for it to finish or pass --wait.") from None
             if on_wait:

@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from transforms.config import Framework
-from transforms.scoring import NORMALIZED_SQL, normalized_params
+from transforms.scoring import NORMALIZED_SQL, counties_of, normalized_params, prepare_keys
 from transforms.warehouse import frame
 
 CHUNK_CELLS = 2_000_000  # draws per chunk × regions × categories kept under this
@@ -116,9 +116,10 @@ def _score_matrix(df: pl.DataFrame, r_idx: dict[str, int], k_idx: dict[str, int]
     return out
 
 
-def rank_uncertainty(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id: str) -> pl.DataFrame:
-    """Compute and store rank_p05 / rank_median / rank_p95 / rank_driver in `result`, the drivers per
-    region in `rank_driver` and, with alternative methods, `rank_by_method`; returns the per-region frame."""
+def _inputs(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id: str
+            ) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """Regions scored, methods drawn, weights (R,K; 0 where the zone does not assess an indicator)
+    and normalized scores per method (M,R,K; NaN = missing): the run's own, then each alternative's."""
     sc = frame(con, "SELECT region_code, indicator_code, normalized, weight FROM score WHERE run_id = ? AND year = ?",
                [run_id, year])
     regions = sorted(sc.filter(pl.col("normalized").is_not_null())["region_code"].unique().to_list())
@@ -126,14 +127,31 @@ def rank_uncertainty(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, r
     codes = [i.code for i in fw.indicators]
     r_idx = {r: n for n, r in enumerate(regions)}
     k_idx = {k: n for n, k in enumerate(codes)}
-    base_w = np.nan_to_num(_score_matrix(sc, r_idx, k_idx, "weight"))  # 0 where the zone does not assess it
-    u = fw.uncertainty
-    methods = [fw.normalization] + [m for m in u.alternative_methods if m != fw.normalization]
+    methods = [fw.normalization] + [m for m in fw.uncertainty.alternative_methods if m != fw.normalization]
     scores = [_score_matrix(sc, r_idx, k_idx, "normalized")]
-    for method in methods[1:]:
-        alt = con.sql(NORMALIZED_SQL, params=normalized_params(fw, [year], method)).pl()
-        scores.append(_score_matrix(alt.filter(pl.col("region_code").is_in(regions)), r_idx, k_idx, "normalized"))
-    stacked = np.stack(scores)  # (M,R,K)
+    if len(methods) > 1:
+        everyone = counties_of(con, fw)  # NORMALIZED_SQL numbers them (ri) in this order
+        row_of = np.array([r_idx.get(code, -1) for code in everyone])
+        prepare_keys(con, fw, everyone)
+        for method in methods[1:]:
+            alt = con.sql(NORMALIZED_SQL, params=normalized_params(fw, [year], method)).pl()
+            rows = row_of[alt["ri"].to_numpy() - 1]
+            keep = rows >= 0
+            matrix = np.full((len(regions), len(codes)), np.nan)
+            matrix[rows[keep], alt["ki"].to_numpy()[keep] - 1] = \
+                alt["normalized"].cast(pl.Float64).fill_null(np.nan).to_numpy()[keep]
+            scores.append(matrix)
+        con.execute("DROP TABLE _county")
+        con.execute("DROP TABLE _ind")
+    return regions, methods, np.nan_to_num(_score_matrix(sc, r_idx, k_idx, "weight")), np.stack(scores)
+
+
+def rank_uncertainty(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id: str) -> pl.DataFrame:
+    """Compute and store rank_p05 / rank_median / rank_p95 / rank_driver in `result`, the drivers per
+    region in `rank_driver` and, with alternative methods, `rank_by_method`; returns the per-region frame."""
+    regions, methods, base_w, stacked = _inputs(con, fw, year, run_id)
+    codes = [i.code for i in fw.indicators]
+    u = fw.uncertainty
     tree = Tree.of(fw)
 
     rng = np.random.default_rng(u.seed)

@@ -4,7 +4,9 @@ Builds the documents of the latest succeeded run of a year once from the warehou
 all of them into temporary folders: in this process, on threads (one Renderer per thread) and on a
 process pool (`report_templates.publish.worker_pool`, one Renderer per process).
 
-    python benchmarks/render.py --home var --year 2025        # needs a run: ecoassess run --demo
+    python -m benchmarks.bench_render_parallel --year 2025    # home: $ECOASSESS_HOME or var/; needs a run
+
+(`benchmarks.bench_reports` times each document kind in one process; this one compares workers.)
 """
 
 from __future__ import annotations
@@ -19,13 +21,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from report_templates.publish import Plan, plan, render_jobs, render_pooled  # noqa: E402
-from report_templates.render import Renderer  # noqa: E402
-from transforms.home import Home  # noqa: E402
-from transforms.pipeline import RunSpec, latest_scored_run, warehouse  # noqa: E402
-from transforms.report_context import build_contexts  # noqa: E402
+from report_templates.publish import Plan, plan, render_jobs, render_pooled
+from report_templates.render import Renderer
+from transforms.home import Home
+from transforms.pipeline import RunSpec, latest_scored_run, warehouse
+from transforms.report_context import build_contexts
 
 
 def jobs_into(p: Plan, folder: Path) -> list:
