@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from transforms.config import Framework
+from transforms.home import private_dir, write_atomically
 from transforms.warehouse import frame, rows
 
 SEVERITY = {"error": "错误(退回)", "warning": "警告(受理)"}
@@ -45,9 +46,7 @@ def steward_report(con: duckdb.DuckDBPyConnection, submission_id: int, fw: Frame
 def write_steward_reports(report: dict, out_dir: Path, framework_name: str, jurisdiction_name: str = "",
                           renderer=None) -> None:
     """JSON for machines and HTML (same look as the evaluation reports) for the steward."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    from report_templates.render import write_atomically  # 0640, like every report: rosters name cadres
-
+    private_dir(out_dir)  # 0750/0640, like every report: rosters name cadres
     write_atomically(out_dir / "steward.json", json.dumps(report, ensure_ascii=False, indent=1).encode("utf-8"))
     doc = {"kind": "steward", "title": f"报送数据审核报告 — {report['file_name']}", "jurisdiction_name": jurisdiction_name,
            "year": report["year"], "framework_name": framework_name,

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from report_templates.render import FILE_MODE, Renderer, fmt_date, fmt_num, fmt_pct, fmt_signed
+from report_templates.render import Renderer, fmt_date, fmt_num, fmt_pct, fmt_signed
 from tests.report_fixtures import (CONTEXTS, SHA, SYNTHETIC_NOTE, XSS, bulletin_context, cadre_context,
                                    county_context, department_head_context)
+from transforms.home import FILE_MODE
 
 DOCS = dict(CONTEXTS, department_head=department_head_context)
 KIND = {"department_head": "cadre"}
