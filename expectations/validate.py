@@ -21,7 +21,7 @@ import polars as pl
 
 from expectations.annotate import annotate_workbook
 from expectations.contracts import Check, contract_checks
-from expectations.steward import steward_report, write_steward_reports
+from expectations.steward import jurisdiction_name, steward_report, write_steward_reports
 from expectations.suites import (completeness_suite, event_suite, indicator_suite, tenure_suite,
                                  with_indicator_columns)
 from transforms.config import Framework
@@ -308,8 +308,7 @@ def _validate(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework, sid: in
     workbook = annotate_workbook((home.root / archive_path).read_bytes(), file_name, report, fw, out)
     report["annotated_workbook"] = workbook.name if workbook else None
     report["data_docs"] = str((home.root / DATA_DOCS / "index.html").relative_to(home.root))
-    jurisdiction = rows(con, "SELECT name FROM region WHERE region_code = ?", [fw.jurisdiction])
-    write_steward_reports(report, out, fw.name, jurisdiction[0][0] if jurisdiction else "")
+    write_steward_reports(report, out, fw.name, jurisdiction_name(con, fw))
     return Outcome(sid, department, file_name, version, status, errors, warnings), keys
 
 

@@ -253,7 +253,7 @@ def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=
     import tempfile
 
     _set_home(None, data)
-    from expectations.steward import steward_report, steward_text, write_steward_reports
+    from expectations.steward import report_unreadable, steward_text
     from expectations.validate import validate_submission
     from transforms.config import framework_path, load_departments, load_framework
     from transforms.home import PROJECT_DIR, Home
@@ -285,9 +285,9 @@ def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=
             sid = receive_file(con, scratch, fh, file.name, dept.code, year).submission_id
             if sid in parse_received(con, scratch, fw, load_units()):
                 validate_submission(con, scratch, fw, sid)
+            else:  # not readable at all: rejected before validation, answered as a run answers it
+                report_unreadable(con, scratch, fw, [sid])
             out = scratch.validation_root / str(sid)
-            if not (out / "steward.json").exists():  # an unreadable file is rejected before validation
-                write_steward_reports(steward_report(con, sid, fw), out, fw.name)
             result = json.loads((out / "steward.json").read_text("utf-8"))
             if report:
                 shutil.copytree(out, report, dirs_exist_ok=True)
