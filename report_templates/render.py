@@ -28,6 +28,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from report_templates.pdf_fonts import compact_fonts
+from transforms.config import OP_SIGNS
 from transforms.home import write_atomically  # 0640: reports name cadres
 
 HERE = Path(__file__).resolve().parent
@@ -42,7 +43,6 @@ DECIMALS = {"%": 1, "‰": 1, "μg/m³": 1, "千克/公顷": 1, "万亩": 2, "�
             "件": 0, "次": 0, "天": 0, "score": 2}
 MISSING = "—"
 MINUS = "−"  # U+2212, the typographic minus (same width as the digits in Noto Sans CJK SC)
-TARGET_OPS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "=", "=": "="}
 
 
 class RenderSetupError(RuntimeError):
@@ -144,7 +144,7 @@ def fmt_qty(value: object, unit: str | None = None) -> str:
 
 
 def fmt_op(op: object) -> str:
-    return TARGET_OPS.get(str(op), str(op or ""))
+    return OP_SIGNS.get(str(op), str(op or ""))
 
 
 def diff(a: object, b: object) -> float | None:
