@@ -25,6 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from transforms import guards
 from transforms.config import Framework
+from transforms.home import private_dir, write_atomically
 from transforms.spreadsheet import neutralise
 from transforms.parse import (EVENT_HEADERS, LONG_INDICATOR_HEADERS, LONG_VALUE_HEADERS, REGION_CODE_HEADERS,
                               REGION_NAME_HEADERS, TENURE_HEADERS, decode_text, split_unit)
@@ -157,10 +158,11 @@ def annotate_workbook(raw: bytes, file_name: str, report: dict, fw: Framework, o
         c.comment = Comment(old + "\n\n".join(texts), AUTHOR, width=360, height=max(120, 60 * len(texts)))
         c.fill = FILLS[severity]
     _write_listing(wb.create_sheet(SHEET), report, listing)
-    out_dir.mkdir(parents=True, exist_ok=True)
     stem = re.sub(r"[^\w.\-]", "_", Path(Path(file_name).name).stem)[:80] or "submission"
-    path = out_dir / f"{stem}_审核标注{'.xlsm' if suffix == '.xlsm' else '.xlsx'}"
-    wb.save(path)
+    path = private_dir(out_dir) / f"{stem}_审核标注{'.xlsm' if suffix == '.xlsm' else '.xlsx'}"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    write_atomically(path, buffer.getvalue())  # 0640: the workbook holds a department's official data
     return path
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from transforms.config import Framework
+from transforms.home import Home, private_dir, write_atomically
 from transforms.warehouse import frame, rows
 
 SEVERITY = {"error": "错误(退回)", "warning": "警告(受理)"}
@@ -39,21 +40,44 @@ def steward_report(con: duckdb.DuckDBPyConnection, submission_id: int, fw: Frame
             "kind": kind, "file_name": file_name, "version": version, "sha256": sha256, "encoding": encoding,
             "sheet": sheet, "header_row": header_row, "received_at": str(received_at), "status": status,
             "errors": sum(r["severity"] == "error" for r in rules),
-            "warnings": sum(r["severity"] == "warning" for r in rules), "rules": rules}
+            "warnings": sum(r["severity"] == "warning" for r in rules), "rules": rules,
+            "annotated_workbook": None, "data_docs": None}  # set by validation; an unreadable file has neither
 
 
 def write_steward_reports(report: dict, out_dir: Path, framework_name: str, jurisdiction_name: str = "",
                           renderer=None) -> None:
     """JSON for machines and HTML (same look as the evaluation reports) for the steward."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    from report_templates.render import write_atomically  # 0640, like every report: rosters name cadres
-
+    private_dir(out_dir)  # 0750/0640, like every report: rosters name cadres
     write_atomically(out_dir / "steward.json", json.dumps(report, ensure_ascii=False, indent=1).encode("utf-8"))
     doc = {"kind": "steward", "title": f"报送数据审核报告 — {report['file_name']}", "jurisdiction_name": jurisdiction_name,
            "year": report["year"], "framework_name": framework_name,
            "generated_at": datetime.now().strftime("%Y-%m-%d %H:%M"), "synthetic": False, "synthetic_note": "",
            "run_id": f"submission {report['submission_id']}"}
     (renderer or _html_renderer()).write("steward", {"doc": doc, "report": report}, out_dir / "steward.html")
+
+
+def jurisdiction_name(con: duckdb.DuckDBPyConnection, fw: Framework) -> str:
+    found = rows(con, "SELECT name FROM region WHERE region_code = ?", [fw.jurisdiction])
+    return found[0][0] if found else ""
+
+
+def report_unreadable(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework, submission_ids: list[int]) -> list[dict]:
+    """The steward's HTML/JSON for files rejected before validation (not a table, an encoding
+    beyond repair, over a size limit), in `validation/<id>/` like every other file's: a run and
+    `ecoassess validate` give the same answer. Written once per file (a file that has its report
+    is skipped, so an unchanged re-run writes nothing); returns one outcome per report written,
+    shaped like `expectations.validate.Outcome`."""
+    written = []
+    for sid in submission_ids:
+        out = home.validation_root / str(sid)
+        if (out / "steward.json").exists():
+            continue
+        report = steward_report(con, sid, fw)
+        write_steward_reports(report, out, fw.name, jurisdiction_name(con, fw))
+        written.append({"submission_id": sid, "department": report["department"], "file_name": report["file_name"],
+                        "version": report["version"], "status": report["status"], "errors": report["errors"],
+                        "warnings": report["warnings"]})
+    return written
 
 
 @functools.cache

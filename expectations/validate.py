@@ -21,11 +21,11 @@ import polars as pl
 
 from expectations.annotate import annotate_workbook
 from expectations.contracts import Check, contract_checks
-from expectations.steward import steward_report, write_steward_reports
+from expectations.steward import jurisdiction_name, steward_report, write_steward_reports
 from expectations.suites import (completeness_suite, event_suite, indicator_suite, tenure_suite,
                                  with_indicator_columns)
 from transforms.config import Framework
-from transforms.home import Home
+from transforms.home import Home, make_private, private_dir, write_atomically
 from transforms.parse import MISSING_TOKENS
 from transforms.warehouse import counties, frame, rows
 
@@ -107,10 +107,13 @@ def _store(gx_env: _GX, result, sid: int, batch: str):
 
 def build_data_docs(home: Home, keys: list) -> Path:
     """Great Expectations' own HTML (Data Docs) for the new results; the index lists all of them.
-    It loads its CSS/JS from CDNs, so offline it opens unstyled (the steward HTML is the readable one)."""
+    It loads its CSS/JS from CDNs, so offline it opens unstyled (the steward HTML is the readable one).
+    Called after every validation: it also makes GX's store and site owner+group only."""
     gx_env = _gx(str(home.root))
     if keys:
         gx_env.context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=keys)
+    for tree in (GX_STORE, DATA_DOCS):  # GX writes with the process umask: give them the home's modes
+        make_private(home.root / tree)
     return home.root / DATA_DOCS / "index.html"
 
 
@@ -297,17 +300,15 @@ def _validate(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework, sid: in
     except Exception:
         con.execute("ROLLBACK")
         raise
-    out = home.validation_root / str(sid)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "gx_result.json").write_text(json.dumps(
+    out = private_dir(home.validation_root / str(sid))
+    write_atomically(out / "gx_result.json", json.dumps(
         {"success": all(r["success"] for r in gx_results), "suites": gx_results},
-        ensure_ascii=False, indent=1, default=str), "utf-8")
+        ensure_ascii=False, indent=1, default=str).encode("utf-8"))
     report = steward_report(con, sid, fw)
     workbook = annotate_workbook((home.root / archive_path).read_bytes(), file_name, report, fw, out)
     report["annotated_workbook"] = workbook.name if workbook else None
     report["data_docs"] = str((home.root / DATA_DOCS / "index.html").relative_to(home.root))
-    jurisdiction = rows(con, "SELECT name FROM region WHERE region_code = ?", [fw.jurisdiction])
-    write_steward_reports(report, out, fw.name, jurisdiction[0][0] if jurisdiction else "")
+    write_steward_reports(report, out, fw.name, jurisdiction_name(con, fw))
     return Outcome(sid, department, file_name, version, status, errors, warnings), keys
 
 

@@ -253,7 +253,7 @@ def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=
     import tempfile
 
     _set_home(None, data)
-    from expectations.steward import steward_report, steward_text, write_steward_reports
+    from expectations.steward import report_unreadable, steward_text
     from expectations.validate import validate_submission
     from transforms.config import framework_path, load_departments, load_framework
     from transforms.home import PROJECT_DIR, Home
@@ -268,8 +268,9 @@ def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=
     fw_path = framework_path(framework)
     fw = load_framework(fw_path)
     office = (home or Path(os.environ.get("ECOASSESS_HOME") or PROJECT_DIR / "var")).resolve() / "warehouse.duckdb"
-    raw = file.read_bytes()
-    with tempfile.TemporaryDirectory(prefix="ecoassess-validate-") as tmp:
+    # the file is read in chunks, never whole (one over the size limit is refused unread)
+    with open(file, "rb") as fh, tempfile.TemporaryDirectory(prefix="ecoassess-validate-") as tmp:
+        sha = hashlib.file_digest(fh, "sha256").hexdigest()
         scratch = Home.resolve(tmp)  # checking a file never touches the office's data: work on a copy
         for path in (office, office.with_name(office.name + ".wal")):
             if path.exists():
@@ -278,15 +279,15 @@ def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=
             load_config(con, fw, fw_path)
             # the same bytes already received: check them afresh in the copy
             con.execute("DELETE FROM submission WHERE sha256 = ? AND department = ? AND year = ?",
-                        [hashlib.sha256(raw).hexdigest(), dept.code, year])
+                        [sha, dept.code, year])
             last = rows(con, "SELECT max(year) FROM current_submission WHERE department = ? AND year < ?",
                         [dept.code, year])[0][0]
-            sid = receive_file(con, scratch, raw, file.name, dept.code, year).submission_id
+            sid = receive_file(con, scratch, fh, file.name, dept.code, year).submission_id
             if sid in parse_received(con, scratch, fw, load_units()):
                 validate_submission(con, scratch, fw, sid)
+            else:  # not readable at all: rejected before validation, answered as a run answers it
+                report_unreadable(con, scratch, fw, [sid])
             out = scratch.validation_root / str(sid)
-            if not (out / "steward.json").exists():  # an unreadable file is rejected before validation
-                write_steward_reports(steward_report(con, sid, fw), out, fw.name)
             result = json.loads((out / "steward.json").read_text("utf-8"))
             if report:
                 shutil.copytree(out, report, dirs_exist_ok=True)

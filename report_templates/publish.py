@@ -12,8 +12,8 @@ Publishing has three steps so that rendering can run anywhere:
 3. `write_manifest`, last and atomically, by the run's process, from the hashes the workers
    returned. Workers never open the warehouse.
 
-Everything under the reports folder is owner+group only (folders 0750, files 0640): the documents
-name cadres. README says how to publish them.
+Everything under the reports folder is owner+group only (folders 0750, files 0640, see
+`transforms.home`): the documents name cadres. README says how to publish them.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Iterator
 
 from report_templates.index_site import write_index
-from report_templates.render import FILE_MODE, Renderer, StepClock, private_dir, write_atomically
+from report_templates.render import Renderer, StepClock
+from transforms.home import make_private, private_dir, write_atomically
 
 SUBDIR = {"county": "county", "cadre": "cadre", "bulletin": ""}
 
@@ -114,9 +115,9 @@ def plan(docs: list[tuple[str, str, str, dict]], out_dir: Path, run_id: str, yea
     """A job per document. A document whose files are all there is given the content hash the
     manifest lists for them: the worker leaves it alone, files and modification times included, if
     its page hashes the same (unless `force`)."""
-    private_dir(out_dir)
     if out_dir.parent.name == "reports":
-        os.chmod(out_dir.parent, 0o750)  # the reports root of the home
+        private_dir(out_dir.parent)  # the reports root of the home
+    private_dir(out_dir)
     previous = _previous(out_dir)
     renderer = renderer or process_renderer()
     entries, jobs = [], []
@@ -222,9 +223,7 @@ def write_manifest(p: Plan, renders: list[dict]) -> Path:
     text = json.dumps(p.manifest, ensure_ascii=False, indent=2)
     if not path.exists() or path.read_text("utf-8") != text:
         write_atomically(path, text.encode("utf-8"))
-    for f in p.out_dir.rglob("*"):  # files left from before (unchanged documents) get the same mode
-        if f.is_file() and f.stat().st_mode & 0o7777 != FILE_MODE:
-            os.chmod(f, FILE_MODE)
+    make_private(p.out_dir)  # files left from before (unchanged documents) get the same mode
     return path
 
 

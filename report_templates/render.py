@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import ctypes.util
 import math
-import os
 import subprocess
 import threading
 import time
-import uuid
 from datetime import date, datetime
 from pathlib import Path
 
@@ -30,6 +28,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from report_templates.pdf_fonts import compact_fonts
+from transforms.config import OP_SIGNS
+from transforms.home import write_atomically  # 0640: reports name cadres
 
 HERE = Path(__file__).resolve().parent
 REPORT_FONT = "Noto Sans CJK SC"
@@ -43,7 +43,6 @@ DECIMALS = {"%": 1, "‰": 1, "μg/m³": 1, "千克/公顷": 1, "万亩": 2, "�
             "件": 0, "次": 0, "天": 0, "score": 2}
 MISSING = "—"
 MINUS = "−"  # U+2212, the typographic minus (same width as the digits in Noto Sans CJK SC)
-TARGET_OPS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "=", "=": "="}
 
 
 class RenderSetupError(RuntimeError):
@@ -145,7 +144,7 @@ def fmt_qty(value: object, unit: str | None = None) -> str:
 
 
 def fmt_op(op: object) -> str:
-    return TARGET_OPS.get(str(op), str(op or ""))
+    return OP_SIGNS.get(str(op), str(op or ""))
 
 
 def diff(a: object, b: object) -> float | None:
@@ -268,29 +267,3 @@ class StepClock:
 
 def _refuse_fetch(url: str, *args, **kwargs):
     raise ValueError(f"reports load no external resources (refused: {url[:80]})")
-
-
-# Reports name cadres and carry their results: files are readable by owner and group only, never by
-# everyone (the umask can only make them stricter). Publishing is a deliberate copy (README).
-FILE_MODE = 0o640
-DIR_MODE = 0o750
-
-
-def private_dir(path: Path) -> Path:
-    """Create `path` (and parents) if needed and make it owner+group only."""
-    path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-    os.chmod(path, DIR_MODE)
-    return path
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a unique temporary name in the same folder (mode 0640), then rename over `path`."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()

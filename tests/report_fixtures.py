@@ -87,14 +87,14 @@ def county_context() -> dict:
                    "rank_median": 3.0, "rank_p95": 6.0, "rank_driver": "EQ01", "rank_driver_name": "空气质量优良天数比例"},
         "vetoes": [
             {"rule_id": "VETO-EVENT", "rule_name": "发生重大生态环境事件", "effect": "fail", "cap_grade": None,
-             "evidence": {"indicator_name": None, "value": None, "target": None, "unit": None,
+             "evidence": {"indicator_name": None, "value": None, "target": None, "target_op": None, "unit": None,
                           "event_kind": "重特大突发环境事件", "event_date": "2025-06-14",
                           "description": f"贡江某断面氨氮超标 {XSS} & 下游取水口临时关停",
                           "file_name": "events_2025.csv", "version": 1, "sha256": SHA}},
             {"rule_id": "VETO-ENERGY", "rule_name": "未完成节能减排目标(单位GDP能耗降低率)", "effect": "fail",
              "cap_grade": None,
-             "evidence": {"indicator_name": "单位GDP能耗降低率", "value": 2.79, "target": 3.0, "unit": "%",
-                          "event_kind": None, "event_date": None, "description": None,
+             "evidence": {"indicator_name": "单位GDP能耗降低率", "value": 2.79, "target": 3.0, "target_op": ">=",
+                          "unit": "%", "event_kind": None, "event_date": None, "description": None,
                           "file_name": "发改委_2025.xlsx", "version": 2, "sha256": SHA}},
         ],
         "categories": [{"code": c, "name": n, "score": s, "weight": w, "median": m}

@@ -426,3 +426,49 @@ def test_every_department_template_of_the_demo_framework_ingests_unchanged(tmp_p
         noted = parsed.frame.filter(parsed.frame["note"].is_not_null())  # the row's reason, on each of its values
         assert set(noted["region_code"]) == {"360702"} and noted["value"].null_count() == 1
     con.close()
+
+
+def test_a_2_gb_file_in_the_inbox_is_archived_in_chunks_and_refused_unread(mini, tmp_path):
+    """A 2 GB file dropped on the share (sparse: it costs no disk, nor does its archive copy) is
+    hashed and archived in 1 MB chunks, never held whole, and refused by its size without being
+    read, with a Chinese message naming the file and the limit. Python's allocations are traced:
+    reading the file whole would show a 2 GB peak."""
+    import tracemalloc
+
+    from transforms.guards import MAX_FILE_BYTES
+
+    home, con, fw = mini
+    folder = tmp_path / "inbox" / "2025" / "lyj"
+    folder.mkdir(parents=True)
+    big = folder / "林业局_全部数据.csv"
+    size = 2 << 30
+    with open(big, "wb") as fh:  # non-zero bytes at both ends of a hole
+        fh.write(b"head")
+        fh.truncate(size)
+        fh.seek(size - 4)
+        fh.write(b"tail")
+    assert big.stat().st_blocks * 512 < 1 << 20  # sparse indeed
+
+    tracemalloc.start()
+    try:
+        [got] = pull_inbox(con, home, tmp_path / "inbox", load_departments())
+        parse_received(con, home, fw, load_units())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 32 << 20, f"peak {peak / 2**20:.0f} MB"
+
+    status, kind, message, archive, sha, size_bytes = rows(
+        con, "SELECT status, kind, message, archive_path, sha256, size_bytes FROM submission "
+             "WHERE submission_id = ?", [got.submission_id])[0]
+    assert (status, kind, size_bytes) == ("rejected", "unreadable", size)
+    assert big.name in message and "2048.0 MB" in message and f"{MAX_FILE_BYTES >> 20}.0 MB" in message, message
+    assert "超过上限" in message
+    [(rule,)] = rows(con, "SELECT rule_id FROM validation_result WHERE submission_id = ?", [got.submission_id])
+    assert rule == "file.too_large"
+    stored = home.root / archive
+    assert stored.stat().st_size == size and stored.stat().st_blocks * 512 <= 2 << 20  # archived, still sparse
+    with open(big, "rb") as fh:
+        assert hashlib.file_digest(fh, "sha256").hexdigest() == sha
+    with open(stored, "rb") as fh:
+        assert fh.read(4) == b"head" and fh.seek(size - 4) and fh.read() == b"tail"

@@ -113,3 +113,20 @@ def test_contexts_render(docs):
         assert ctx["doc"]["title"] in html
     html = renderer.render_html("county", docs[("county", "990002")])
     assert "有已审核数据, 尚未运行该年度评价" in html and "提示 W-ROW" in html
+
+
+def test_threshold_veto_evidence_shows_the_target_operator(mini, docs):
+    """丙's red line (耕地保有量 9.5 万亩 against a target of ≥ 10): the evidence states the
+    operator, in the warehouse's evidence text and in the county report, the reports of the
+    cadres bound to it and the bulletin."""
+    from report_templates.render import Renderer
+
+    _, con, _ = mini
+    [(description,)] = rows(con, "SELECT description FROM veto_hit WHERE run_id = 'r2025' AND rule_id = 'V-LAND'")
+    assert description == "耕地保有量 9.5万亩, 目标 ≥10.0万亩"
+    [land] = [v for v in docs[("county", "990003")]["vetoes"] if v["rule_id"] == "V-LAND"]
+    assert land["evidence"]["target_op"] == ">="
+    renderer = Renderer(pdf=False)
+    for key in (("county", "990003"), ("cadre", "K1"), ("cadre", "K3"), ("bulletin", "bulletin")):
+        html = renderer.render_html(key[0], docs[key])
+        assert "耕地保有量: 实际值 9.50万亩, 目标 ≥10.00万亩" in html, key

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from report_templates.render import FILE_MODE, Renderer, fmt_date, fmt_num, fmt_pct, fmt_signed
+from report_templates.render import Renderer, fmt_date, fmt_num, fmt_pct, fmt_signed
 from tests.report_fixtures import (CONTEXTS, SHA, SYNTHETIC_NOTE, XSS, bulletin_context, cadre_context,
                                    county_context, department_head_context)
+from transforms.home import FILE_MODE
 
 DOCS = dict(CONTEXTS, department_head=department_head_context)
 KIND = {"department_head": "cadre"}
@@ -88,7 +89,7 @@ def test_county_html_content(rendered):
 
 
 @pytest.mark.parametrize("name,expected", [
-    ("county", ["章贡区", "单位GDP能耗降低率", "一票否决", "ab12cd34ef56", "排名区间(5%–95%)第2–6名",
+    ("county", ["章贡区", "单位GDP能耗降低率", "实际值2.8%,目标≥3.0%", "一票否决", "ab12cd34ef56", "排名区间(5%–95%)第2–6名",
                 # every year in the warehouse, the never-scored one said so; data quality: warnings, missing, versions
                 "2021", "有已审核数据,尚未运行该年度评价", "随下一年度评价同时计算", "审核警告", "第4行·EP03:填报值51.2",
                 "缺失数据及处理", "党政干部参加生态文明培训比例", "所用报送文件及版本", "市统计局_2025年度指标报送.xlsx"]),
@@ -96,7 +97,7 @@ def test_county_html_content(rendered):
                "任期内一票否决", "VETO-EVENT", "自然资源资产离任审计", "比较2018年与2025年", "−2.4", "+1.8"]),
     ("department_head", ["苏海燕", "市林业局主要负责人", "一岗双责", "部门内权数", "30.0%", "林下经济产业综合产值", "14/18"]),
     ("bulletin", ["龙南市", "等级分布", "方法说明", "排名区间", "上升", "下降", "+1.50", "−1.50",
-                  "实际值2.8%,目标3.0%", "第2版"]),
+                  "实际值2.8%,目标≥3.0%", "第2版"]),  # the veto evidence's target with its operator
     ("steward", ["市林业局_2025.xlsx", "未通过", "176.4", "森林覆盖率应在0–100之间", "按百分数填写"]),
 ])
 def test_pdf_text(rendered, name, expected):

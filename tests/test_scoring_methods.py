@@ -179,7 +179,7 @@ def test_deductions_per_event_and_missed_target_are_capped_and_lower_the_grade(m
     assert [h[:5] for h in hits] == [
         (JIA, "D-BIND", 4.0, None, "C"), (JIA, "D-EVENT", 3.0, "E1", None), (JIA, "D-EVENT", 3.0, "E2", None),
         (YI, "D-BIND", 4.0, None, "C"), (BING, "D-BIND", 4.0, None, "C")]
-    assert hits[0][5] == "耕地保有量 5.0万亩, 目标 >= 10.0万亩"
+    assert hits[0][5] == "耕地保有量 5.0万亩, 目标 ≥10.0万亩"
 
 
 # ---------------------------------------------------------------- a three-level tree

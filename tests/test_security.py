@@ -128,3 +128,35 @@ def test_formula_cells_in_a_submitted_workbook_are_not_evaluated(mini):
     assert outcome.status == "rejected"
     values = dict(rows(con, "SELECT region_code, value FROM observation"))
     assert values == {"990001": 41.0, "990002": None, "990003": None}
+
+
+def test_archive_validation_outputs_and_warehouse_are_not_world_readable(mini, tmp_path):
+    """Submissions are official data about named cadres: what the home keeps of them (archive
+    copies, GX results and Data Docs, steward HTML/JSON, annotated workbooks, the warehouse) is
+    written 0640 in 0750 folders, as the reports are, under the common umask 022."""
+    from expectations.validate import validate_pending
+    from transforms.home import DIR_MODE, FILE_MODE
+
+    home, con, fw = mini
+    old = os.umask(0o022)
+    try:
+        folder = tmp_path / "inbox" / "2025" / "lyj"
+        folder.mkdir(parents=True)
+        (folder / "林业局.csv").write_bytes(lyj_csv(("40", "50", "60")))
+        (folder / "林业局_更正.csv").write_bytes(lyj_csv(("40", "150", "60")))  # 150% out of range: rejected
+        pull_inbox(con, home, tmp_path / "inbox", load_departments())
+        parse_received(con, home, fw, load_units())
+        outcomes = validate_pending(con, home, fw)
+    finally:
+        os.umask(old)
+    assert sorted(o.status for o in outcomes) == ["accepted", "rejected"]
+    validation = home.validation_root
+    kept = {p.relative_to(home.root).as_posix() for p in home.root.rglob("*") if p.is_file()}
+    for expected in ("gx_result.json", "steward.json", "steward.html", "_审核标注.xlsx"):  # each kind present
+        assert any(k.startswith("validation/") and k.endswith(expected) for k in kept), (expected, kept)
+    assert any(k.startswith("validation/gx_store/") for k in kept) and "validation/data_docs/index.html" in kept
+    assert len([k for k in kept if k.startswith("archive/")]) == 2 and "warehouse.duckdb" in kept
+    for path in [home.warehouse, *home.archive.rglob("*"), *validation.rglob("*")]:
+        mode = path.stat().st_mode & 0o777
+        assert mode == (DIR_MODE if path.is_dir() else FILE_MODE), (path.relative_to(home.root), oct(mode))
+    assert {p.stat().st_mode & 0o777 for p in (home.archive, validation, home.reports_root)} == {DIR_MODE}

@@ -256,3 +256,48 @@ def test_failing_case(cmini, rule_id):
     assert fails[rule_id][1], "a failure names the rows to fix"
     only_warnings = all(s == "warning" for s, _ in fails.values())
     assert outcome.status == ("accepted" if only_warnings else "rejected")
+
+
+def test_a_run_answers_an_unreadable_file_as_validate_does(mini_data, tmp_path, monkeypatch):
+    """A file that cannot be read at all gets, during a run, the steward's HTML and JSON in
+    `validation/<id>/`, the same answer `ecoassess validate` gives for it; written once."""
+    from transforms import pipeline
+    from transforms.config import load_framework
+    from transforms.home import Home
+    from transforms.warehouse import connect, load_config
+
+    monkeypatch.setenv("ECOASSESS_DATA", str(mini_data))
+    fw_path = mini_data / "frameworks" / "mini.yaml"
+    home = Home.resolve(tmp_path / "home")
+    con = connect(home.warehouse)
+    load_config(con, load_framework(fw_path), fw_path, mini_data)
+    con.close()
+    folder = tmp_path / "inbox" / "2025" / "lyj"
+    folder.mkdir(parents=True)
+    (folder / "a_林业局.csv").write_bytes(csv_bytes(GOOD))
+    junk = folder / "b_林业局<终稿>.xlsx"
+    junk.write_bytes(b"\x00\x01 not a workbook " * 50)
+    spec = pipeline.RunSpec(home, "mini", 2025, tmp_path / "inbox")
+
+    pipeline.ingest(spec)
+    outcomes = pipeline.validate(spec)
+    assert [(o["file_name"], o["status"]) for o in outcomes] == [("a_林业局.csv", "accepted"), (junk.name, "rejected")]
+    out = home.validation_root / str(outcomes[1]["submission_id"])
+    run_answer = json.loads((out / "steward.json").read_text("utf-8"))
+    con = connect(home.warehouse)
+    [(message,)] = rows(con, "SELECT message FROM submission WHERE file_name = ?", [junk.name])
+    con.close()
+    assert (run_answer["status"], run_answer["kind"], run_answer["errors"]) == ("rejected", "unreadable", 1)
+    assert [r["rule_id"] for r in run_answer["rules"]] == ["file.unreadable"] and junk.name in message
+    html = (out / "steward.html").read_text("utf-8")
+    assert "b_林业局&lt;终稿&gt;.xlsx" in html and "未通过, 已退回" in html and "测试市" in html
+    stamp = (out / "steward.html").stat().st_mtime_ns
+    assert pipeline.validate(spec) == [] and (out / "steward.html").stat().st_mtime_ns == stamp  # once
+
+    proc = _validate_cli(str(junk), "-d", "lyj", "--year", "2025", "--framework", "mini",
+                         "--data", str(mini_data), "--report", str(tmp_path / "cli"), "--home", str(tmp_path / "empty"))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert (tmp_path / "cli" / "steward.json").exists(), proc.stdout + proc.stderr
+    cli_answer = json.loads((tmp_path / "cli" / "steward.json").read_text("utf-8"))
+    same = ("status", "kind", "file_name", "errors", "warnings", "rules")
+    assert {k: cli_answer[k] for k in same} == {k: run_answer[k] for k in same}

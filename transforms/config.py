@@ -40,6 +40,10 @@ class Target(_Strict):
     value: float | None = None  # None: only per-region targets (data/targets/) apply
 
 
+# How a target's operator is printed (reports, veto and deduction evidence): 耕地保有量 目标 ≥45.12万亩
+OP_SIGNS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "=", "=": "="}
+
+
 Method = Literal["efficacy", "minmax", "target", "zscore", "rank"]
 AggregationMethod = Literal["arithmetic", "geometric"]
 POSITIVE_SCALE_METHODS = {"efficacy", "minmax", "target", "rank"}

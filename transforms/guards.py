@@ -50,13 +50,21 @@ def _column_number(letters: bytes) -> int:
     return n
 
 
+def size_refusal(size: int, file_name: str) -> Refusal | None:
+    """A file over the size limit: decided from its size alone, before it is read."""
+    if size <= MAX_FILE_BYTES:
+        return None
+    return "file.too_large", (f"文件 {file_name}: 文件大小 {_mb(size)}, 超过上限 {_mb(MAX_FILE_BYTES)}, 不予读取。"
+                              "一个部门一年的考核数据远小于此; 请检查是否误传了其他文件或多余的工作表。")
+
+
 def file_refusal(raw: bytes, file_name: str) -> Refusal | None:
     """Why a file must not be read at all, or None. Costs at most one pass over the bytes."""
     if not raw:
         return "file.unreadable", f"文件 {file_name}: 文件为空(0 字节)。请确认保存后重新报送。"
-    if len(raw) > MAX_FILE_BYTES:
-        return "file.too_large", (f"文件 {file_name}: 文件大小 {_mb(len(raw))}, 超过上限 {_mb(MAX_FILE_BYTES)}。"
-                                  "一个部门一年的考核数据远小于此; 请检查是否误传了其他文件或多余的工作表。")
+    too_large = size_refusal(len(raw), file_name)
+    if too_large:
+        return too_large
     if file_name.lower().endswith((".xlsx", ".xlsm")):
         return _workbook_refusal(raw, file_name)
     if file_name.lower().endswith((".csv", ".txt")):

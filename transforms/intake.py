@@ -10,12 +10,15 @@ not choose a path. Every received file is archived before anything else happens 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
+import stat
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
+from typing import BinaryIO, Iterator
 
 import duckdb
 import polars as pl
@@ -23,7 +26,7 @@ import yaml
 
 from transforms import guards
 from transforms.config import ConfigError, Department, Framework, data_dir, load_departments
-from transforms.home import Home
+from transforms.home import CHUNK, Home, private_dir, write_atomically
 from transforms.parse import ParseError, Problem, normalize_unit, parse_submission
 from transforms.warehouse import rows
 
@@ -81,48 +84,66 @@ def load_units(data: Path | None = None) -> dict[tuple[str, str], float]:
     return {key: float(f) for key, f in closure.items()}
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 def resolve_department(folder: str, departments: list[Department]) -> Department | None:
     return next((d for d in departments if folder in (d.code, d.name)), None)
 
 
-def receive_file(con: duckdb.DuckDBPyConnection, home: Home, raw: bytes, file_name: str, department: str,
+def receive_file(con: duckdb.DuckDBPyConnection, home: Home, raw: bytes | BinaryIO, file_name: str, department: str,
                  year: int, source_path: str = "", status: str = "received", message: str | None = None
                  ) -> Received:
-    """Archive one file and record it as a submission version (or recognise it as already held)."""
-    sha = hashlib.sha256(raw).hexdigest()
-    known = rows(con, "SELECT submission_id, version FROM submission WHERE department = ? AND year = ? AND sha256 = ?",
-                 [department, year, sha])
-    if known:
-        sid, version = known[0]
-        return Received(sid, department, year, file_name, version, duplicate=True)
+    """Archive one file and record it as a submission version (or recognise it as already held).
+    `raw`: the bytes, or a binary file open for reading, read in chunks (twice for a new file: to
+    hash it, then to copy and hash it again), so a file of any size is never held whole."""
+    stream = io.BytesIO(raw) if isinstance(raw, (bytes, bytearray)) else raw
+    stream.seek(0)
+    sha = hashlib.file_digest(stream, "sha256").hexdigest()
+    held = _held(con, department, year, sha, file_name)
+    if held:
+        return held
     suffix = Path(file_name).suffix.lower()
     suffix = suffix if suffix in ARCHIVE_SUFFIXES else ".bin"
     safe_dept = department if department.isascii() and department.isalnum() else \
         hashlib.sha1(department.encode()).hexdigest()[:8]
     sid = rows(con, "SELECT nextval('submission_id_seq')")[0][0]
-    archive_path = home.archive / str(year) / safe_dept / f"{sid:06d}-{sha[:16]}{suffix}"
-    _write_atomically(archive_path, raw)
+    folder = private_dir(private_dir(home.archive / str(year)) / safe_dept)
+    archive_path = folder / f"{sid:06d}-{sha[:16]}{suffix}"
+    copied = hashlib.sha256()
+    stream.seek(0)
+    size = write_atomically(archive_path, _chunks(stream, copied), durable=True)
+    if copied.hexdigest() != sha:  # changed while read (still being copied onto the share): the archive is the truth
+        sha = copied.hexdigest()
+        held = _held(con, department, year, sha, file_name)
+        if held:
+            archive_path.unlink()
+            return held
+        archive_path = archive_path.rename(folder / f"{sid:06d}-{sha[:16]}{suffix}")
     con.execute("""INSERT INTO submission (submission_id, department, year, kind, file_name, source_path, sha256,
                    size_bytes, received_at, version, encoding, status, archive_path, message)
                    VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?)""",
-                [sid, department, year, file_name, source_path, sha, len(raw), datetime.now(), status,
+                [sid, department, year, file_name, source_path, sha, size, datetime.now(), status,
                  str(archive_path.relative_to(home.root)), message])
     return Received(sid, department, year, file_name, None, duplicate=False)
 
 
+def _held(con: duckdb.DuckDBPyConnection, department: str, year: int, sha: str, file_name: str) -> Received | None:
+    """The submission already holding these bytes (a file is identified by its hash per department and year)."""
+    known = rows(con, "SELECT submission_id, version FROM submission WHERE department = ? AND year = ? AND sha256 = ?",
+                 [department, year, sha])
+    return Received(known[0][0], department, year, file_name, known[0][1], duplicate=True) if known else None
+
+
+def _chunks(stream: BinaryIO, digest) -> Iterator[bytes]:
+    while chunk := stream.read(CHUNK):
+        digest.update(chunk)
+        yield chunk
+
+
 def pull_inbox(con: duckdb.DuckDBPyConnection, home: Home, inbox: Path, departments: list[Department],
                years: set[int] | None = None) -> list[Received]:
-    """Receive every file under `inbox/<year>/<department>/`; repeatable without effect."""
+    """Receive every file under `inbox/<year>/<department>/`; repeatable without effect. Each file
+    is opened once, without following a link (one may have replaced the file since the folder was
+    listed), and read in chunks whatever its size: a file too large to parse is still archived,
+    and refused by `parse_received` without being read."""
     received: list[Received] = []
     for year_dir in sorted(p for p in inbox.iterdir() if p.is_dir() and not p.is_symlink() and p.name.isdigit()):
         year = int(year_dir.name)
@@ -131,13 +152,19 @@ def pull_inbox(con: duckdb.DuckDBPyConnection, home: Home, inbox: Path, departme
         for dept_dir in sorted(p for p in year_dir.iterdir() if p.is_dir() and not p.is_symlink()):
             dept = resolve_department(dept_dir.name, departments)
             for path in _delivered(dept_dir):
-                raw = path.read_bytes()
-                if dept is None:
-                    received.append(receive_file(
-                        con, home, raw, path.name, dept_dir.name, year, str(path), status="rejected",
-                        message=f"文件夹“{dept_dir.name}”不是已登记的报送部门, 文件已存档但不予受理。"))
-                else:
-                    received.append(receive_file(con, home, raw, path.name, dept.code, year, str(path)))
+                try:  # O_NONBLOCK: a named pipe put there must not hang the run (it is then skipped as not a file)
+                    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+                except OSError:  # removed, or replaced by a link, since listed
+                    continue
+                with os.fdopen(fd, "rb") as fh:
+                    if not stat.S_ISREG(os.fstat(fd).st_mode):
+                        continue
+                    if dept is None:
+                        received.append(receive_file(
+                            con, home, fh, path.name, dept_dir.name, year, str(path), status="rejected",
+                            message=f"文件夹“{dept_dir.name}”不是已登记的报送部门, 文件已存档但不予受理。"))
+                    else:
+                        received.append(receive_file(con, home, fh, path.name, dept.code, year, str(path)))
     return received
 
 
@@ -183,11 +210,14 @@ def parse_received(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework,
                         "WHERE status = 'received' AND kind IS NULL ORDER BY submission_id")
     parsed_ids = []
     for sid, file_name, archive_path, year, department in pending:
-        raw = (home.root / archive_path).read_bytes()
         con.execute("BEGIN")
         try:
             try:
-                parsed = parse_submission(raw, file_name, fw, units, *_sheet_rule(department, by_code))
+                stored = home.root / archive_path
+                refused = guards.size_refusal(stored.stat().st_size, file_name)  # before reading a byte of it
+                if refused:
+                    raise ParseError(refused[1], refused[0])
+                parsed = parse_submission(stored.read_bytes(), file_name, fw, units, *_sheet_rule(department, by_code))
             except ParseError as exc:
                 con.execute("UPDATE submission SET status = 'rejected', kind = 'unreadable', message = ?, "
                             "version = ? WHERE submission_id = ?", [str(exc), _next_version(con, sid, "unreadable"), sid])

@@ -89,13 +89,23 @@ def ingest(spec: RunSpec) -> dict:
 
 
 def validate(spec: RunSpec, department: str | None = None) -> list[dict]:
+    """Validate the parsed files not yet decided; files that could not be read at all get the
+    steward's report too (`report_unreadable`). One outcome per file decided now."""
+    from expectations.steward import report_unreadable
+
+    fw = spec.framework
     with warehouse(spec.home) as con:
+        unreadable = [sid for (sid,) in rows(con, "SELECT submission_id FROM submission WHERE kind = 'unreadable' "
+                                                  "AND (? IS NULL OR department = ?) ORDER BY submission_id",
+                                             [department, department])]
+        outcomes = report_unreadable(con, spec.home, fw, unreadable)
         pending = rows(con, "SELECT count(*) FROM submission WHERE status = 'received' AND kind IS NOT NULL")[0][0]
         if not pending:
-            return []  # nothing new: skip importing Great Expectations (~2 s)
+            return outcomes  # nothing to validate: skip importing Great Expectations (~2 s)
         from expectations.validate import validate_pending
 
-        return [o.__dict__ for o in validate_pending(con, spec.home, spec.framework, department)]
+        outcomes += [o.__dict__ for o in validate_pending(con, spec.home, fw, department)]
+    return sorted(outcomes, key=lambda o: o["submission_id"])
 
 
 def fingerprint(spec: RunSpec, run_id: str) -> dict:

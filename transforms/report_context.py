@@ -117,10 +117,13 @@ def build_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run
         WHERE s.run_id = ? AND s.year = ? ORDER BY i.position""", [fw.id, run_id, year])
     vetoes = frame(con, f"""
         WITH best AS ({BEST_RUNS_SQL})
-        SELECT b.year, h.*, i.name AS indicator_name, i.unit, s.file_name, s.version, s.sha256
+        SELECT b.year, h.*, i.name AS indicator_name, i.unit, sc.target_op, s.file_name, s.version, s.sha256
         FROM veto_hit h JOIN best b ON b.run_id = h.run_id AND b.assessed
         LEFT JOIN indicator i ON i.framework_id = $framework AND i.code = h.indicator_code
-        LEFT JOIN submission s USING (submission_id) ORDER BY b.year, h.rule_id""", p)
+        -- the operator of the target the hit was judged against (the county's own target where it has one)
+        LEFT JOIN score sc ON sc.run_id = h.run_id AND sc.year = b.year AND sc.region_code = h.region_code
+                          AND sc.indicator_code = h.indicator_code
+        LEFT JOIN submission s ON s.submission_id = h.submission_id ORDER BY b.year, h.rule_id""", p)
     trend = frame(con, f"""
         WITH best AS ({BEST_RUNS_SQL})
         SELECT r.region_code, r.year, r.gdi, r.rank, r.n_regions, r.assessment_score, r.grade, r.vetoed, b.assessed
@@ -165,9 +168,9 @@ def build_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run
 def _veto_item(v: dict) -> dict:
     return {"rule_id": v["rule_id"], "rule_name": v["rule_name"], "effect": v["effect"], "cap_grade": v["cap_grade"],
             "evidence": {"indicator_name": v["indicator_name"], "value": v["value"], "target": v["target"],
-                         "unit": v["unit"], "event_kind": v["event_kind"], "event_date": _iso(v["event_date"]),
-                         "description": v["description"], "file_name": v["file_name"], "version": v["version"],
-                         "sha256": v["sha256"]}}
+                         "target_op": v["target_op"], "unit": v["unit"], "event_kind": v["event_kind"],
+                         "event_date": _iso(v["event_date"]), "description": v["description"],
+                         "file_name": v["file_name"], "version": v["version"], "sha256": v["sha256"]}}
 
 
 class _Shared:

@@ -38,7 +38,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from transforms.config import Deduction, Framework
+from transforms.config import OP_SIGNS, Deduction, Framework
 
 # Counties (`ri`: position in $regions, sorted codes) and indicators (`ki` = position + 1).
 COUNTY_KEYS = """
@@ -280,7 +280,8 @@ SELECT $run_id AS run_id, s.year, list_extract($regions, s.ri) AS region_code, $
        $points AS points, i.code AS indicator_code, s.value, s.target_value AS target, s.submission_id,
        i.name || CASE WHEN s.value IS NULL THEN ': 无已通过审核的数据'
                       ELSE ' ' || CAST(round(s.value, 4) AS VARCHAR) || i.unit END
-              || ', 目标 ' || s.target_op || ' ' || CAST(round(s.target_value, 4) AS VARCHAR) || i.unit AS description
+              || ', 目标 ' || coalesce(map($ops, $signs)[s.target_op], s.target_op)
+              || CAST(round(s.target_value, 4) AS VARCHAR) || i.unit AS description
 FROM _score s JOIN _ind i USING (ki)
 WHERE s.target_value IS NOT NULL AND coalesce(s.met, false) = false AND list_contains($indicators, i.code)
 """
@@ -370,7 +371,8 @@ def _record_deductions(con: duckdb.DuckDBPyConnection, fw: Framework, run_id: st
         if rule.kind == "event":
             con.execute(EVENT_DEDUCTION_SQL, p | {"kinds": rule.event_kinds})
         else:
-            con.execute(TARGET_DEDUCTION_SQL, p | {"regions": regions, "indicators": _deduction_indicators(fw, rule)})
+            con.execute(TARGET_DEDUCTION_SQL, p | {"regions": regions, "indicators": _deduction_indicators(fw, rule),
+                                                   "ops": list(OP_SIGNS), "signs": list(OP_SIGNS.values())})
 
 
 def score_year(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id: str,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
-from transforms.config import Framework, VetoRule
+from transforms.config import OP_SIGNS, Framework, VetoRule
 from transforms.scoring import grade_bands
 
 EVENT_HITS = """
@@ -24,8 +24,8 @@ THRESHOLD_HITS = """
 INSERT INTO veto_hit BY NAME
 SELECT $run_id AS run_id, s.region_code, $rule_id AS rule_id, $rule_name AS rule_name, $effect AS effect,
        $cap_grade AS cap_grade, s.indicator_code, s.value, s.target_value AS target, s.submission_id,
-       i.name || ' ' || CAST(round(s.value, 4) AS VARCHAR) || i.unit || ', 目标 ' || s.target_op || ' '
-           || CAST(round(s.target_value, 4) AS VARCHAR) || i.unit AS description
+       i.name || ' ' || CAST(round(s.value, 4) AS VARCHAR) || i.unit || ', 目标 ' || coalesce(map($ops, $signs)[s.target_op],
+           s.target_op) || CAST(round(s.target_value, 4) AS VARCHAR) || i.unit AS description
 FROM score s JOIN indicator i ON i.framework_id = $framework AND i.code = s.indicator_code
 WHERE s.run_id = $run_id AND s.year = $year AND s.indicator_code = $indicator AND s.met = false
 """
@@ -84,7 +84,8 @@ def apply_vetoes(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_i
             if rule.kind == "event":
                 con.execute(EVENT_HITS, p | {"year": year, "kinds": rule.event_kinds})
             elif rule.kind == "threshold":
-                con.execute(THRESHOLD_HITS, p | {"framework": fw.id, "year": year, "indicator": rule.indicator})
+                con.execute(THRESHOLD_HITS, p | {"framework": fw.id, "year": year, "indicator": rule.indicator,
+                                                 "ops": list(OP_SIGNS), "signs": list(OP_SIGNS.values())})
             else:
                 codes = binding if rule.indicators in (None, "binding") else list(rule.indicators)
                 con.execute(DATA_HITS, p | {"framework": fw.id, "year": year, "indicators": codes})

@@ -9,15 +9,21 @@ import duckdb
 import polars as pl
 
 from transforms.config import Framework, data_dir as default_data_dir, load_departments, read_csv_rows
+from transforms.home import FILE_MODE, set_mode
 
 SCHEMA = Path(__file__).resolve().parent / "sql" / "schema.sql"
 
 
 def connect(path: Path) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse; never download extensions (the machine is offline by policy)."""
+    """Open the warehouse; never download extensions (the machine is offline by policy). The file
+    holds every submission's data: owner+group only, like the rest of the home (DuckDB creates it,
+    and its write-ahead log, with the process umask)."""
     con = duckdb.connect(str(path), config={"autoinstall_known_extensions": False,
                                             "autoload_known_extensions": False})
     con.execute(SCHEMA.read_text(encoding="utf-8"))
+    for f in (Path(path), Path(f"{path}.wal")):
+        if f.is_file():
+            set_mode(f, FILE_MODE)
     return con
 
 
