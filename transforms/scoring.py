@@ -138,16 +138,13 @@ WITH obs AS (  -- one row per (county, indicator): the values of the last three 
     FROM region_target t JOIN _county c USING (region_code) JOIN _ind i ON i.code = t.indicator_code
     WHERE t.framework_id = $framework AND t.year BETWEEN $last - 1 AND $last
     GROUP BY c.ri, i.ki
-), pairs AS (  -- each county with each indicator its zone assesses; _c: $last, _p: the year before
-    SELECT c.ri, i.ki, i.ci, i.direction, coalesce(i.log_transform, false) AS log_transform,
-           coalesce(i.normalization, $method) AS method, coalesce(zw.weight, i.weight) AS weight,
-           CASE WHEN i.log_transform THEN ln(i.goal_lo) ELSE i.goal_lo END AS gl,
-           CASE WHEN i.log_transform THEN ln(i.goal_hi) ELSE i.goal_hi END AS gh,
-           coalesce(t.op0, i.target_op) AS target_op_c, coalesce(t.t0, i.target_value) AS target_value_c,
-           coalesce(t.op1, i.target_op) AS target_op_p, coalesce(t.t1, i.target_value) AS target_value_p,
-           o.v0 AS reported_c, n.n0 AS note_c, o.s0 AS submission_c, o.v1 AS previous_c, o.s1 AS previous_submission_c,
-           o.v1 AS reported_p, n.n1 AS note_p, o.s1 AS submission_p, o.v2 AS previous_p, o.s2 AS previous_submission_p,
-           _used_value(o.v0, o.v1, $missing) AS value_c, _used_value(o.v1, o.v2, $missing) AS value_p
+), pairs AS (  -- each county with each indicator its zone assesses: what differs per county
+    -- (_c: $last, _p: the year before)
+    SELECT c.ri, i.ki, coalesce(zw.weight, i.weight) AS weight, o.* EXCLUDE (ri, ki), n.* EXCLUDE (ri, ki),
+           t.* EXCLUDE (ri, ki),
+           _used_value(o.v0, o.v1, $missing) AS value_c, _used_value(o.v1, o.v2, $missing) AS value_p,
+           _transformed(value_c, coalesce(i.log_transform, false)) AS x_c,
+           _transformed(value_p, coalesce(i.log_transform, false)) AS x_p
     FROM _county c CROSS JOIN _ind i
     LEFT JOIN indicator_zone_weight zw ON zw.framework_id = $framework AND zw.indicator_code = i.code
                                       AND zw.zone = c.zone
@@ -155,47 +152,46 @@ WITH obs AS (  -- one row per (county, indicator): the values of the last three 
     LEFT JOIN notes n ON n.ri = c.ri AND n.ki = i.ki
     LEFT JOIN targets t ON t.ri = c.ri AND t.ki = i.ki
     WHERE coalesce(zw.weight, i.weight) > 0
-), transformed AS (
-    SELECT *, _transformed(value_c, log_transform) AS x_c, _transformed(value_p, log_transform) AS x_p FROM pairs
 ), stats AS (  -- aggregates joined back: far cheaper than window functions over every row
     SELECT ki, min(x_c) AS lo_c, max(x_c) AS hi_c, avg(x_c) AS mean_c, stddev_pop(x_c) AS sd_c,
            min(x_p) AS lo_p, max(x_p) AS hi_p, avg(x_p) AS mean_p, stddev_pop(x_p) AS sd_p,
            -- a year with no accepted data at all (e.g. the first year in the warehouse) is not scored
-           sum(count(value_c)) OVER () > 0 AS scored_c, sum(count(value_p)) OVER () > 0 AS scored_p
-    FROM transformed GROUP BY ki
+           sum(count(value_c)) OVER () > 0 AS scored_c,
+           sum(count(value_p)) OVER () > 0 AND list_contains($years, $last - 1) AS scored_p
+    FROM pairs GROUP BY ki
 ), percentiles AS (  -- sorted only for the indicators that use it, on the columns the sort needs
-    SELECT ri, ki,
-        CASE WHEN x_c IS NOT NULL THEN percent_rank() OVER (PARTITION BY ki, x_c IS NULL ORDER BY direction * x_c) END
-            AS pr_c,
-        CASE WHEN x_p IS NOT NULL THEN percent_rank() OVER (PARTITION BY ki, x_p IS NULL ORDER BY direction * x_p) END
-            AS pr_p
-    FROM transformed WHERE method = 'rank'
-), ranked AS (  -- and added to the others (no join for them)
-    SELECT *, NULL::DOUBLE AS pr_c, NULL::DOUBLE AS pr_p FROM transformed WHERE method <> 'rank'
-    UNION ALL
-    SELECT t.*, p.pr_c, p.pr_p FROM transformed t JOIN percentiles p USING (ri, ki) WHERE t.method = 'rank'
-), scored AS (
-    SELECT r.*, st.scored_c, st.scored_p AND list_contains($years, $last - 1) AS scored_p,
-        _normalized(method, direction, x_c, value_c, lo_c, hi_c, mean_c, sd_c, gl, gh, target_value_c, $cap, pr_c,
-                    $missing) AS normalized_c,
-        _normalized(method, direction, x_p, value_p, lo_p, hi_p, mean_p, sd_p, gl, gh, target_value_p, $cap, pr_p,
-                    $missing) AS normalized_p
-    FROM ranked r JOIN stats st USING (ki)
+    SELECT p.ri, p.ki,
+        CASE WHEN p.x_c IS NOT NULL THEN
+            percent_rank() OVER (PARTITION BY p.ki, p.x_c IS NULL ORDER BY i.direction * p.x_c) END AS pr_c,
+        CASE WHEN p.x_p IS NOT NULL THEN
+            percent_rank() OVER (PARTITION BY p.ki, p.x_p IS NULL ORDER BY i.direction * p.x_p) END AS pr_p
+    FROM pairs p JOIN _ind i USING (ki) WHERE coalesce(i.normalization, $method) = 'rank'
+), scored AS (  -- with what is the same for every county (the indicator's)
+    SELECT p.*, i.ci, i.direction, coalesce(i.normalization, $method) AS method,
+        coalesce(p.op0, i.target_op) AS target_op_c, coalesce(p.t0, i.target_value) AS target_value_c,
+        coalesce(p.op1, i.target_op) AS target_op_p, coalesce(p.t1, i.target_value) AS target_value_p,
+        CASE WHEN i.log_transform THEN ln(i.goal_lo) ELSE i.goal_lo END AS gl,
+        CASE WHEN i.log_transform THEN ln(i.goal_hi) ELSE i.goal_hi END AS gh,
+        st.scored_c, st.scored_p,
+        _normalized(method, i.direction, p.x_c, p.value_c, st.lo_c, st.hi_c, st.mean_c, st.sd_c, gl, gh, target_value_c,
+                    $cap, r.pr_c, $missing) AS normalized_c,
+        _normalized(method, i.direction, p.x_p, p.value_p, st.lo_p, st.hi_p, st.mean_p, st.sd_p, gl, gh, target_value_p,
+                    $cap, r.pr_p, $missing) AS normalized_p
+    FROM pairs p JOIN _ind i USING (ki) JOIN stats st USING (ki) LEFT JOIN percentiles r USING (ri, ki)
 )
 SELECT y.year, ri, ki, ci, method,
     CASE WHEN y.year = $last THEN value_c ELSE value_p END AS value,
-    CASE WHEN y.year = $last THEN previous_c ELSE previous_p END AS previous_value,
+    CASE WHEN y.year = $last THEN v1 ELSE v2 END AS previous_value,
     CASE WHEN y.year = $last THEN normalized_c ELSE normalized_p END AS normalized,
     weight,
     CASE WHEN y.year = $last THEN target_op_c ELSE target_op_p END AS target_op,
     CASE WHEN y.year = $last THEN target_value_c ELSE target_value_p END AS target_value,
     CASE WHEN y.year = $last THEN _met(value_c, target_op_c, target_value_c)
          ELSE _met(value_p, target_op_p, target_value_p) END AS met,
-    CASE WHEN y.year = $last THEN _missing_flag(reported_c, note_c, previous_c, $missing)
-         ELSE _missing_flag(reported_p, note_p, previous_p, $missing) END AS flag,
-    CASE WHEN y.year = $last THEN _used_submission(reported_c, submission_c, previous_c, previous_submission_c, $missing)
-         ELSE _used_submission(reported_p, submission_p, previous_p, previous_submission_p, $missing) END
-        AS submission_id,
+    CASE WHEN y.year = $last THEN _missing_flag(v0, n0, v1, $missing)
+         ELSE _missing_flag(v1, n1, v2, $missing) END AS flag,
+    CASE WHEN y.year = $last THEN _used_submission(v0, s0, v1, s1, $missing)
+         ELSE _used_submission(v1, s1, v2, s2, $missing) END AS submission_id,
     CASE WHEN y.year = $last AND scored_p THEN normalized_p END AS previous_normalized
 FROM scored CROSS JOIN (SELECT unnest($years) AS year) y
 WHERE CASE WHEN y.year = $last THEN scored_c ELSE scored_p END
@@ -290,12 +286,11 @@ WITH parted AS (
                 ELSE s.weight * s.normalized / nullif(p.mass * p.score, 0) END AS raw_part
     FROM _score s LEFT JOIN _path p ON p.year = s.year AND p.ri = s.ri AND p.ci = s.ci
 )
-SELECT $run_id AS run_id, list_extract($regions, s.ri) AS region_code,
-       list_extract($indicators, s.ki) AS indicator_code,
+SELECT $run_id AS run_id, c.region_code, i.code AS indicator_code,
        s.* EXCLUDE (ri, ki, ci, cat_contribution, w_in_cat, raw_part),
        s.cat_contribution * CASE WHEN s.raw_part IS NULL OR isnan(s.raw_part) THEN s.w_in_cat
                                  ELSE s.raw_part END AS contribution
-FROM parted s
+FROM parted s JOIN _county c ON c.ri = s.ri JOIN _ind i ON i.ki = s.ki
 """
 
 EVENT_DEDUCTION_SQL = """
@@ -433,7 +428,7 @@ def score_year(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id:
         con.execute(INDEX_SQL, {"index_agg": fw.aggregation.index})
         con.execute(PATH_SQL)
         con.execute(CATEGORY_SQL, {"run_id": run_id, "regions": regions, "categories": names["categories"]})
-        con.execute(SCORE_SQL, {"run_id": run_id, "regions": regions, "indicators": names["indicators"]})
+        con.execute(SCORE_SQL, {"run_id": run_id})
         _record_deductions(con, fw, run_id, regions)
         con.execute(RESULT_SQL, {"run_id": run_id, "regions": regions,
                                  "target_points": fw.assessment.target_points,
