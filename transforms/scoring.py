@@ -222,10 +222,11 @@ WHERE p.depth = $depth
 GROUP BY k.year, k.ri, p.ci, p.aggregation
 """
 
-# Each node's weight among its siblings and its share of its parent's value (for contributions).
-NODE_SQL = """
-CREATE OR REPLACE TEMP TABLE _node_w AS
-WITH k AS (
+# Each node's weight among its siblings, its share of its parent's value, the index, and the products
+# along each node's path to the index: its share of the index's weight and of its value.
+PATH_SQL = """
+CREATE OR REPLACE TEMP TABLE _path AS
+WITH RECURSIVE k AS (
     SELECT n.*, c.pci, c.depth, c.aggregation, c.parent_method, coalesce(c.explicit_weight, n.mass) AS raw
     FROM _node n JOIN _cat c USING (ci)
 ), siblings AS (  -- sums per parent joined back (cheaper than windows over many small partitions)
@@ -237,33 +238,25 @@ WITH k AS (
         CASE WHEN k.parent_method = 'geometric' THEN k.raw * ln(k.score) / nullif(s.raw_ln, 0)
              ELSE k.raw * k.score / nullif(s.raw_s, 0) END AS raw_part
     FROM k JOIN siblings s ON s.year = k.year AND s.ri = k.ri AND s.pci = coalesce(k.pci, 0)
-)
--- a degenerate parent (all parts 1 under a geometric mean, or a part 0) shares by weight
-SELECT * EXCLUDE (raw_part), CASE WHEN raw_part IS NULL OR isnan(raw_part) THEN weight ELSE raw_part END AS part
-FROM parted
-"""
-
-INDEX_SQL = """
-CREATE OR REPLACE TEMP TABLE _index AS
-SELECT year, ri,
-    CASE WHEN $index_agg = 'geometric' THEN exp(sum(weight * ln(score))) ELSE sum(weight * score) END AS gdi
-FROM _node_w WHERE pci IS NULL GROUP BY year, ri
-"""
-
-# Products along each node's path to the index: its share of the index's weight and of its value.
-PATH_SQL = """
-CREATE OR REPLACE TEMP TABLE _path AS
-WITH RECURSIVE lineage(ci, ancestor) AS (
+), node_w AS (
+    -- a degenerate parent (all parts 1 under a geometric mean, or a part 0) shares by weight
+    SELECT * EXCLUDE (raw_part), CASE WHEN raw_part IS NULL OR isnan(raw_part) THEN weight ELSE raw_part END AS part
+    FROM parted
+), idx AS (
+    SELECT year, ri,
+        CASE WHEN $index_agg = 'geometric' THEN exp(sum(weight * ln(score))) ELSE sum(weight * score) END AS gdi
+    FROM node_w WHERE pci IS NULL GROUP BY year, ri
+), lineage(ci, ancestor) AS (
     SELECT ci, ci FROM _cat
     UNION ALL
     SELECT l.ci, c.pci FROM lineage l JOIN _cat c ON c.ci = l.ancestor WHERE c.pci IS NOT NULL
 ), products AS (
     SELECT n.year, n.ri, n.ci, product(a.part) AS path_part, product(a.weight) AS weight_share
-    FROM _node_w n JOIN lineage l USING (ci) JOIN _node_w a ON a.year = n.year AND a.ri = n.ri AND a.ci = l.ancestor
+    FROM node_w n JOIN lineage l USING (ci) JOIN node_w a ON a.year = n.year AND a.ri = n.ri AND a.ci = l.ancestor
     GROUP BY n.year, n.ri, n.ci
 )
-SELECT n.*, p.weight_share, i.gdi * p.path_part AS contribution
-FROM _node_w n JOIN products p USING (year, ri, ci) JOIN _index i USING (year, ri)
+SELECT n.*, p.weight_share, i.gdi * p.path_part AS contribution, i.gdi
+FROM node_w n JOIN products p USING (year, ri, ci) JOIN idx i USING (year, ri)
 """
 
 CATEGORY_SQL = """
@@ -335,7 +328,8 @@ WITH per_region AS (
     SELECT p.*, i.gdi, $target_points * coalesce(p.met_share, 0) AS points_targets,
            $index_points * (i.gdi - $index_lo) / ($index_hi - $index_lo) AS points_index,
            coalesce(d.points, 0) AS points_deducted
-    FROM per_region p JOIN _index i USING (year, ri) LEFT JOIN deducted d USING (year, ri)
+    FROM per_region p JOIN (SELECT DISTINCT year, ri, gdi FROM _path) i USING (year, ri)
+    LEFT JOIN deducted d USING (year, ri)
 ), ranked AS (
     -- rounded to 2 decimals before banding: the grade must agree with the published score
     SELECT a.*, round(a.points_targets + a.points_index - a.points_deducted, 2) AS assessment_score,
@@ -354,7 +348,7 @@ SELECT $run_id AS run_id, r.year, list_extract($regions, r.ri) AS region_code, r
 FROM graded r LEFT JOIN graded p ON p.ri = r.ri AND p.year = r.year - 1
 """
 
-TEMP_TABLES = ("_score", "_node", "_node_w", "_index", "_path", "_cat", "_county", "_ind")
+TEMP_TABLES = ("_score", "_node", "_path", "_cat", "_county", "_ind")
 
 
 def grade_bands(fw: Framework) -> pl.DataFrame:
@@ -424,9 +418,7 @@ def score_year(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id:
         con.execute(LEAF_SQL)
         for depth in range(max(fw.category_depths().values()) - 1, 0, -1):
             con.execute(PARENT_SQL, {"depth": depth})
-        con.execute(NODE_SQL)
-        con.execute(INDEX_SQL, {"index_agg": fw.aggregation.index})
-        con.execute(PATH_SQL)
+        con.execute(PATH_SQL, {"index_agg": fw.aggregation.index})
         con.execute(CATEGORY_SQL, {"run_id": run_id, "regions": regions, "categories": names["categories"]})
         con.execute(SCORE_SQL, {"run_id": run_id})
         _record_deductions(con, fw, run_id, regions)
