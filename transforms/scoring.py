@@ -6,7 +6,8 @@ step, and one per level of the category tree (never one per region or indicator)
 tables are temporary; every number a report shows is written per run (`score`, `category_score`,
 `result`, `deduction_hit`), so each figure can be traced back to the value and the submission it
 came from. The year before is scored in the same run with the same method, so changes from last
-year compare like with like.
+year compare like with like: its inputs and scores sit next to this year's in the same row (one
+row per county and indicator until the rows are written), through the same formulas (SQL macros).
 
 Methods (DESIGN.md §4), per framework, overridable per indicator (x after an optional ln):
   efficacy   60 + 40·(x − min)/(max − min), negative: 60 + 40·(max − x)/(max − min); all equal → 100
