@@ -406,8 +406,6 @@ def score_year(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id:
                          "max_points": [d.max_points or float("inf") for d in fw.deductions]},
                         schema={"deduction_id": pl.String, "max_points": pl.Float64})
     regions = counties_of(con, fw)
-    names = {"regions": regions, "indicators": [i.code for i in fw.indicators],
-             "categories": [c.code for c in fw.categories]}
     con.register("bands", grade_bands(fw))
     con.register("caps", caps)
     con.execute("BEGIN")
@@ -420,7 +418,8 @@ def score_year(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id:
         for depth in range(max(fw.category_depths().values()) - 1, 0, -1):
             con.execute(PARENT_SQL, {"depth": depth})
         con.execute(PATH_SQL, {"index_agg": fw.aggregation.index})
-        con.execute(CATEGORY_SQL, {"run_id": run_id, "regions": regions, "categories": names["categories"]})
+        con.execute(CATEGORY_SQL, {"run_id": run_id, "regions": regions,
+                                   "categories": [c.code for c in fw.categories]})
         con.execute(SCORE_SQL, {"run_id": run_id})
         _record_deductions(con, fw, run_id, regions)
         con.execute(RESULT_SQL, {"run_id": run_id, "regions": regions,
