@@ -6,7 +6,8 @@ step, and one per level of the category tree (never one per region or indicator)
 tables are temporary; every number a report shows is written per run (`score`, `category_score`,
 `result`, `deduction_hit`), so each figure can be traced back to the value and the submission it
 came from. The year before is scored in the same run with the same method, so changes from last
-year compare like with like.
+year compare like with like: its inputs and scores sit next to this year's in the same row (one
+row per county and indicator until the rows are written), through the same formulas (SQL macros).
 
 Methods (DESIGN.md §4), per framework, overridable per indicator (x after an optional ln):
   efficacy   60 + 40·(x − min)/(max − min), negative: 60 + 40·(max − x)/(max − min); all equal → 100
@@ -63,75 +64,26 @@ FROM category c LEFT JOIN category p ON p.framework_id = c.framework_id AND p.co
 WHERE c.framework_id = $framework
 """
 
-NORMALIZED_SQL = """
-WITH obs AS (  -- one row per (county, indicator): the values of the last three years side by side
-    SELECT c.ri, i.ki,
-        arg_max(o.value, o.submission_id) FILTER (o.year = $last) AS v0,
-        arg_max(o.note, o.submission_id) FILTER (o.year = $last) AS n0,
-        arg_max(o.note, o.submission_id) FILTER (o.year = $last - 1) AS n1,
-        max(o.submission_id) FILTER (o.year = $last) AS s0,
-        arg_max(o.value, o.submission_id) FILTER (o.year = $last - 1) AS v1,
-        max(o.submission_id) FILTER (o.year = $last - 1) AS s1,
-        arg_max(o.value, o.submission_id) FILTER (o.year = $last - 2) AS v2,
-        max(o.submission_id) FILTER (o.year = $last - 2) AS s2
-    FROM current_observation o JOIN _county c USING (region_code) JOIN _ind i ON i.code = o.indicator_code
-    WHERE o.year BETWEEN $last - 2 AND $last
-    GROUP BY c.ri, i.ki
-), targets AS (  -- decomposed per-region targets, likewise
-    SELECT c.ri, i.ki,
-        any_value(t.op) FILTER (t.year = $last) AS op0, any_value(t.value) FILTER (t.year = $last) AS t0,
-        any_value(t.op) FILTER (t.year = $last - 1) AS op1, any_value(t.value) FILTER (t.year = $last - 1) AS t1
-    FROM region_target t JOIN _county c USING (region_code) JOIN _ind i ON i.code = t.indicator_code
-    WHERE t.framework_id = $framework AND t.year BETWEEN $last - 1 AND $last
-    GROUP BY c.ri, i.ki
-), pairs AS (  -- each county with each indicator its zone assesses: one join per input, not per year
-    SELECT c.ri, i.ki, i.ci, i.direction, i.goal_lo, i.goal_hi, coalesce(i.log_transform, false) AS log_transform,
-           coalesce(i.normalization, $method) AS method, coalesce(zw.weight, i.weight) AS weight,
-           i.target_op, i.target_value, o.* EXCLUDE (ri, ki), t.* EXCLUDE (ri, ki)
-    FROM _county c CROSS JOIN _ind i
-    LEFT JOIN indicator_zone_weight zw ON zw.framework_id = $framework AND zw.indicator_code = i.code
-                                      AND zw.zone = c.zone
-    LEFT JOIN obs o ON o.ri = c.ri AND o.ki = i.ki
-    LEFT JOIN targets t ON t.ri = c.ri AND t.ki = i.ki
-    WHERE coalesce(zw.weight, i.weight) > 0
-), grid AS (
-    SELECT y.year, p.* EXCLUDE (target_op, target_value, v0, s0, n0, v1, s1, n1, v2, s2, op0, t0, op1, t1),
-        CASE WHEN y.year = $last THEN coalesce(p.op0, p.target_op) ELSE coalesce(p.op1, p.target_op) END AS target_op,
-        CASE WHEN y.year = $last THEN coalesce(p.t0, p.target_value) ELSE coalesce(p.t1, p.target_value) END
-            AS target_value,
-        CASE WHEN y.year = $last THEN p.v0 ELSE p.v1 END AS reported,
-        CASE WHEN y.year = $last THEN p.n0 ELSE p.n1 END AS note,
-        CASE WHEN y.year = $last THEN p.s0 ELSE p.s1 END AS submission_id,
-        CASE WHEN y.year = $last THEN p.v1 ELSE p.v2 END AS previous_value,
-        CASE WHEN y.year = $last THEN p.s1 ELSE p.s2 END AS previous_submission
-    FROM pairs p CROSS JOIN (SELECT unnest($years) AS year) y
-), filled AS (
-    SELECT *,
-        CASE WHEN reported IS NULL AND $missing = 'last_year' THEN previous_value ELSE reported END AS value,
-        CASE WHEN reported IS NULL AND $missing = 'last_year' AND previous_value IS NOT NULL
-             THEN previous_submission ELSE submission_id END AS used_submission,
-        CASE WHEN reported IS NOT NULL THEN NULL
-             ELSE '缺失' || coalesce('(报送说明: ' || note || ')', '') || ': ' ||
-                  CASE WHEN $missing = 'last_year' AND previous_value IS NOT NULL THEN '沿用上年已审核数据'
-                       WHEN $missing = 'minimum' THEN '按该方法最低分计'
-                       ELSE '按权重重新分配' END END AS flag
-    FROM grid
-), transformed AS (
-    SELECT *,
-        CASE WHEN NOT log_transform THEN value WHEN value > 0 THEN ln(value) END AS x,
-        CASE WHEN log_transform THEN ln(goal_lo) ELSE goal_lo END AS gl,
-        CASE WHEN log_transform THEN ln(goal_hi) ELSE goal_hi END AS gh
-    FROM filled
-), stats AS (  -- aggregates joined back: far cheaper than window functions over every row
-    SELECT year, ki, min(x) AS lo, max(x) AS hi, avg(x) AS mean, stddev_pop(x) AS sd
-    FROM transformed GROUP BY year, ki
-), ranked AS (  -- sorted only for the indicators that use it, and added to the others (no join)
-    SELECT *, NULL::DOUBLE AS pr FROM transformed WHERE method <> 'rank' OR x IS NULL
-    UNION ALL
-    SELECT *, percent_rank() OVER (PARTITION BY year, ki ORDER BY direction * x) AS pr
-    FROM transformed WHERE method = 'rank' AND x IS NOT NULL
-), normalized AS (
-    SELECT t.*, st.lo, st.hi, st.mean, st.sd,
+# The per-year formulas, applied side by side to this year's inputs and the year before's (suffixes
+# `_c`, `_p`): one row per county and indicator rather than one per year, so that half as many rows
+# go through the normalization and last year's score is at hand for the change without a join.
+MACROS = """
+CREATE OR REPLACE TEMP MACRO _used_value(reported, previous, missing) AS
+    CASE WHEN reported IS NULL AND missing = 'last_year' THEN previous ELSE reported END;
+CREATE OR REPLACE TEMP MACRO _used_submission(reported, submission, previous, previous_submission, missing) AS
+    CASE WHEN reported IS NULL AND missing = 'last_year' AND previous IS NOT NULL THEN previous_submission
+         ELSE submission END;
+CREATE OR REPLACE TEMP MACRO _missing_flag(reported, note, previous, missing) AS
+    CASE WHEN reported IS NOT NULL THEN NULL
+         ELSE '缺失' || coalesce('(报送说明: ' || note || ')', '') || ': ' ||
+              CASE WHEN missing = 'last_year' AND previous IS NOT NULL THEN '沿用上年已审核数据'
+                   WHEN missing = 'minimum' THEN '按该方法最低分计'
+                   ELSE '按权重重新分配' END END;
+CREATE OR REPLACE TEMP MACRO _transformed(value, log_transform) AS
+    CASE WHEN NOT log_transform THEN value WHEN value > 0 THEN ln(value) END;
+CREATE OR REPLACE TEMP MACRO _normalized(method, direction, x, value, lo, hi, mean, sd, gl, gh, target_value, cap, pr,
+                                         missing) AS
+    coalesce(
         CASE WHEN x IS NULL THEN NULL
              WHEN method = 'efficacy' THEN
                  CASE WHEN hi = lo THEN 100.0
@@ -142,30 +94,108 @@ WITH obs AS (  -- one row per (county, indicator): the values of the last three 
                                                        ELSE (gh - x) / (gh - gl) END))
              WHEN method = 'target' THEN
                  CASE WHEN target_value IS NULL OR target_value <= 0 THEN NULL
-                      WHEN direction = 1 THEN 100 * least(value / target_value, $cap)
-                      WHEN value <= 0 THEN 100 * $cap
-                      ELSE 100 * least(target_value / value, $cap) END
+                      WHEN direction = 1 THEN 100 * least(value / target_value, cap)
+                      WHEN value <= 0 THEN 100 * cap
+                      ELSE 100 * least(target_value / value, cap) END
              WHEN method = 'zscore' THEN CASE WHEN sd = 0 THEN 0.0 ELSE direction * (x - mean) / sd END
              WHEN method = 'rank' THEN 100 * pr
-        END AS raw_score
-    FROM ranked t JOIN stats st USING (year, ki)
-), scored AS (
-    SELECT *,
+        END,
         -- `minimum`: the method's lowest score (for z-scores the lowest present one)
-        coalesce(raw_score, CASE WHEN value IS NULL AND $missing = 'minimum' THEN
+        CASE WHEN value IS NULL AND missing = 'minimum' THEN
             CASE method WHEN 'efficacy' THEN 60.0
                         WHEN 'zscore' THEN CASE WHEN sd = 0 THEN 0.0 WHEN direction = 1 THEN (lo - mean) / sd
                                                 ELSE (mean - hi) / sd END
-                        ELSE 0.0 END END) AS normalized
-    FROM normalized
+                        ELSE 0.0 END END);
+CREATE OR REPLACE TEMP MACRO _met(value, target_op, target_value) AS
+    CASE WHEN value IS NULL OR target_value IS NULL THEN NULL
+         WHEN target_op = '>=' THEN value >= target_value
+         WHEN target_op = '<=' THEN value <= target_value
+         ELSE abs(value - target_value) < 1e-9 END;
+"""
+
+NORMALIZED_SQL = """
+WITH obs AS (  -- one row per (county, indicator): the values of the last three years side by side
+    SELECT c.ri, i.ki,
+        arg_max(o.value, o.submission_id) FILTER (o.year = $last) AS v0,
+        max(o.submission_id) FILTER (o.year = $last) AS s0,
+        arg_max(o.value, o.submission_id) FILTER (o.year = $last - 1) AS v1,
+        max(o.submission_id) FILTER (o.year = $last - 1) AS s1,
+        arg_max(o.value, o.submission_id) FILTER (o.year = $last - 2) AS v2,
+        max(o.submission_id) FILTER (o.year = $last - 2) AS s2
+    FROM current_observation o JOIN _county c USING (region_code) JOIN _ind i ON i.code = o.indicator_code
+    WHERE o.year BETWEEN $last - 2 AND $last
+    GROUP BY c.ri, i.ki
+), notes AS (  -- the reasons given for missing values, likewise (arg_max skips NULLs: only rows with a note count)
+    SELECT c.ri, i.ki,
+        arg_max(o.note, o.submission_id) FILTER (o.year = $last) AS n0,
+        arg_max(o.note, o.submission_id) FILTER (o.year = $last - 1) AS n1
+    FROM current_observation o JOIN _county c USING (region_code) JOIN _ind i ON i.code = o.indicator_code
+    WHERE o.year BETWEEN $last - 1 AND $last AND o.note IS NOT NULL
+    GROUP BY c.ri, i.ki
+), targets AS (  -- decomposed per-region targets, likewise
+    SELECT c.ri, i.ki,
+        any_value(t.op) FILTER (t.year = $last) AS op0, any_value(t.value) FILTER (t.year = $last) AS t0,
+        any_value(t.op) FILTER (t.year = $last - 1) AS op1, any_value(t.value) FILTER (t.year = $last - 1) AS t1
+    FROM region_target t JOIN _county c USING (region_code) JOIN _ind i ON i.code = t.indicator_code
+    WHERE t.framework_id = $framework AND t.year BETWEEN $last - 1 AND $last
+    GROUP BY c.ri, i.ki
+), pairs AS (  -- each county with each indicator its zone assesses: what differs per county
+    -- (_c: $last, _p: the year before)
+    SELECT c.ri, i.ki, coalesce(zw.weight, i.weight) AS weight, o.* EXCLUDE (ri, ki), n.* EXCLUDE (ri, ki),
+           t.* EXCLUDE (ri, ki),
+           _used_value(o.v0, o.v1, $missing) AS value_c, _used_value(o.v1, o.v2, $missing) AS value_p,
+           _transformed(value_c, coalesce(i.log_transform, false)) AS x_c,
+           _transformed(value_p, coalesce(i.log_transform, false)) AS x_p
+    FROM _county c CROSS JOIN _ind i
+    LEFT JOIN indicator_zone_weight zw ON zw.framework_id = $framework AND zw.indicator_code = i.code
+                                      AND zw.zone = c.zone
+    LEFT JOIN obs o ON o.ri = c.ri AND o.ki = i.ki
+    LEFT JOIN notes n ON n.ri = c.ri AND n.ki = i.ki
+    LEFT JOIN targets t ON t.ri = c.ri AND t.ki = i.ki
+    WHERE coalesce(zw.weight, i.weight) > 0
+), stats AS (  -- aggregates joined back: far cheaper than window functions over every row
+    SELECT ki, min(x_c) AS lo_c, max(x_c) AS hi_c, avg(x_c) AS mean_c, stddev_pop(x_c) AS sd_c,
+           min(x_p) AS lo_p, max(x_p) AS hi_p, avg(x_p) AS mean_p, stddev_pop(x_p) AS sd_p,
+           -- a year with no accepted data at all (e.g. the first year in the warehouse) is not scored
+           sum(count(value_c)) OVER () > 0 AS scored_c,
+           sum(count(value_p)) OVER () > 0 AND list_contains($years, $last - 1) AS scored_p
+    FROM pairs GROUP BY ki
+), percentiles AS (  -- sorted only for the indicators that use it, on the columns the sort needs
+    SELECT p.ri, p.ki,
+        CASE WHEN p.x_c IS NOT NULL THEN
+            percent_rank() OVER (PARTITION BY p.ki, p.x_c IS NULL ORDER BY i.direction * p.x_c) END AS pr_c,
+        CASE WHEN p.x_p IS NOT NULL THEN
+            percent_rank() OVER (PARTITION BY p.ki, p.x_p IS NULL ORDER BY i.direction * p.x_p) END AS pr_p
+    FROM pairs p JOIN _ind i USING (ki) WHERE coalesce(i.normalization, $method) = 'rank'
+), scored AS (  -- with what is the same for every county (the indicator's)
+    SELECT p.*, i.ci, i.direction, coalesce(i.normalization, $method) AS method,
+        coalesce(p.op0, i.target_op) AS target_op_c, coalesce(p.t0, i.target_value) AS target_value_c,
+        coalesce(p.op1, i.target_op) AS target_op_p, coalesce(p.t1, i.target_value) AS target_value_p,
+        CASE WHEN i.log_transform THEN ln(i.goal_lo) ELSE i.goal_lo END AS gl,
+        CASE WHEN i.log_transform THEN ln(i.goal_hi) ELSE i.goal_hi END AS gh,
+        st.scored_c, st.scored_p,
+        _normalized(method, i.direction, p.x_c, p.value_c, st.lo_c, st.hi_c, st.mean_c, st.sd_c, gl, gh, target_value_c,
+                    $cap, r.pr_c, $missing) AS normalized_c,
+        _normalized(method, i.direction, p.x_p, p.value_p, st.lo_p, st.hi_p, st.mean_p, st.sd_p, gl, gh, target_value_p,
+                    $cap, r.pr_p, $missing) AS normalized_p
+    FROM pairs p JOIN _ind i USING (ki) JOIN stats st USING (ki) LEFT JOIN percentiles r USING (ri, ki)
 )
-SELECT year, ri, ki, ci, method, value, previous_value, normalized, weight, target_op, target_value,
-       CASE WHEN value IS NULL OR target_value IS NULL THEN NULL
-            WHEN target_op = '>=' THEN value >= target_value
-            WHEN target_op = '<=' THEN value <= target_value
-            ELSE abs(value - target_value) < 1e-9 END AS met,
-       flag, used_submission AS submission_id
-FROM scored
+SELECT y.year, ri, ki, ci, method,
+    CASE WHEN y.year = $last THEN value_c ELSE value_p END AS value,
+    CASE WHEN y.year = $last THEN v1 ELSE v2 END AS previous_value,
+    CASE WHEN y.year = $last THEN normalized_c ELSE normalized_p END AS normalized,
+    weight,
+    CASE WHEN y.year = $last THEN target_op_c ELSE target_op_p END AS target_op,
+    CASE WHEN y.year = $last THEN target_value_c ELSE target_value_p END AS target_value,
+    CASE WHEN y.year = $last THEN _met(value_c, target_op_c, target_value_c)
+         ELSE _met(value_p, target_op_p, target_value_p) END AS met,
+    CASE WHEN y.year = $last THEN _missing_flag(v0, n0, v1, $missing)
+         ELSE _missing_flag(v1, n1, v2, $missing) END AS flag,
+    CASE WHEN y.year = $last THEN _used_submission(v0, s0, v1, s1, $missing)
+         ELSE _used_submission(v1, s1, v2, s2, $missing) END AS submission_id,
+    CASE WHEN y.year = $last AND scored_p THEN normalized_p END AS previous_normalized
+FROM scored CROSS JOIN (SELECT unnest($years) AS year) y
+WHERE CASE WHEN y.year = $last THEN scored_c ELSE scored_p END
 """
 
 # Leaf categories from their indicators (weights re-normalized over the indicators present).
@@ -193,10 +223,11 @@ WHERE p.depth = $depth
 GROUP BY k.year, k.ri, p.ci, p.aggregation
 """
 
-# Each node's weight among its siblings and its share of its parent's value (for contributions).
-NODE_SQL = """
-CREATE OR REPLACE TEMP TABLE _node_w AS
-WITH k AS (
+# Each node's weight among its siblings, its share of its parent's value, the index, and the products
+# along each node's path to the index: its share of the index's weight and of its value.
+PATH_SQL = """
+CREATE OR REPLACE TEMP TABLE _path AS
+WITH RECURSIVE k AS (
     SELECT n.*, c.pci, c.depth, c.aggregation, c.parent_method, coalesce(c.explicit_weight, n.mass) AS raw
     FROM _node n JOIN _cat c USING (ci)
 ), siblings AS (  -- sums per parent joined back (cheaper than windows over many small partitions)
@@ -208,33 +239,25 @@ WITH k AS (
         CASE WHEN k.parent_method = 'geometric' THEN k.raw * ln(k.score) / nullif(s.raw_ln, 0)
              ELSE k.raw * k.score / nullif(s.raw_s, 0) END AS raw_part
     FROM k JOIN siblings s ON s.year = k.year AND s.ri = k.ri AND s.pci = coalesce(k.pci, 0)
-)
--- a degenerate parent (all parts 1 under a geometric mean, or a part 0) shares by weight
-SELECT * EXCLUDE (raw_part), CASE WHEN raw_part IS NULL OR isnan(raw_part) THEN weight ELSE raw_part END AS part
-FROM parted
-"""
-
-INDEX_SQL = """
-CREATE OR REPLACE TEMP TABLE _index AS
-SELECT year, ri,
-    CASE WHEN $index_agg = 'geometric' THEN exp(sum(weight * ln(score))) ELSE sum(weight * score) END AS gdi
-FROM _node_w WHERE pci IS NULL GROUP BY year, ri
-"""
-
-# Products along each node's path to the index: its share of the index's weight and of its value.
-PATH_SQL = """
-CREATE OR REPLACE TEMP TABLE _path AS
-WITH RECURSIVE lineage(ci, ancestor) AS (
+), node_w AS (
+    -- a degenerate parent (all parts 1 under a geometric mean, or a part 0) shares by weight
+    SELECT * EXCLUDE (raw_part), CASE WHEN raw_part IS NULL OR isnan(raw_part) THEN weight ELSE raw_part END AS part
+    FROM parted
+), idx AS (
+    SELECT year, ri,
+        CASE WHEN $index_agg = 'geometric' THEN exp(sum(weight * ln(score))) ELSE sum(weight * score) END AS gdi
+    FROM node_w WHERE pci IS NULL GROUP BY year, ri
+), lineage(ci, ancestor) AS (
     SELECT ci, ci FROM _cat
     UNION ALL
     SELECT l.ci, c.pci FROM lineage l JOIN _cat c ON c.ci = l.ancestor WHERE c.pci IS NOT NULL
 ), products AS (
     SELECT n.year, n.ri, n.ci, product(a.part) AS path_part, product(a.weight) AS weight_share
-    FROM _node_w n JOIN lineage l USING (ci) JOIN _node_w a ON a.year = n.year AND a.ri = n.ri AND a.ci = l.ancestor
+    FROM node_w n JOIN lineage l USING (ci) JOIN node_w a ON a.year = n.year AND a.ri = n.ri AND a.ci = l.ancestor
     GROUP BY n.year, n.ri, n.ci
 )
-SELECT n.*, p.weight_share, i.gdi * p.path_part AS contribution
-FROM _node_w n JOIN products p USING (year, ri, ci) JOIN _index i USING (year, ri)
+SELECT n.*, p.weight_share, i.gdi * p.path_part AS contribution, i.gdi
+FROM node_w n JOIN products p USING (year, ri, ci) JOIN idx i USING (year, ri)
 """
 
 CATEGORY_SQL = """
@@ -257,13 +280,11 @@ WITH parted AS (
                 ELSE s.weight * s.normalized / nullif(p.mass * p.score, 0) END AS raw_part
     FROM _score s LEFT JOIN _path p ON p.year = s.year AND p.ri = s.ri AND p.ci = s.ci
 )
-SELECT $run_id AS run_id, list_extract($regions, s.ri) AS region_code,
-       list_extract($indicators, s.ki) AS indicator_code,
+SELECT $run_id AS run_id, c.region_code, i.code AS indicator_code,
        s.* EXCLUDE (ri, ki, ci, cat_contribution, w_in_cat, raw_part),
        s.cat_contribution * CASE WHEN s.raw_part IS NULL OR isnan(s.raw_part) THEN s.w_in_cat
-                                 ELSE s.raw_part END AS contribution,
-       prev.normalized AS previous_normalized
-FROM parted s LEFT JOIN _score prev ON prev.year = s.year - 1 AND prev.ri = s.ri AND prev.ki = s.ki
+                                 ELSE s.raw_part END AS contribution
+FROM parted s JOIN _county c ON c.ri = s.ri JOIN _ind i ON i.ki = s.ki
 """
 
 EVENT_DEDUCTION_SQL = """
@@ -309,7 +330,8 @@ WITH per_region AS (
     SELECT p.*, i.gdi, $target_points * coalesce(p.met_share, 0) AS points_targets,
            $index_points * (i.gdi - $index_lo) / ($index_hi - $index_lo) AS points_index,
            coalesce(d.points, 0) AS points_deducted
-    FROM per_region p JOIN _index i USING (year, ri) LEFT JOIN deducted d USING (year, ri)
+    FROM per_region p JOIN (SELECT DISTINCT year, ri, gdi FROM _path) i USING (year, ri)
+    LEFT JOIN deducted d USING (year, ri)
 ), ranked AS (
     -- rounded to 2 decimals before banding: the grade must agree with the published score
     SELECT a.*, round(a.points_targets + a.points_index - a.points_deducted, 2) AS assessment_score,
@@ -328,7 +350,7 @@ SELECT $run_id AS run_id, r.year, list_extract($regions, r.ri) AS region_code, r
 FROM graded r LEFT JOIN graded p ON p.ri = r.ri AND p.year = r.year - 1
 """
 
-TEMP_TABLES = ("_score", "_node", "_node_w", "_index", "_path", "_cat", "_county", "_ind")
+TEMP_TABLES = ("_score", "_node", "_path", "_cat", "_county", "_ind")
 
 
 def grade_bands(fw: Framework) -> pl.DataFrame:
@@ -347,6 +369,7 @@ def prepare_keys(con: duckdb.DuckDBPyConnection, fw: Framework, regions: list[st
     """The temporary key tables NORMALIZED_SQL reads (`_county`, `_ind`)."""
     con.execute(COUNTY_KEYS, {"regions": regions})
     con.execute(INDICATOR_KEYS, {"framework": fw.id})
+    con.execute(MACROS)
 
 
 def normalized_params(fw: Framework, years: list[int], method: str | None = None) -> dict:
@@ -385,8 +408,6 @@ def score_year(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id:
                          "max_points": [d.max_points or float("inf") for d in fw.deductions]},
                         schema={"deduction_id": pl.String, "max_points": pl.Float64})
     regions = counties_of(con, fw)
-    names = {"regions": regions, "indicators": [i.code for i in fw.indicators],
-             "categories": [c.code for c in fw.categories]}
     con.register("bands", grade_bands(fw))
     con.register("caps", caps)
     con.execute("BEGIN")
@@ -395,16 +416,13 @@ def score_year(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id:
         con.execute(CATEGORY_KEYS, {"framework": fw.id, "index_agg": fw.aggregation.index})
         con.execute(f"CREATE OR REPLACE TEMP TABLE _score AS {NORMALIZED_SQL}",
                     normalized_params(fw, [year - 1, year] if with_previous else [year]))
-        # a year with no accepted data at all (e.g. the first year in the warehouse) is not scored
-        con.execute("DELETE FROM _score WHERE year IN (SELECT year FROM _score GROUP BY year HAVING count(value) = 0)")
         con.execute(LEAF_SQL)
         for depth in range(max(fw.category_depths().values()) - 1, 0, -1):
             con.execute(PARENT_SQL, {"depth": depth})
-        con.execute(NODE_SQL)
-        con.execute(INDEX_SQL, {"index_agg": fw.aggregation.index})
-        con.execute(PATH_SQL)
-        con.execute(CATEGORY_SQL, {"run_id": run_id, "regions": regions, "categories": names["categories"]})
-        con.execute(SCORE_SQL, {"run_id": run_id, "regions": regions, "indicators": names["indicators"]})
+        con.execute(PATH_SQL, {"index_agg": fw.aggregation.index})
+        con.execute(CATEGORY_SQL, {"run_id": run_id, "regions": regions,
+                                   "categories": [c.code for c in fw.categories]})
+        con.execute(SCORE_SQL, {"run_id": run_id})
         _record_deductions(con, fw, run_id, regions)
         con.execute(RESULT_SQL, {"run_id": run_id, "regions": regions,
                                  "target_points": fw.assessment.target_points,
