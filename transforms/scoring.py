@@ -333,9 +333,11 @@ WITH per_region AS (
     FROM per_region p JOIN (SELECT DISTINCT year, ri, gdi FROM _path) i USING (year, ri)
     LEFT JOIN deducted d USING (year, ri)
 ), ranked AS (
-    -- rounded to 2 decimals before banding: the grade must agree with the published score
+    -- rounded to 2 decimals before banding: the grade must agree with the published score; ranked on
+    -- the index rounded to 1e-9: DuckDB's parallel sums differ in the last bits between runs, which
+    -- otherwise breaks exact ties differently each time (and re-issues reports for nothing)
     SELECT a.*, round(a.points_targets + a.points_index - a.points_deducted, 2) AS assessment_score,
-           CAST(rank() OVER (PARTITION BY a.year ORDER BY a.gdi DESC) AS INTEGER) AS rank,
+           CAST(rank() OVER (PARTITION BY a.year ORDER BY round(a.gdi, 9) DESC) AS INTEGER) AS rank,
            CAST(count(*) OVER (PARTITION BY a.year) AS INTEGER) AS n_regions
     FROM assessed a
 ), graded AS (
