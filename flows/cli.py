@@ -173,7 +173,7 @@ def rerender(year: int = typer.Option(2025, help="考核年度 / year"),
              pdf: bool = typer.Option(True, help="同时生成 PDF / also render PDF"),
              force: bool = typer.Option(False, "--force", help="内容未变也重新生成 / re-render every document"),
              workers: Optional[int] = WorkersOpt, dask: bool = DaskOpt, dask_address: Optional[str] = DaskAddressOpt,
-             wait: bool = WaitOpt, home: Optional[Path] = HomeOpt) -> None:
+             wait: bool = WaitOpt, home: Optional[Path] = HomeOpt, data: Optional[Path] = DataOpt) -> None:
     """按最近一次成功运行重新生成报告 / re-render the year's reports from its latest run.
 
     只重写内容有变化的报告(--force 全部重写) / only documents whose content changed are written (--force: all).
@@ -184,7 +184,7 @@ def rerender(year: int = typer.Option(2025, help="考核年度 / year"),
       ecoassess rerender --year 2025 --force --workers 2
       ecoassess rerender --year 2025 --dask-address tcp://10.0.0.5:8786
     """
-    _set_home(home)
+    _set_home(home, data)
     with _job(f"rerender {year}", wait):
         from flows import progress
         from flows.annual_assessment import rerender as rerender_flow
