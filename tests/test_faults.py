@@ -1,9 +1,9 @@
 """Faults (issue #9): runs killed with SIGKILL in ingest, scoring and rendering; two runs at once;
 the next run offline; disk full and a read-only report folder while rendering.
 
-One home is prepared and abused in order (module-scoped fixtures): each killed run is the real
-CLI and Prefect flow in its own process group, paused at a planted point (tests/fault_driver.py)
-and killed there. After every kill the warehouse must open and pass an integrity check; after
+One home is prepared and abused in order (in the background from the session's first test on, see
+tests/background.py, so this module runs last): each killed run is the real CLI and Prefect flow
+in its own process group, paused at a planted point (tests/fault_driver.py) and killed there. After every kill the warehouse must open and pass an integrity check; after
 all of them, one ordinary run must complete with the network blocked (a network namespace
 with loopback only, if this machine allows one, plus a socket guard), leaving complete,
 parseable, non-world-readable reports in which submitted text is escaped.
@@ -25,6 +25,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests import background
+
 PROJECT = Path(__file__).resolve().parent.parent
 DEMO_INBOX = PROJECT / "data" / "demo" / "inbox"
 TABLES = {"framework", "category", "indicator", "indicator_zone_weight", "region", "region_target", "department",
@@ -36,7 +38,7 @@ STEP_SECONDS = 240  # to reach a pause point or finish a run on a loaded 2-core 
 
 
 def _env(home: Path, **extra: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "ECOASSESS_"))}
+    env = {k: v for k, v in background.BASE_ENV.items() if not k.startswith(("PREFECT_", "ECOASSESS_"))}
     return env | {"ECOASSESS_HOME": str(home)} | extra
 
 
@@ -121,11 +123,9 @@ def report_files(reports: Path) -> dict[str, bytes]:
     return {str(p.relative_to(reports)): p.read_bytes() for p in sorted(reports.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture(scope="module")
-def prepared(tmp_path_factory) -> tuple[Path, Path]:
+def _prepare(root: Path) -> tuple[Path, Path]:
     """A home and an inbox with the demo's 2024 and 2025 submissions, one event description and
     one file name made hostile (they must come out escaped)."""
-    root = tmp_path_factory.mktemp("faults")
     inbox = root / "inbox"
     for year in ("2024", "2025"):
         shutil.copytree(DEMO_INBOX / year, inbox / year)
@@ -140,10 +140,8 @@ def prepared(tmp_path_factory) -> tuple[Path, Path]:
     return home, inbox
 
 
-@pytest.fixture(scope="module")
-def killed(prepared) -> dict:
+def _kill_three(home: Path, inbox: Path) -> dict:
     """Three runs killed at planted points; a second run started while the first holds the home."""
-    home, inbox = prepared
     seen: dict = {}
 
     proc, _ = _start_paused(home, inbox, "ingest", home.parent / "ingest.log")
@@ -177,11 +175,9 @@ def _network_blocker() -> list[str]:
     return []
 
 
-@pytest.fixture(scope="module")
-def recovered(prepared, killed) -> dict:
+def _recover(home: Path, inbox: Path) -> dict:
     """The next ordinary run, with the network blocked and every network attempt recorded. A
     correction arrived meanwhile, so this run also parses and validates (Great Expectations) offline."""
-    home, inbox = prepared
     original = next((inbox / "2025" / "cgj").iterdir())
     lines = original.read_text("utf-8-sig").splitlines()
     cells = lines[2].split(",")
@@ -196,6 +192,32 @@ def recovered(prepared, killed) -> dict:
                           capture_output=True, text=True, timeout=STEP_SECONDS * 2)
     return {"proc": proc, "guard_log": guard_log, "namespace": bool(blocker), "seconds": time.monotonic() - t0,
             "integrity": integrity(home) if proc.returncode == 0 else None}
+
+
+def _faults(root: Path) -> dict:
+    """Prepare, kill three runs, recover: in order, on one home."""
+    home, inbox = _prepare(root)
+    killed = _kill_three(home, inbox)
+    return {"prepared": (home, inbox), "killed": killed, "recovered": _recover(home, inbox)}
+
+
+# started at the session's first test and run in the background meanwhile (tests/background.py)
+background.prepare("faults", {"prepared", "killed", "recovered"}, _faults)
+
+
+@pytest.fixture(scope="module")
+def prepared() -> tuple[Path, Path]:
+    return background.result("faults")["prepared"]
+
+
+@pytest.fixture(scope="module")
+def killed() -> dict:
+    return background.result("faults")["killed"]
+
+
+@pytest.fixture(scope="module")
+def recovered() -> dict:
+    return background.result("faults")["recovered"]
 
 
 # ------------------------------------------------------------------ kills and the lock
@@ -308,7 +330,10 @@ def test_rendering_into_a_full_or_read_only_disk(prepared, recovered, options, c
     files_before = report_files(reports)
     runs_before = set(integrity(home)["runs"])
     before = warehouse_fingerprint(home)
-    args = _cli(home, inbox) if command == "run" else ["rerender", "--year", "2025"]
+    # --no-pdf: a document's PDF is made before its HTML is written, so on the full disk each of the ~24
+    # failing tries (8 chunks × 3, ENOSPC is retried) would make a PDF only to throw it away (~24 s of
+    # CPU); the HTML writes fail the same way. Written PDFs are checked after the recovery run above.
+    args = [*_cli(home, inbox), "--no-pdf"] if command == "run" else ["rerender", "--year", "2025"]
     proc = subprocess.run([*_in_private_mount(reports, options), sys.executable, "-m", "flows.cli", *args],
                           cwd=PROJECT, env=_env(home), capture_output=True, text=True, timeout=STEP_SECONDS)
     assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
