@@ -317,32 +317,61 @@ def _can_mount() -> bool:
         ["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"], capture_output=True).returncode == 0
 
 
-@pytest.mark.parametrize("options, command, reason", [
-    ("size=300k", "run", "磁盘空间不足"),
-    ("ro,size=64k", "rerender", "只读"),
-], ids=["disk_full_during_run", "read_only_during_rerender"])
-def test_rendering_into_a_full_or_read_only_disk(prepared, recovered, options, command, reason):
+DISK_CASES = {"disk_full_during_run": ("size=300k", "run", "磁盘空间不足"),
+              "read_only_during_rerender": ("ro,size=64k", "rerender", "只读")}
+
+
+def _into_full_or_read_only_disk(root: Path) -> dict | None:
+    """On a copy of the recovered home (the tests above read the home as the recovery left it): a run
+    into a full disk, then a re-render into a read-only folder, each with a tmpfs mounted over the
+    year's report folder in a private mount namespace; and what the test compares before and after."""
+    faults = background.result("faults")
+    (home, inbox), recovered = faults["prepared"], faults["recovered"]
+    if not _can_mount() or recovered["proc"].returncode != 0:
+        return None
+    home = shutil.copytree(home, root / "home", symlinks=True)
+    seen = {}
+    for case, (options, command, _) in DISK_CASES.items():
+        reports = home / "reports" / "2025"
+        files_before = report_files(reports)
+        runs_before = set(integrity(home)["runs"])
+        before = warehouse_fingerprint(home)
+        # --no-pdf: a document's PDF is made before its HTML is written, so on the full disk each of the
+        # ~24 failing tries (8 chunks × 3, ENOSPC is retried) would make a PDF only to throw it away
+        # (~24 s of CPU); the HTML writes fail the same way. Written PDFs are checked after the recovery.
+        args = [*_cli(home, inbox), "--no-pdf"] if command == "run" else ["rerender", "--year", "2025"]
+        proc = subprocess.run([*_in_private_mount(reports, options), sys.executable, "-m", "flows.cli", *args],
+                              cwd=PROJECT, env=_env(home), capture_output=True, text=True, timeout=STEP_SECONDS)
+        runs = integrity(home)["runs"]
+        new_runs = set(runs) - runs_before
+        seen[case] = {"reports": reports, "proc": proc, "before": before, "files_before": files_before,
+                      "after": warehouse_fingerprint(home, skip_runs=new_runs),
+                      "new_run_statuses": [runs[r] for r in new_runs], "files_after": report_files(reports)}
+    return seen
+
+
+background.prepare("faults_disk", {"into_disk"}, _into_full_or_read_only_disk)
+
+
+@pytest.fixture(scope="module")
+def into_disk() -> dict | None:
+    return background.result("faults_disk")
+
+
+@pytest.mark.parametrize("case", list(DISK_CASES))
+def test_rendering_into_a_full_or_read_only_disk(recovered, into_disk, case):
     if not _can_mount():
         pytest.skip("this machine does not allow a private mount namespace (needs root)")
-    home, inbox = prepared
     assert recovered["proc"].returncode == 0
-    reports = home / "reports" / "2025"
-    files_before = report_files(reports)
-    runs_before = set(integrity(home)["runs"])
-    before = warehouse_fingerprint(home)
-    # --no-pdf: a document's PDF is made before its HTML is written, so on the full disk each of the ~24
-    # failing tries (8 chunks × 3, ENOSPC is retried) would make a PDF only to throw it away (~24 s of
-    # CPU); the HTML writes fail the same way. Written PDFs are checked after the recovery run above.
-    args = [*_cli(home, inbox), "--no-pdf"] if command == "run" else ["rerender", "--year", "2025"]
-    proc = subprocess.run([*_in_private_mount(reports, options), sys.executable, "-m", "flows.cli", *args],
-                          cwd=PROJECT, env=_env(home), capture_output=True, text=True, timeout=STEP_SECONDS)
+    _, command, reason = DISK_CASES[case]
+    seen = into_disk[case]
+    proc, reports = seen["proc"], seen["reports"]
     assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
     message = [line for line in proc.stderr.splitlines() if line.startswith("无法写入报告目录")]  # the CLI's own line
     assert len(message) == 1 and reason in message[0] and str(reports) in message[0], proc.stderr[-3000:]
-    new_runs = set(integrity(home)["runs"]) - runs_before
-    assert warehouse_fingerprint(home, skip_runs=new_runs) == before  # data, scores, results untouched
-    assert [integrity(home)["runs"][r] for r in new_runs] == (["failed"] if command == "run" else [])
-    assert report_files(reports) == files_before  # the published reports outside the failed mount unchanged
+    assert seen["after"] == seen["before"]  # data, scores, results untouched (the new run's row aside)
+    assert seen["new_run_statuses"] == (["failed"] if command == "run" else [])
+    assert seen["files_after"] == seen["files_before"]  # the published reports outside the failed mount unchanged
 
 
 # ------------------------------------------------------------------ the same file twice, two versions at once
