@@ -235,19 +235,21 @@ def test_rerun_unchanged_renders_nothing_and_touches_no_file(demo_run):
     assert json.loads(rerun[3])["validate"] == []  # and nothing re-validated
 
 
-def test_two_runs_at_once_second_stops_or_waits(demo_run):
+def test_two_runs_at_once_second_stops_or_waits(demo_run, prefect_server):
+    """Against the session's server: the temporary one each run would start is covered above."""
     home, _ = demo_run
+    env = _env(home, PREFECT_API_URL=prefect_server)
     runs_before = _sql(home, "SELECT count(*) FROM run")[0][0]
     args = [sys.executable, "-m", "flows.cli", "run", "--year", "2025", "--demo"]
-    first = subprocess.Popen(args, cwd=PROJECT, env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    first = subprocess.Popen(args, cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True)
     deadline = time.monotonic() + 60
     while f'"pid": {first.pid}' not in (home / ".run.lock").read_text("utf-8"):
         assert first.poll() is None and time.monotonic() < deadline, "the first run never took the lock"
         time.sleep(0.05)
-    refused = subprocess.Popen(args, cwd=PROJECT, env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    refused = subprocess.Popen(args, cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
-    waiting = subprocess.Popen(args + ["--wait"], cwd=PROJECT, env=_env(home), stdout=subprocess.PIPE,
+    waiting = subprocess.Popen(args + ["--wait"], cwd=PROJECT, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     out, err = refused.communicate(timeout=120)
     assert refused.returncode == 3, err
@@ -265,7 +267,7 @@ def test_two_runs_at_once_second_stops_or_waits(demo_run):
     assert len(json.loads((reports / "manifest.json").read_text("utf-8"))["reports"]) == 69
 
 
-def test_a_correction_revalidates_one_department_and_rerenders_only_what_changed(demo_run, tmp_path):
+def test_a_correction_revalidates_one_department_and_rerenders_only_what_changed(demo_run, prefect_server, tmp_path):
     import openpyxl
 
     home, _ = demo_run
@@ -289,7 +291,7 @@ def test_a_correction_revalidates_one_department_and_rerenders_only_what_changed
     code = str(ws.cell(row=row, column=1).value)
     ws.cell(row=row, column=col, value=values[row] + 0.5)
     wb.save(inbox / "2025" / "lyj" / "市林业局_2025年考核数据_更正.xlsx")
-    out = _cli(home, "run", "--year", "2025", "--inbox", str(inbox)).stdout
+    out = _cli(home, "run", "--year", "2025", "--inbox", str(inbox), PREFECT_API_URL=prefect_server).stdout
 
     # only the new file was validated (its suites), and it is 市林业局's second version
     after = dict(_sql(home, per_submission))

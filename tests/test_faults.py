@@ -3,10 +3,11 @@ the next run offline; disk full and a read-only report folder while rendering.
 
 One home is prepared and abused in order (in the background from the session's first test on, see
 tests/background.py, so this module runs last): each killed run is the real CLI and Prefect flow
-in its own process group, paused at a planted point (tests/fault_driver.py) and killed there. After every kill the warehouse must open and pass an integrity check; after
-all of them, one ordinary run must complete with the network blocked (a network namespace
-with loopback only, if this machine allows one, plus a socket guard), leaving complete,
-parseable, non-world-readable reports in which submitted text is escaped.
+in its own process group, paused at a planted point (tests/fault_driver.py) and killed there.
+After every kill the warehouse must open and pass an integrity check; after all of them, one
+ordinary run must complete with the network blocked (a network namespace with loopback only, if
+this machine allows one, plus a socket guard), leaving complete, parseable, non-world-readable
+reports in which submitted text is escaped.
 """
 
 from __future__ import annotations
