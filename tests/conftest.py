@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tests import background
 from transforms.config import DATA_DIR, Framework, load_framework
 from transforms.home import Home
 from transforms.warehouse import connect, load_config
@@ -39,6 +47,69 @@ MINI_REGIONS = """region_code,name,parent_code,level,zone,synthetic_note
 990002,乙县,990000,county,农产品主产区,测试
 990003,丙县,990000,county,重点生态功能区,测试
 """
+
+
+def _start_prefect_server(state: Path) -> dict:
+    """`prefect server start` on a free port with its own PREFECT_HOME (`state`)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = open(state / "server.log", "w")
+    env = {k: v for k, v in background.BASE_ENV.items() if not k.startswith("PREFECT_")} | {
+        "PREFECT_HOME": str(state), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false",
+        "PREFECT_LOGGING_LEVEL": "WARNING"}
+    proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port",
+                             str(port)], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = {"url": f"http://127.0.0.1:{port}/api", "proc": proc, "log": log}
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(f"{server['url']}/health", timeout=2) as response:
+                if response.status == 200:
+                    return server
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            _stop_prefect_server(server)
+            pytest.fail("prefect server did not start:\n" + (state / "server.log").read_text()[-3000:])
+        time.sleep(0.5)
+
+
+def _stop_prefect_server(server: dict) -> None:
+    proc = server["proc"]
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    server["log"].close()
+
+
+background.prepare("prefect_server", {"prefect_server"}, _start_prefect_server, _stop_prefect_server)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with tests that build on a background preparation (tests/background.py) run last, so
+    the preparation overlaps with every other test; the order within each module stays."""
+    late = {item.path for item in items if background.needed(set(getattr(item, "fixturenames", ())))}
+    items.sort(key=lambda item: item.path in late)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _background_preparations(request, tmp_path_factory):
+    """Start, at the first test, the preparations the selected tests use; release them at the end."""
+    background.start_needed(tmp_path_factory, {name for item in request.session.items
+                                               for name in getattr(item, "fixturenames", ())})
+    yield
+    background.close_all()
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> str:
+    """The API URL of one real `prefect server` for the whole session (started in the background)."""
+    return background.result("prefect_server")["url"]
 
 
 @pytest.fixture

@@ -3,7 +3,9 @@
 unchanged re-run that touches no file, two runs at once, a department's correction that re-renders
 only what changed, rendering on a local Dask cluster, and the status/reports commands.
 
-The tests share one home and run in file order (each builds on the state the previous left).
+The tests share one home and run in file order (each builds on the state the previous left). The
+Prefect server and the demo run are prepared in the background from the session's first test on
+(tests/background.py), so this module runs last.
 """
 
 from __future__ import annotations
@@ -12,15 +14,15 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import duckdb
 import pytest
+
+from tests import background
 
 PROJECT = Path(__file__).resolve().parent.parent
 DEMO_INBOX = PROJECT / "data" / "demo" / "inbox"
@@ -28,8 +30,8 @@ DEMO_INBOX = PROJECT / "data" / "demo" / "inbox"
 
 def _env(home: Path, **extra: str) -> dict:
     """This environment without any Prefect setting (each run makes its own), plus `extra`."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")} | {"ECOASSESS_HOME": str(home),
-                                                                                     **extra}
+    return {k: v for k, v in background.BASE_ENV.items() if not k.startswith("PREFECT_")} | {
+        "ECOASSESS_HOME": str(home), **extra}
 
 
 def _cli(home: Path, *args: str, check: bool = True, **extra: str) -> subprocess.CompletedProcess:
@@ -56,42 +58,6 @@ def _snapshot(root: Path) -> dict[Path, tuple[int, int]]:
 
 
 @pytest.fixture(scope="module")
-def prefect_server(tmp_path_factory):
-    """`prefect server start` on a free port with its own PREFECT_HOME; stopped at the end."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    state = tmp_path_factory.mktemp("prefect-server")
-    log = open(state / "server.log", "w")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")} | {
-        "PREFECT_HOME": str(state), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false",
-        "PREFECT_LOGGING_LEVEL": "WARNING"}
-    proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port",
-                             str(port)], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/api"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            os.killpg(proc.pid, signal.SIGKILL)
-            pytest.fail("prefect server did not start:\n" + (state / "server.log").read_text()[-3000:])
-        time.sleep(0.5)
-    yield url
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    log.close()
-
-
-@pytest.fixture(scope="module")
 def client(prefect_server):
     import flows  # noqa: F401  (configures Prefect before its first import)
     from prefect.client.orchestration import get_client
@@ -102,11 +68,21 @@ def client(prefect_server):
             yield c
 
 
+def _demo_run(root: Path) -> tuple[Path, subprocess.CompletedProcess]:
+    home = root / "home"
+    home.mkdir()
+    return home, _cli(home, "run", "--year", "2025", "--demo",
+                      PREFECT_API_URL=background.result("prefect_server")["url"])
+
+
+background.prepare("end_to_end_demo_run", {"demo_run"}, _demo_run)
+
+
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory, prefect_server) -> tuple[Path, subprocess.CompletedProcess]:
-    """The demo year, run by the CLI against the real server."""
-    home = tmp_path_factory.mktemp("home")
-    return home, _cli(home, "run", "--year", "2025", "--demo", PREFECT_API_URL=prefect_server)
+def demo_run(prefect_server) -> tuple[Path, subprocess.CompletedProcess]:
+    """The demo year, run by the CLI against the real server (the session's; started in the
+    background at the first test of the session, see tests/background.py)."""
+    return background.result("end_to_end_demo_run")
 
 
 def test_manifest_lists_every_county_cadre_and_the_bulletin(demo_run):
@@ -259,19 +235,21 @@ def test_rerun_unchanged_renders_nothing_and_touches_no_file(demo_run):
     assert json.loads(rerun[3])["validate"] == []  # and nothing re-validated
 
 
-def test_two_runs_at_once_second_stops_or_waits(demo_run):
+def test_two_runs_at_once_second_stops_or_waits(demo_run, prefect_server):
+    """Against the session's server: the temporary one each run would start is covered above."""
     home, _ = demo_run
+    env = _env(home, PREFECT_API_URL=prefect_server)
     runs_before = _sql(home, "SELECT count(*) FROM run")[0][0]
     args = [sys.executable, "-m", "flows.cli", "run", "--year", "2025", "--demo"]
-    first = subprocess.Popen(args, cwd=PROJECT, env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    first = subprocess.Popen(args, cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True)
     deadline = time.monotonic() + 60
     while f'"pid": {first.pid}' not in (home / ".run.lock").read_text("utf-8"):
         assert first.poll() is None and time.monotonic() < deadline, "the first run never took the lock"
         time.sleep(0.05)
-    refused = subprocess.Popen(args, cwd=PROJECT, env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    refused = subprocess.Popen(args, cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
-    waiting = subprocess.Popen(args + ["--wait"], cwd=PROJECT, env=_env(home), stdout=subprocess.PIPE,
+    waiting = subprocess.Popen(args + ["--wait"], cwd=PROJECT, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     out, err = refused.communicate(timeout=120)
     assert refused.returncode == 3, err
@@ -289,7 +267,7 @@ def test_two_runs_at_once_second_stops_or_waits(demo_run):
     assert len(json.loads((reports / "manifest.json").read_text("utf-8"))["reports"]) == 69
 
 
-def test_a_correction_revalidates_one_department_and_rerenders_only_what_changed(demo_run, tmp_path):
+def test_a_correction_revalidates_one_department_and_rerenders_only_what_changed(demo_run, prefect_server, tmp_path):
     import openpyxl
 
     home, _ = demo_run
@@ -313,7 +291,7 @@ def test_a_correction_revalidates_one_department_and_rerenders_only_what_changed
     code = str(ws.cell(row=row, column=1).value)
     ws.cell(row=row, column=col, value=values[row] + 0.5)
     wb.save(inbox / "2025" / "lyj" / "市林业局_2025年考核数据_更正.xlsx")
-    out = _cli(home, "run", "--year", "2025", "--inbox", str(inbox)).stdout
+    out = _cli(home, "run", "--year", "2025", "--inbox", str(inbox), PREFECT_API_URL=prefect_server).stdout
 
     # only the new file was validated (its suites), and it is 市林业局's second version
     after = dict(_sql(home, per_submission))

@@ -1,12 +1,13 @@
 """Faults (issue #9): runs killed with SIGKILL in ingest, scoring and rendering; two runs at once;
 the next run offline; disk full and a read-only report folder while rendering.
 
-One home is prepared and abused in order (module-scoped fixtures): each killed run is the real
-CLI and Prefect flow in its own process group, paused at a planted point (tests/fault_driver.py)
-and killed there. After every kill the warehouse must open and pass an integrity check; after
-all of them, one ordinary run must complete with the network blocked (a network namespace
-with loopback only, if this machine allows one, plus a socket guard), leaving complete,
-parseable, non-world-readable reports in which submitted text is escaped.
+One home is prepared and abused in order (in the background from the session's first test on, see
+tests/background.py, so this module runs last): each killed run is the real CLI and Prefect flow
+in its own process group, paused at a planted point (tests/fault_driver.py) and killed there.
+After every kill the warehouse must open and pass an integrity check; after all of them, one
+ordinary run must complete with the network blocked (a network namespace with loopback only, if
+this machine allows one, plus a socket guard), leaving complete, parseable, non-world-readable
+reports in which submitted text is escaped.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests import background
+
 PROJECT = Path(__file__).resolve().parent.parent
 DEMO_INBOX = PROJECT / "data" / "demo" / "inbox"
 TABLES = {"framework", "category", "indicator", "indicator_zone_weight", "region", "region_target", "department",
@@ -36,7 +39,7 @@ STEP_SECONDS = 240  # to reach a pause point or finish a run on a loaded 2-core 
 
 
 def _env(home: Path, **extra: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "ECOASSESS_"))}
+    env = {k: v for k, v in background.BASE_ENV.items() if not k.startswith(("PREFECT_", "ECOASSESS_"))}
     return env | {"ECOASSESS_HOME": str(home)} | extra
 
 
@@ -121,11 +124,9 @@ def report_files(reports: Path) -> dict[str, bytes]:
     return {str(p.relative_to(reports)): p.read_bytes() for p in sorted(reports.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture(scope="module")
-def prepared(tmp_path_factory) -> tuple[Path, Path]:
+def _prepare(root: Path) -> tuple[Path, Path]:
     """A home and an inbox with the demo's 2024 and 2025 submissions, one event description and
     one file name made hostile (they must come out escaped)."""
-    root = tmp_path_factory.mktemp("faults")
     inbox = root / "inbox"
     for year in ("2024", "2025"):
         shutil.copytree(DEMO_INBOX / year, inbox / year)
@@ -140,10 +141,8 @@ def prepared(tmp_path_factory) -> tuple[Path, Path]:
     return home, inbox
 
 
-@pytest.fixture(scope="module")
-def killed(prepared) -> dict:
+def _kill_three(home: Path, inbox: Path) -> dict:
     """Three runs killed at planted points; a second run started while the first holds the home."""
-    home, inbox = prepared
     seen: dict = {}
 
     proc, _ = _start_paused(home, inbox, "ingest", home.parent / "ingest.log")
@@ -177,11 +176,9 @@ def _network_blocker() -> list[str]:
     return []
 
 
-@pytest.fixture(scope="module")
-def recovered(prepared, killed) -> dict:
+def _recover(home: Path, inbox: Path) -> dict:
     """The next ordinary run, with the network blocked and every network attempt recorded. A
     correction arrived meanwhile, so this run also parses and validates (Great Expectations) offline."""
-    home, inbox = prepared
     original = next((inbox / "2025" / "cgj").iterdir())
     lines = original.read_text("utf-8-sig").splitlines()
     cells = lines[2].split(",")
@@ -196,6 +193,32 @@ def recovered(prepared, killed) -> dict:
                           capture_output=True, text=True, timeout=STEP_SECONDS * 2)
     return {"proc": proc, "guard_log": guard_log, "namespace": bool(blocker), "seconds": time.monotonic() - t0,
             "integrity": integrity(home) if proc.returncode == 0 else None}
+
+
+def _faults(root: Path) -> dict:
+    """Prepare, kill three runs, recover: in order, on one home."""
+    home, inbox = _prepare(root)
+    killed = _kill_three(home, inbox)
+    return {"prepared": (home, inbox), "killed": killed, "recovered": _recover(home, inbox)}
+
+
+# started at the session's first test and run in the background meanwhile (tests/background.py)
+background.prepare("faults", {"prepared", "killed", "recovered"}, _faults)
+
+
+@pytest.fixture(scope="module")
+def prepared() -> tuple[Path, Path]:
+    return background.result("faults")["prepared"]
+
+
+@pytest.fixture(scope="module")
+def killed() -> dict:
+    return background.result("faults")["killed"]
+
+
+@pytest.fixture(scope="module")
+def recovered() -> dict:
+    return background.result("faults")["recovered"]
 
 
 # ------------------------------------------------------------------ kills and the lock
@@ -295,29 +318,61 @@ def _can_mount() -> bool:
         ["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"], capture_output=True).returncode == 0
 
 
-@pytest.mark.parametrize("options, command, reason", [
-    ("size=300k", "run", "磁盘空间不足"),
-    ("ro,size=64k", "rerender", "只读"),
-], ids=["disk_full_during_run", "read_only_during_rerender"])
-def test_rendering_into_a_full_or_read_only_disk(prepared, recovered, options, command, reason):
+DISK_CASES = {"disk_full_during_run": ("size=300k", "run", "磁盘空间不足"),
+              "read_only_during_rerender": ("ro,size=64k", "rerender", "只读")}
+
+
+def _into_full_or_read_only_disk(root: Path) -> dict | None:
+    """On a copy of the recovered home (the tests above read the home as the recovery left it): a run
+    into a full disk, then a re-render into a read-only folder, each with a tmpfs mounted over the
+    year's report folder in a private mount namespace; and what the test compares before and after."""
+    faults = background.result("faults")
+    (home, inbox), recovered = faults["prepared"], faults["recovered"]
+    if not _can_mount() or recovered["proc"].returncode != 0:
+        return None
+    home = shutil.copytree(home, root / "home", symlinks=True)
+    seen = {}
+    for case, (options, command, _) in DISK_CASES.items():
+        reports = home / "reports" / "2025"
+        files_before = report_files(reports)
+        runs_before = set(integrity(home)["runs"])
+        before = warehouse_fingerprint(home)
+        # --no-pdf: a document's PDF is made before its HTML is written, so on the full disk each of the
+        # ~24 failing tries (8 chunks × 3, ENOSPC is retried) would make a PDF only to throw it away
+        # (~24 s of CPU); the HTML writes fail the same way. Written PDFs are checked after the recovery.
+        args = [*_cli(home, inbox), "--no-pdf"] if command == "run" else ["rerender", "--year", "2025"]
+        proc = subprocess.run([*_in_private_mount(reports, options), sys.executable, "-m", "flows.cli", *args],
+                              cwd=PROJECT, env=_env(home), capture_output=True, text=True, timeout=STEP_SECONDS)
+        runs = integrity(home)["runs"]
+        new_runs = set(runs) - runs_before
+        seen[case] = {"reports": reports, "proc": proc, "before": before, "files_before": files_before,
+                      "after": warehouse_fingerprint(home, skip_runs=new_runs),
+                      "new_run_statuses": [runs[r] for r in new_runs], "files_after": report_files(reports)}
+    return seen
+
+
+background.prepare("faults_disk", {"into_disk"}, _into_full_or_read_only_disk)
+
+
+@pytest.fixture(scope="module")
+def into_disk() -> dict | None:
+    return background.result("faults_disk")
+
+
+@pytest.mark.parametrize("case", list(DISK_CASES))
+def test_rendering_into_a_full_or_read_only_disk(recovered, into_disk, case):
     if not _can_mount():
         pytest.skip("this machine does not allow a private mount namespace (needs root)")
-    home, inbox = prepared
     assert recovered["proc"].returncode == 0
-    reports = home / "reports" / "2025"
-    files_before = report_files(reports)
-    runs_before = set(integrity(home)["runs"])
-    before = warehouse_fingerprint(home)
-    args = _cli(home, inbox) if command == "run" else ["rerender", "--year", "2025"]
-    proc = subprocess.run([*_in_private_mount(reports, options), sys.executable, "-m", "flows.cli", *args],
-                          cwd=PROJECT, env=_env(home), capture_output=True, text=True, timeout=STEP_SECONDS)
+    _, command, reason = DISK_CASES[case]
+    seen = into_disk[case]
+    proc, reports = seen["proc"], seen["reports"]
     assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
     message = [line for line in proc.stderr.splitlines() if line.startswith("无法写入报告目录")]  # the CLI's own line
     assert len(message) == 1 and reason in message[0] and str(reports) in message[0], proc.stderr[-3000:]
-    new_runs = set(integrity(home)["runs"]) - runs_before
-    assert warehouse_fingerprint(home, skip_runs=new_runs) == before  # data, scores, results untouched
-    assert [integrity(home)["runs"][r] for r in new_runs] == (["failed"] if command == "run" else [])
-    assert report_files(reports) == files_before  # the published reports outside the failed mount unchanged
+    assert seen["after"] == seen["before"]  # data, scores, results untouched (the new run's row aside)
+    assert seen["new_run_statuses"] == (["failed"] if command == "run" else [])
+    assert seen["files_after"] == seen["files_before"]  # the published reports outside the failed mount unchanged
 
 
 # ------------------------------------------------------------------ the same file twice, two versions at once
