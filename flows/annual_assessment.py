@@ -16,6 +16,7 @@ from __future__ import annotations
 import errno
 import os
 import time
+from concurrent.futures import CancelledError
 from contextlib import contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
@@ -163,7 +164,11 @@ def publish_reports(home: str, year: int, framework: str, run_id: str, pdf: bool
             for done in as_completed(futures):  # every chunk ends before the pool is shut down
                 try:
                     renders.append(done.result())
+                except CancelledError:
+                    continue
                 except Exception as exc:
+                    if not failures:  # fail fast: a full or read-only disk fails every chunk still queued
+                        _cancel_queued(futures)
                     failures.append(exc)
                     continue
                 progress.advance("report", renders[-1]["documents"])
@@ -173,6 +178,16 @@ def publish_reports(home: str, year: int, framework: str, run_id: str, pdf: bool
                 raise pipeline.report_output_error(spec.home.reports(year), first) from first
             raise first
     return write_manifest(quote(report_plan), renders)  # quote: not walked into either (a direct call)
+
+
+def _cancel_queued(futures: list) -> None:
+    """Cancel the chunks that have not started (on threads, a running one finishes): once a chunk has
+    failed after its retries (a full or read-only report folder), each queued chunk would only fail
+    the same way, three tries each."""
+    for future in futures:
+        wrapped = getattr(future, "wrapped_future", None)  # concurrent.futures or distributed
+        if wrapped is not None:
+            wrapped.cancel()
 
 
 def _cluster_workers(address: str) -> int | None:

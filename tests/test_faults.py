@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -26,6 +27,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from flows.annual_assessment import cores
 from tests import background
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -337,9 +339,9 @@ def _into_full_or_read_only_disk(root: Path) -> dict | None:
         files_before = report_files(reports)
         runs_before = set(integrity(home)["runs"])
         before = warehouse_fingerprint(home)
-        # --no-pdf: a document's PDF is made before its HTML is written, so on the full disk each of the
-        # ~24 failing tries (8 chunks × 3, ENOSPC is retried) would make a PDF only to throw it away
-        # (~24 s of CPU); the HTML writes fail the same way. Written PDFs are checked after the recovery.
+        # --no-pdf: a document's PDF is made before its HTML is written, so on the full disk each failing
+        # try (ENOSPC is retried three times per chunk) would make a PDF only to throw it away; the HTML
+        # writes fail the same way. Written PDFs are checked after the recovery.
         args = [*_cli(home, inbox), "--no-pdf"] if command == "run" else ["rerender", "--year", "2025"]
         proc = subprocess.run([*_in_private_mount(reports, options), sys.executable, "-m", "flows.cli", *args],
                               cwd=PROJECT, env=_env(home), capture_output=True, text=True, timeout=STEP_SECONDS)
@@ -370,6 +372,10 @@ def test_rendering_into_a_full_or_read_only_disk(recovered, into_disk, case):
     assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
     message = [line for line in proc.stderr.splitlines() if line.startswith("无法写入报告目录")]  # the CLI's own line
     assert len(message) == 1 and reason in message[0] and str(reports) in message[0], proc.stderr[-3000:]
+    # fail fast: once a chunk has failed, the chunks still queued are cancelled; at most those running on
+    # the other threads by then fail too (each after its three tries), not all 4 × cores chunks
+    failed_chunks = set(re.findall(r"Task run '(render-\w+)' - Finished in state Failed", proc.stderr))
+    assert len(failed_chunks) <= (2 * cores() - 1 if command == "run" else 0), sorted(failed_chunks)
     assert seen["after"] == seen["before"]  # data, scores, results untouched (the new run's row aside)
     assert seen["new_run_statuses"] == (["failed"] if command == "run" else [])
     assert seen["files_after"] == seen["files_before"]  # the published reports outside the failed mount unchanged
