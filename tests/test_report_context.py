@@ -130,3 +130,23 @@ def test_threshold_veto_evidence_shows_the_target_operator(mini, docs):
     for key in (("county", "990003"), ("cadre", "K1"), ("cadre", "K3"), ("bulletin", "bulletin")):
         html = renderer.render_html(key[0], docs[key])
         assert "耕地保有量: 实际值 9.50万亩, 目标 ≥10.00万亩" in html, key
+
+
+def test_index_histogram_bins_by_hand():
+    """Widths 0.1, 0.2, 0.25, 0.5, 1 …: the smallest with at most 30 bins; a value on an edge opens its bin."""
+    import polars as pl
+
+    from transforms.report_context import index_histogram
+
+    frame = pl.DataFrame({"gdi": [80.0, 80.05, 80.1, 81.99, None, 79.3],
+                          "grade": ["良好", "合格", "良好", "优秀", "合格", "不合格"]})
+    h = index_histogram(frame)
+    # 79.3 … 81.99 with width 0.1 is 27 bins (793 … 819)
+    assert h["width"] == 0.1 and len(h["bins"]) == 27
+    assert (h["bins"][0]["lo"], h["bins"][-1]["hi"]) == (79.3, 82.0)
+    filled = {b["lo"]: b["counts"] for b in h["bins"] if b["total"]}
+    assert filled == {79.3: {"不合格": 1}, 80.0: {"良好": 1, "合格": 1}, 80.1: {"良好": 1}, 81.9: {"优秀": 1}}
+    # a wider spread: 60 … 99.5 needs width 2 (20 bins; width 1 would be 40)
+    wide = index_histogram(pl.DataFrame({"gdi": [60.0, 99.5], "grade": ["合格", "优秀"]}))
+    assert wide["width"] == 2.0 and [b["lo"] for b in wide["bins"]][::19] == [60.0, 98.0]
+    assert index_histogram(frame.filter(pl.col("gdi").is_null())) is None

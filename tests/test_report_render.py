@@ -316,3 +316,58 @@ def test_compacted_fonts_draw_exactly_what_weasyprint_drew(name, tmp_path):
         assert ImageChops.difference(a, b).getbbox() is None, page.name
     fonts = subprocess.run(["pdffonts", str(tmp_path / "compact.pdf")], capture_output=True, text=True).stdout
     assert fonts.count("Noto-Sans-CJK-SC") == 2 and "CID Type 0C" in fonts  # still both weights, embedded
+
+
+def _many_counties(n: int) -> dict:
+    """The bulletin fixture with `n` counties (index falling 0.05 a rank; every seventh vetoed)."""
+    ctx = bulletin_context()
+    model = ctx["counties"][0]
+    ctx["counties"] = [model | {"rank": k + 1, "name": f"测试{k + 1:03d}县", "region_code": f"9{k:05d}",
+                                "gdi": round(88.0 - 0.05 * k, 2), "vetoed": k % 7 == 6,
+                                "grade": "不合格" if k % 7 == 6 else "良好" if k < n // 2 else "合格",
+                                "report_href": f"county/9{k:05d}.html", "rank_p05": k + 1, "rank_p95": k + 1}
+                       for k in range(n)]
+    ctx["grade_distribution"] = [{"grade": g, "count": sum(c["grade"] == g for c in ctx["counties"])}
+                                 for g in ("优秀", "良好", "合格", "不合格")]
+    ctx["vetoed"], ctx["movers"] = [], None
+    return ctx
+
+
+def test_the_bulletin_ranking_chart_shows_every_county_of_a_long_list(tmp_path):
+    """A dot per county: 100 counties no longer fit one page, so the chart is drawn in panels that flow
+    over pages (it used to be one SVG, cut off at the bottom of the page after the 61st county)."""
+    ctx = _many_counties(100)
+    pdf = tmp_path / "bulletin.pdf"
+    Renderer().write("bulletin", ctx, tmp_path / "bulletin.html", pdf)
+    html = (tmp_path / "bulletin.html").read_text("utf-8")
+    chart = html.split('class="chart ranking-dots"')[1].split("</figure>")[0]
+    assert chart.count("<svg") == 3  # 44 + 44 + 12
+    pages = [_flat(p) for p in _pdftotext(pdf).split("\f")]
+    for c in ctx["counties"]:  # every label is on a page, i.e. drawn inside it
+        label = _flat(f"{c['rank']}. {c['name']}")
+        assert any(label in p for p in pages), label
+    assert sum("测试001县" in p or "测试045县" in p or "测试089县" in p for p in pages) >= 3
+
+
+def test_a_large_bulletin_draws_the_distribution_instead(tmp_path):
+    """Beyond 150 counties the bulletin draws the index histogram (report_context.index_histogram),
+    stacked by grade; each county's value stays in the ranking table."""
+    import polars as pl
+
+    from transforms.report_context import index_histogram
+
+    ctx = _many_counties(400)  # index 88.00 … 68.05: width 1, bins 68 … 88
+    frame = pl.DataFrame([{"gdi": c["gdi"], "grade": c["grade"]} for c in ctx["counties"]])
+    ctx["index_histogram"] = index_histogram(frame)
+    assert ctx["index_histogram"]["width"] == 1.0
+    assert [b["lo"] for b in ctx["index_histogram"]["bins"]] == list(range(68, 89))
+    assert sum(b["total"] for b in ctx["index_histogram"]["bins"]) == 400
+    pdf = tmp_path / "bulletin.pdf"
+    Renderer().write("bulletin", ctx, tmp_path / "bulletin.html", pdf)
+    html = (tmp_path / "bulletin.html").read_text("utf-8")
+    assert 'class="chart ranking-dots"' not in html and 'aria-label="各县(市、区)绿色发展指数分布"' in html
+    chart = html.split('aria-label="各县(市、区)绿色发展指数分布"')[1].split("</svg>")[0]
+    stacked = sum(len(b["counts"]) for b in ctx["index_histogram"]["bins"])
+    assert chart.count("<rect") == stacked + 4  # a bar piece per (bin, grade), a legend swatch per grade
+    text = _flat(_pdftotext(pdf))
+    assert "绿色发展指数分布" in text and "测试400县" in text  # the ranking table still lists everyone

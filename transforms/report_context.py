@@ -9,6 +9,7 @@ available for each year (see `BEST_RUNS_SQL`), and years with data but no run ar
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from datetime import datetime
 
@@ -69,6 +70,30 @@ def _by(df: pl.DataFrame, key: str) -> dict[str, list[dict]]:
 
 def best_runs(con: duckdb.DuckDBPyConnection, framework_id: str, run_id: str, year: int) -> pl.DataFrame:
     return frame(con, BEST_RUNS_SQL, {"framework": framework_id, "run_id": run_id, "year": year})
+
+
+HISTOGRAM_WIDTHS = (0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 2.5, 5.0, 10.0, 20.0)
+
+
+def index_histogram(results: pl.DataFrame, max_bins: int = 30) -> dict | None:
+    """The distribution of the index for a bulletin with too many counties for a dot each: the smallest
+    round bin width giving at most `max_bins` bins, edges on multiples of it, counties per grade in each
+    bin (lower edge inclusive). None when no county has an index."""
+    scored = results.filter(pl.col("gdi").is_not_null())
+    if scored.is_empty():
+        return None
+    lo, hi = scored["gdi"].min(), scored["gdi"].max()
+    width = next((w for w in HISTOGRAM_WIDTHS if math.floor(hi / w) - math.floor(lo / w) + 1 <= max_bins),
+                 HISTOGRAM_WIDTHS[-1])
+    # + 1e-9: a value on an edge (80.3 with width 0.1) falls in the bin it starts, whatever the rounding
+    binned = scored.with_columns(bin=(pl.col("gdi") / width + 1e-9).floor().cast(pl.Int64))
+    first, last = binned["bin"].min(), binned["bin"].max()
+    bins = [{"lo": round(k * width, 6), "hi": round((k + 1) * width, 6), "counts": {}, "total": 0}
+            for k in range(first, last + 1)]
+    for b, grade, n in binned.group_by("bin", "grade").len().iter_rows():  # ≤ bins × grades rows
+        bins[b - first]["counts"][grade] = n
+        bins[b - first]["total"] += n
+    return {"width": width, "bins": bins}
 
 
 def method_notes(fw: Framework) -> list[str]:
@@ -223,6 +248,7 @@ class _Shared:
                        "down": sorted((m for m in changed if m["change"] < 0), key=lambda m: m["change"])[:5]}
             if changed else None,
             "method_notes": method_notes(self.fw),
+            "index_histogram": index_histogram(self.results),
         }
 
     # ------------------------------------------------------------------ county
