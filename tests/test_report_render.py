@@ -371,3 +371,17 @@ def test_a_large_bulletin_draws_the_distribution_instead(tmp_path):
     assert chart.count("<rect") == stacked + 4  # a bar piece per (bin, grade), a legend swatch per grade
     text = _flat(_pdftotext(pdf))
     assert "绿色发展指数分布" in text and "测试400县" in text  # the ranking table still lists everyone
+
+
+def test_a_large_bulletin_without_any_index_draws_no_chart(tmp_path):
+    """A year in which no county has an index (every indicator file rejected): no histogram (None) and
+    no dots; the bulletin still renders with its tables."""
+    ctx = _many_counties(200)
+    for c in ctx["counties"]:
+        c["gdi"] = None
+    ctx["index_histogram"] = None
+    pdf = tmp_path / "bulletin.pdf"
+    Renderer().write("bulletin", ctx, tmp_path / "bulletin.html", pdf)
+    html = (tmp_path / "bulletin.html").read_text("utf-8")
+    assert 'class="chart ranking-dots"' not in html and "绿色发展指数分布" not in html
+    assert "测试200县" in _flat(_pdftotext(pdf))
