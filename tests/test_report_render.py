@@ -385,3 +385,20 @@ def test_a_large_bulletin_without_any_index_draws_no_chart(tmp_path):
     html = (tmp_path / "bulletin.html").read_text("utf-8")
     assert 'class="chart ranking-dots"' not in html and "绿色发展指数分布" not in html
     assert "测试200县" in _flat(_pdftotext(pdf))
+
+
+@pytest.mark.parametrize("copies", [1, 3])
+def test_a_long_indicator_table_starts_right_after_the_categories(tmp_path, copies):
+    """37 indicator rows fit a page and start on a page of their own; 111 rows cannot fit one anyway,
+    so they start right after the category section instead of leaving the rest of its page empty."""
+    from pypdf import PdfReader
+
+    ctx = county_context()
+    ctx["vetoes"] = []  # a short first section: the categories end half-way down their page
+    ctx["indicators"] = [dict(i, code=f"{i['code']}{k}") for k in range(copies) for i in ctx["indicators"]]
+    pdf = tmp_path / "county.pdf"
+    Renderer().write("county", ctx, tmp_path / "county.html", pdf)
+    reader = PdfReader(pdf)
+    page_of = {o.title: reader.get_destination_page_number(o) for o in _flatten(reader.outline)}
+    after = page_of["指标明细"] - page_of["分类得分"]
+    assert after == (1 if copies == 1 else 0), page_of
