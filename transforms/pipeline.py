@@ -21,7 +21,7 @@ import duckdb
 
 from transforms.config import Framework, framework_path, load_departments, load_framework
 from transforms.home import Home
-from transforms.intake import load_units, parse_received, pull_inbox
+from transforms.intake import load_units, parse_received, pull_inbox, remove_partial_copies
 from transforms.runlock import RunLocked, exclusive  # noqa: F401  (the flows and the CLI take it from here)
 from transforms.warehouse import connect, frame, load_config, rows
 
@@ -81,6 +81,7 @@ def start_run(spec: RunSpec, parameters: dict, prefect_flow_run_id: str | None) 
 def ingest(spec: RunSpec) -> dict:
     """Pull the inbox (archive + version every new file) and parse what was received."""
     fw = spec.framework
+    remove_partial_copies(spec.home)
     with warehouse(spec.home) as con:
         received = pull_inbox(con, spec.home, spec.inbox, load_departments()) if spec.inbox else []
         parsed = parse_received(con, spec.home, fw, load_units())
