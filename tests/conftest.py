@@ -136,6 +136,21 @@ def mini(mini_data: Path, tmp_path: Path):
     con.close()
 
 
+@pytest.fixture
+def mini_spec(mini_data: Path, tmp_path: Path, monkeypatch):
+    """A `pipeline.RunSpec` for 2025 on a fresh home with the mini framework loaded and the inbox
+    `tmp_path/inbox` (not created), `ECOASSESS_DATA` pointing at the mini data, as a run has them."""
+    from transforms.pipeline import RunSpec
+
+    monkeypatch.setenv("ECOASSESS_DATA", str(mini_data))
+    path = mini_data / "frameworks" / "mini.yaml"
+    home = Home.resolve(tmp_path / "home")
+    con = connect(home.warehouse)
+    load_config(con, load_framework(path), path, mini_data)
+    con.close()
+    return RunSpec(home, "mini", 2025, tmp_path / "inbox")
+
+
 def csv_bytes(lines: list[str], encoding: str = "utf-8") -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode(encoding)
 

@@ -474,25 +474,17 @@ def test_a_2_gb_file_in_the_inbox_is_archived_in_chunks_and_refused_unread(mini,
         assert fh.read(4) == b"head" and fh.seek(size - 4) and fh.read() == b"tail"
 
 
-def test_a_copy_left_half_written_by_a_killed_run_is_removed_and_the_file_received_again(mini_data, tmp_path,
-                                                                                         monkeypatch):
+def test_a_copy_left_half_written_by_a_killed_run_is_removed_and_the_file_received_again(mini_spec, tmp_path):
     """A run killed while copying a file into the archive leaves `.<name>.<pid>-<hex>.tmp`; the next
     run's ingest deletes it and receives the file (still in the inbox) whole. Archived files stay."""
     from transforms import pipeline
-    from transforms.home import Home
-    from transforms.warehouse import connect, load_config
+    from transforms.warehouse import connect
 
-    monkeypatch.setenv("ECOASSESS_DATA", str(mini_data))
-    fw_path = mini_data / "frameworks" / "mini.yaml"
-    home = Home.resolve(tmp_path / "home")
-    con = connect(home.warehouse)
-    load_config(con, load_framework(fw_path), fw_path, mini_data)
-    con.close()
+    spec, home = mini_spec, mini_spec.home
     folder = tmp_path / "inbox" / "2025" / "lyj"
     folder.mkdir(parents=True)
     good = csv_bytes(["行政区划代码,县(市、区),森林覆盖率(%)", "990001,甲县,40", "990002,乙县,50", "990003,丙县,60"])
     (folder / "a.csv").write_bytes(good)
-    spec = pipeline.RunSpec(home, "mini", 2025, tmp_path / "inbox")
     pipeline.ingest(spec)
     [archived] = [p for p in home.archive.rglob("*") if p.is_file()]
     before = archived.read_bytes()

@@ -258,26 +258,18 @@ def test_failing_case(cmini, rule_id):
     assert outcome.status == ("accepted" if only_warnings else "rejected")
 
 
-def test_a_run_answers_an_unreadable_file_as_validate_does(mini_data, tmp_path, monkeypatch):
+def test_a_run_answers_an_unreadable_file_as_validate_does(mini_spec, mini_data, tmp_path):
     """A file that cannot be read at all gets, during a run, the steward's HTML and JSON in
     `validation/<id>/`, the same answer `ecoassess validate` gives for it; written once."""
     from transforms import pipeline
-    from transforms.config import load_framework
-    from transforms.home import Home
-    from transforms.warehouse import connect, load_config
+    from transforms.warehouse import connect
 
-    monkeypatch.setenv("ECOASSESS_DATA", str(mini_data))
-    fw_path = mini_data / "frameworks" / "mini.yaml"
-    home = Home.resolve(tmp_path / "home")
-    con = connect(home.warehouse)
-    load_config(con, load_framework(fw_path), fw_path, mini_data)
-    con.close()
+    spec, home = mini_spec, mini_spec.home
     folder = tmp_path / "inbox" / "2025" / "lyj"
     folder.mkdir(parents=True)
     (folder / "a_林业局.csv").write_bytes(csv_bytes(GOOD))
     junk = folder / "b_林业局<终稿>.xlsx"
     junk.write_bytes(b"\x00\x01 not a workbook " * 50)
-    spec = pipeline.RunSpec(home, "mini", 2025, tmp_path / "inbox")
 
     pipeline.ingest(spec)
     outcomes = pipeline.validate(spec)
