@@ -106,3 +106,12 @@ def write_atomically(path: Path, data: bytes | Iterable[bytes], durable: bool = 
         if tmp.exists():
             tmp.unlink()
     return size
+
+
+def remove_temporaries(folder: Path) -> int:
+    """Delete the temporaries `write_atomically` leaves under `folder` when its process is killed
+    mid-write (`.<name>.<pid>-<hex>.tmp`). Only under the run lock: no write is then under way."""
+    left = list(folder.rglob(".*.tmp")) if folder.exists() else []
+    for tmp in left:
+        tmp.unlink(missing_ok=True)
+    return len(left)

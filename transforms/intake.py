@@ -138,16 +138,6 @@ def _chunks(stream: BinaryIO, digest) -> Iterator[bytes]:
         yield chunk
 
 
-def remove_partial_copies(home: Home) -> int:
-    """Delete what a run killed while copying a file into the archive left: the copy's temporary
-    (`.<name>.<pid>-<hex>.tmp`, `home.write_atomically`). The file itself is still in the inbox and is
-    received again. Called under the run lock, so no copy is under way."""
-    partial = list(home.archive.rglob(".*.tmp")) if home.archive.exists() else []
-    for tmp in partial:
-        tmp.unlink(missing_ok=True)
-    return len(partial)
-
-
 def pull_inbox(con: duckdb.DuckDBPyConnection, home: Home, inbox: Path, departments: list[Department],
                years: set[int] | None = None) -> list[Received]:
     """Receive every file under `inbox/<year>/<department>/`; repeatable without effect. Each file

@@ -20,8 +20,8 @@ from typing import Iterator
 import duckdb
 
 from transforms.config import Framework, framework_path, load_departments, load_framework
-from transforms.home import Home
-from transforms.intake import load_units, parse_received, pull_inbox, remove_partial_copies
+from transforms.home import Home, remove_temporaries
+from transforms.intake import load_units, parse_received, pull_inbox
 from transforms.runlock import RunLocked, exclusive  # noqa: F401  (the flows and the CLI take it from here)
 from transforms.warehouse import connect, frame, load_config, rows
 
@@ -81,7 +81,7 @@ def start_run(spec: RunSpec, parameters: dict, prefect_flow_run_id: str | None) 
 def ingest(spec: RunSpec) -> dict:
     """Pull the inbox (archive + version every new file) and parse what was received."""
     fw = spec.framework
-    remove_partial_copies(spec.home)
+    remove_temporaries(spec.home.archive)  # a copy half-written by a killed run: the file is received again
     with warehouse(spec.home) as con:
         received = pull_inbox(con, spec.home, spec.inbox, load_departments()) if spec.inbox else []
         parsed = parse_received(con, spec.home, fw, load_units())
@@ -183,8 +183,9 @@ def report_output(out_dir: Path, clean: bool = True) -> Iterator[None]:
     old_umask = os.umask(0o027)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        if clean:  # renderer's `.name.<pid>-<hex>.tmp` and the manifest's `.manifest.json.tmp-<pid>`
-            for tmp in [*out_dir.rglob(".*.tmp"), *out_dir.rglob(".*.tmp-*")]:
+        if clean:  # `write_atomically`'s, and `.manifest.json.tmp-<pid>` of runs before it wrote the manifest
+            remove_temporaries(out_dir)
+            for tmp in out_dir.rglob(".*.tmp-*"):
                 tmp.unlink(missing_ok=True)
         yield
     except OSError as exc:
