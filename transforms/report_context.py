@@ -73,6 +73,7 @@ def best_runs(con: duckdb.DuckDBPyConnection, framework_id: str, run_id: str, ye
 
 
 HISTOGRAM_WIDTHS = (0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 2.5, 5.0, 10.0, 20.0)
+EDGE = 1e-9
 
 
 def index_histogram(results: pl.DataFrame, max_bins: int = 30) -> dict | None:
@@ -83,10 +84,10 @@ def index_histogram(results: pl.DataFrame, max_bins: int = 30) -> dict | None:
     if scored.is_empty():
         return None
     lo, hi = scored["gdi"].min(), scored["gdi"].max()
-    width = next((w for w in HISTOGRAM_WIDTHS if math.floor(hi / w) - math.floor(lo / w) + 1 <= max_bins),
-                 HISTOGRAM_WIDTHS[-1])
-    # + 1e-9: a value on an edge (80.3 with width 0.1) falls in the bin it starts, whatever the rounding
-    binned = scored.with_columns(bin=(pl.col("gdi") / width + 1e-9).floor().cast(pl.Int64))
+    # + EDGE: a value on an edge (80.3 with width 0.1) falls in the bin it starts, whatever the rounding
+    width = next((w for w in HISTOGRAM_WIDTHS
+                  if math.floor(hi / w + EDGE) - math.floor(lo / w + EDGE) + 1 <= max_bins), HISTOGRAM_WIDTHS[-1])
+    binned = scored.with_columns(bin=(pl.col("gdi") / width + EDGE).floor().cast(pl.Int64))
     first, last = binned["bin"].min(), binned["bin"].max()
     bins = [{"lo": round(k * width, 6), "hi": round((k + 1) * width, 6), "counts": {}, "total": 0}
             for k in range(first, last + 1)]
