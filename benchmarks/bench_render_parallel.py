@@ -2,7 +2,7 @@
 
 Builds the documents of the latest succeeded run of a year once from the warehouse, then renders
 all of them into temporary folders: in this process, on threads (one Renderer per thread) and on a
-process pool (`report_templates.publish.worker_pool`, one Renderer per process).
+process pool (`flows.publish.worker_pool`, one Renderer per process).
 
     python -m benchmarks.bench_render_parallel --year 2025    # home: $ECOASSESS_HOME or var/; needs a run
 
@@ -21,11 +21,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-from report_templates.publish import Plan, plan, render_jobs, render_pooled
+from flows.publish import Plan, plan, render_jobs, render_pooled
 from report_templates.render import Renderer
-from transforms.home import Home
-from transforms.pipeline import RunSpec, latest_scored_run, warehouse
-from transforms.report_context import build_contexts
+from transforms.runtime.home import Home
+from flows.stages import RunSpec, latest_scored_run
+from transforms.runtime.warehouse import open_warehouse
+from transforms.reporting.context import build_contexts
 
 
 def jobs_into(p: Plan, folder: Path) -> list:
@@ -59,7 +60,7 @@ def main() -> None:
     run_id = latest_scored_run(spec)
     if run_id is None:
         sys.exit(f"no succeeded run for {args.year} in {spec.home.root}: run `ecoassess run --demo` first")
-    with warehouse(spec.home) as con:
+    with open_warehouse(spec.home) as con:
         docs = build_contexts(con, spec.framework, spec.year, run_id)
     docs = docs[: args.limit or None]
     print(f"{len(docs)} documents (HTML + PDF), run {run_id}, {os.cpu_count()} cores, "

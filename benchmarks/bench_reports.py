@@ -20,10 +20,10 @@ from collections import defaultdict
 from pathlib import Path
 
 from report_templates.render import Renderer
-from transforms.config import framework_path, load_framework
-from transforms.home import Home
-from transforms.report_context import build_contexts
-from transforms.warehouse import connect, rows
+from transforms.config.framework import framework_path, load_framework
+from transforms.runtime.home import Home
+from transforms.reporting.context import build_contexts
+from transforms.runtime.warehouse import connect, rows
 
 
 def main() -> None:

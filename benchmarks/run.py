@@ -4,16 +4,16 @@
     python -m benchmarks.run --regions 2850 --html-only          # national: HTML only
     python -m benchmarks.run --regions 2850 --sample-pdf 60      # HTML run + PDFs of 60 documents, extrapolated
 
-1. A synthetic jurisdiction (`transforms.synthetic.write_synthetic_dataset`: the indicators of all
+1. A synthetic jurisdiction (`transforms.demo.synthetic.write_synthetic_dataset`: the indicators of all
    three shipped frameworks, 20 departments, 5 years of submissions, 2 leaders per county plus the
    department heads) is written once into `--cache` and reused by later runs with the same size and seed.
 2. The real command runs on a fresh home: `flows.cli.run` (the `ecoassess run` command, in this
    process, so its stages can be timed): every file of the five years is received, validated with
    Great Expectations, scored, vetoed, attributed and rendered. Stage functions of
-   `transforms.pipeline` are wrapped to time them (wall, CPU of this process and of its children)
+   `flows.stages` are wrapped to time them (wall, CPU of this process and of its children)
    while a sampler thread records the resident memory of this process and of all its children
    (the Prefect server, the rendering workers). The workers report their own HTML and PDF times
-   per document kind (`report_templates.publish.render_jobs`).
+   per document kind (`flows.publish.render_jobs`).
 3. Ratios, in the same run:
    (a) `score_year` (DuckDB SQL) vs the row-by-row pandas implementation of benchmarks/scoring.py on
        that script's framework at the same size (counties × indicators), results asserted equal;
@@ -147,11 +147,11 @@ class Recorder:
 def instrument(rec: Recorder) -> None:
     """Time the stage functions the flow calls (module attributes, looked up at call time)."""
     import flows.annual_assessment as flow
-    import report_templates.publish as publish
-    import transforms.pipeline as pipeline
-    import transforms.report_context as report_context
-    import transforms.scoring as scoring
-    import transforms.uncertainty as uncertainty
+    import flows.publish as publish
+    import flows.stages as pipeline
+    import transforms.reporting.context as report_context
+    import transforms.scoring.score as scoring
+    import transforms.scoring.uncertainty as uncertainty
 
     for name in ("ingest", "validate", "fingerprint", "score", "veto", "attribute", "plan_report"):
         setattr(pipeline, name, rec.wrap(name, getattr(pipeline, name)))
@@ -166,7 +166,7 @@ def instrument(rec: Recorder) -> None:
 # ---------------------------------------------------------------------------------------- data
 def dataset(cache: Path, regions: int, seed: int) -> dict:
     """The synthetic jurisdiction, written once per (regions, seed) and reused (its `meta.json` last)."""
-    from transforms.synthetic import write_synthetic_dataset
+    from transforms.demo.synthetic import write_synthetic_dataset
 
     root = cache / f"jurisdiction-{regions}-{seed}"
     meta = root / "meta.json"
@@ -261,7 +261,7 @@ def ratio_scoring(regions: int, indicators: int, skip_naive: bool) -> dict:
 
     from benchmarks.scoring import YEAR as SYEAR
     from benchmarks.scoring import build, compare, naive_scores, timed
-    from transforms.scoring import score_year
+    from transforms.scoring.score import score_year
 
     with tempfile.TemporaryDirectory() as tmp:
         con, fw, obs, counties = build(Path(tmp), regions, indicators, 20250101)
@@ -286,11 +286,11 @@ def ratio_bare_weasyprint(spec, run_id: str, reports: Path, sample: int, plan_sh
     from weasyprint import HTML
 
     from report_templates.render import Renderer
-    from transforms.pipeline import warehouse
-    from transforms.report_context import build_contexts
+    from transforms.runtime.warehouse import open_warehouse
+    from transforms.reporting.context import build_contexts
 
     c0 = time.process_time()
-    with warehouse(spec.home) as con:
+    with open_warehouse(spec.home) as con:
         docs = getattr(build_contexts, "__wrapped__", build_contexts)(con, spec.framework, spec.year, run_id)
     context_share = (time.process_time() - c0) / len(docs)
     picked = _sample([d for d in docs if d[0] != "bulletin"], sample)
@@ -326,10 +326,10 @@ def sample_pdfs(spec, run_id: str, n: int, out: Path) -> dict:
     """--sample-pdf: render n documents (the bulletin and counties and cadres in proportion) to PDF in
     this process, one Renderer, and time each; the per-kind means extrapolate the PDF stage."""
     from report_templates.render import Renderer
-    from transforms.pipeline import warehouse
-    from transforms.report_context import build_contexts
+    from transforms.runtime.warehouse import open_warehouse
+    from transforms.reporting.context import build_contexts
 
-    with warehouse(spec.home) as con:
+    with open_warehouse(spec.home) as con:
         docs = getattr(build_contexts, "__wrapped__", build_contexts)(con, spec.framework, spec.year, run_id)
     counts = {k: sum(d[0] == k for d in docs) for k in ("county", "cadre", "bulletin")}
     renderer = Renderer()
@@ -401,8 +401,8 @@ def main() -> None:
     rec = Recorder(sampler)
     with rec.stage("imports"):
         from flows import cli
-        from transforms.home import Home
-        from transforms.pipeline import RunSpec, latest_scored_run
+        from transforms.runtime.home import Home
+        from flows.stages import RunSpec, latest_scored_run
         instrument(rec)
     common = {"year": YEAR, "framework": ds["framework"], "wait": False, "home": home, "data": Path(ds["data"]),
               "dask": False, "dask_address": None}

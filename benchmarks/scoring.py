@@ -39,11 +39,11 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from transforms.config import DATA_DIR, Framework, load_framework  # noqa: E402
-from transforms.demo import indicator_values  # noqa: E402
-from transforms.scoring import score_year  # noqa: E402
-from transforms.uncertainty import rank_uncertainty  # noqa: E402
-from transforms.warehouse import connect, load_config  # noqa: E402
+from transforms.config.framework import DATA_DIR, Framework, load_framework  # noqa: E402
+from transforms.demo.inbox import indicator_values  # noqa: E402
+from transforms.scoring.score import score_year  # noqa: E402
+from transforms.scoring.uncertainty import rank_uncertainty  # noqa: E402
+from transforms.runtime.warehouse import connect, load_config  # noqa: E402
 
 JURISDICTION = "900000"
 ZONES = ["重点开发区", "农产品主产区", "重点生态功能区", "禁止开发区"]

@@ -23,12 +23,11 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from transforms import guards
-from transforms.config import Framework
-from transforms.home import private_dir, write_atomically
-from transforms.spreadsheet import neutralise
-from transforms.parse import (EVENT_HEADERS, LONG_INDICATOR_HEADERS, LONG_VALUE_HEADERS, REGION_CODE_HEADERS,
-                              REGION_NAME_HEADERS, TENURE_HEADERS, decode_text, split_unit)
+from transforms.config.framework import Framework
+from transforms.intake import guards
+from transforms.intake.parse import EVENT_HEADERS, LONG_INDICATOR_HEADERS, LONG_VALUE_HEADERS, REGION_CODE_HEADERS, REGION_NAME_HEADERS, TENURE_HEADERS, decode_text, split_unit
+from transforms.intake.safe_cells import neutralise
+from transforms.runtime.home import private_dir, write_atomically
 
 AUTHOR = "考核办数据审核"
 SHEET = "审核问题清单"

@@ -30,8 +30,8 @@ import great_expectations.expectations as gxe
 import polars as pl
 
 from expectations.suites import ERROR, WARNING, _meta
-from transforms.config import DAYS_IN_YEAR, EXPRESSION_TOKEN, ChangeBound, Framework, expression_names
-from transforms.warehouse import frame
+from transforms.config.framework import DAYS_IN_YEAR, EXPRESSION_TOKEN, ChangeBound, Framework, expression_names
+from transforms.runtime.warehouse import frame
 
 MIN_ITEMS_FOR_DUPLICATES = 3  # with one or two items (often 100 %) equal rows are normal
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import duckdb
 
-from transforms.config import Framework
-from transforms.home import Home, private_dir, write_atomically
-from transforms.warehouse import frame, rows
+from transforms.config.framework import Framework
+from transforms.runtime.home import Home, private_dir, write_atomically
+from transforms.runtime.warehouse import frame, rows
 
 SEVERITY = {"error": "错误(退回)", "warning": "警告(受理)"}
 

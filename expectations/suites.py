@@ -12,7 +12,7 @@ import great_expectations.expectations as gxe
 import polars as pl
 from great_expectations.expectations.metadata_types import FailureSeverity
 
-from transforms.config import Framework
+from transforms.config.framework import Framework
 
 ERROR, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 POSTS = ["党委书记", "政府主要负责人", "部门主要负责人"]

@@ -22,12 +22,11 @@ import polars as pl
 from expectations.annotate import annotate_workbook
 from expectations.contracts import Check, contract_checks
 from expectations.steward import jurisdiction_name, steward_report, write_steward_reports
-from expectations.suites import (completeness_suite, event_suite, indicator_suite, tenure_suite,
-                                 with_indicator_columns)
-from transforms.config import Framework
-from transforms.home import Home, make_private, private_dir, write_atomically
-from transforms.parse import MISSING_TOKENS
-from transforms.warehouse import counties, frame, rows
+from expectations.suites import completeness_suite, event_suite, indicator_suite, tenure_suite, with_indicator_columns
+from transforms.config.framework import Framework
+from transforms.intake.parse import MISSING_TOKENS
+from transforms.runtime.home import Home, make_private, private_dir, write_atomically
+from transforms.runtime.warehouse import counties, frame, rows
 
 GX_STORE = "validation/gx_store"  # GX's validation results store, relative to the home
 DATA_DOCS = "validation/data_docs"  # GX Data Docs site, relative to the home
@@ -56,8 +55,7 @@ def _gx(root: str) -> _GX:
     """One ephemeral GX context per home and process: a pandas datasource, progress bars off,
     validation results kept in GX's own store under the home, and a Data Docs site beside it."""
     import great_expectations as gx
-    from great_expectations.data_context.types.base import (DataContextConfig, InMemoryStoreBackendDefaults,
-                                                            ProgressBarsConfig)
+    from great_expectations.data_context.types.base import DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig
 
     # GX pins some of its module loggers to INFO (e.g. the ephemeral docs-site notice): quiet them
     for name in [n for n in logging.Logger.manager.loggerDict if n.startswith("great_expectations")]:
@@ -96,8 +94,7 @@ def run_suite(batch_definition, suite, df: pd.DataFrame, index_column: str = "ro
 def _store(gx_env: _GX, result, sid: int, batch: str):
     """Keep the result in GX's validation store (under the home) so Data Docs can show it."""
     from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.resource_identifiers import (ExpectationSuiteIdentifier,
-                                                                            ValidationResultIdentifier)
+    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier, ValidationResultIdentifier
 
     key = ValidationResultIdentifier(ExpectationSuiteIdentifier(name=result.suite_name),
                                      RunIdentifier(run_name=f"submission-{sid}"), batch)

@@ -1,15 +1,20 @@
-"""Prefect flows and the CLI. Importing this package configures Prefect for embedded, offline use."""
+"""Prefect flows and the CLI. Importing this package configures Prefect for embedded, offline use
+(environment only: nothing is created until a flow runs)."""
 
 import os
+from pathlib import Path
 
-from transforms.home import Home
+from transforms.runtime.home import Home
+
+_GIVEN_PREFECT_HOME = os.environ.get("PREFECT_HOME")  # an operator's own choice is kept
 
 
-def _configure_prefect() -> None:
-    """Before Prefect is imported: state under the home, no telemetry, patient ephemeral server."""
-    home = Home.resolve()
+def configure_prefect(home: Path | None = None) -> None:
+    """Before Prefect is imported: its state under the home (`home`, else the one the environment
+    names), no telemetry, a patient ephemeral server. The CLI calls it again once `--home` is parsed."""
+    root = home or Home.locate().root
+    os.environ["PREFECT_HOME"] = _GIVEN_PREFECT_HOME or str(root / "prefect")
     defaults = {
-        "PREFECT_HOME": str(home.root / "prefect"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
         "PREFECT_LOGGING_LEVEL": "WARNING",
@@ -20,4 +25,4 @@ def _configure_prefect() -> None:
         os.environ.setdefault(key, value)
 
 
-_configure_prefect()
+configure_prefect()

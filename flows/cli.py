@@ -14,6 +14,8 @@ from typing import Iterator, Optional
 
 import typer
 
+from flows import configure_prefect
+
 DEMO_INBOX = Path(__file__).resolve().parent.parent / "data" / "demo" / "inbox"
 EPILOG = ("退出码 / exit codes: 0 成功 / success; 1 运行失败或文件被退回 / run failed or file rejected; "
           "2 用法、配置或环境错误 / usage, configuration or set-up; 3 另一任务正在使用运行目录 / home busy "
@@ -39,8 +41,10 @@ DaskAddressOpt = typer.Option(None, "--dask-address", help="在已有 Dask 集�
 
 
 def _set_home(home: Optional[Path], data: Optional[Path] = None) -> None:
+    """The home and configuration a flag names, for this process and Prefect (imported after this)."""
     if home:
         os.environ["ECOASSESS_HOME"] = str(home.resolve())
+        configure_prefect(home.resolve())
     if data:
         os.environ["ECOASSESS_DATA"] = str(data.resolve())
 
@@ -60,10 +64,11 @@ def _dask(local: bool, address: Optional[str]) -> Optional[str]:
 def _job(what: str, wait: bool) -> Iterator[None]:
     """Hold the home for the job (before Prefect starts: a refused run stops at once) and turn the
     failures an operator can act on into a message and an exit code."""
+    from flows.stages import ReportOutputError
     from report_templates.render import RenderSetupError
-    from transforms.config import ConfigError
-    from transforms.home import Home
-    from transforms.pipeline import ReportOutputError, RunLocked, exclusive
+    from transforms.config.framework import ConfigError
+    from transforms.runtime.home import Home
+    from transforms.runtime.lock import RunLocked, exclusive
 
     def waiting(info: dict) -> None:
         typer.echo(f"运行目录正被另一任务使用(进程 {info.get('pid', '?')}, {info.get('what', '')}), 排队等待… "
@@ -112,7 +117,7 @@ def run(year: int = typer.Option(2025, help="考核年度 / assessment year"),
     if chosen and not chosen.is_dir():
         _fail(f"收件箱不存在 / inbox not found: {chosen}", 2)
     with _job(f"run {year}", wait):
-        from transforms.config import framework_path, load_framework
+        from transforms.config.framework import framework_path, load_framework
 
         load_framework(framework_path(framework))  # a bad framework fails here, before Prefect starts
         from flows import progress
@@ -214,9 +219,9 @@ def demo(out: Path = typer.Option(Path("data/demo/inbox"), help="输出目录 / 
     ecoassess demo --regions 2850 --out /tmp/national (然后 / then: ECOASSESS_DATA=/tmp/national/data
     ecoassess run --framework synthetic --inbox /tmp/national/inbox)
     """
-    from transforms.config import framework_path, load_framework
-    from transforms.demo import write_demo_inbox
-    from transforms.synthetic import write_synthetic_dataset
+    from transforms.config.framework import framework_path, load_framework
+    from transforms.demo.inbox import write_demo_inbox
+    from transforms.demo.synthetic import write_synthetic_dataset
 
     year_list = [int(y) for y in years.split(",")]
     frameworks = [f.strip() for f in framework.split(",") if f.strip()]
@@ -248,54 +253,24 @@ def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=
 
     例 / example: ecoassess validate 林业局_2025.xlsx -d 市林业局 --year 2025
     """
-    import hashlib
-    import shutil
-    import tempfile
-
-    _set_home(None, data)
-    from expectations.steward import report_unreadable, steward_text
-    from expectations.validate import validate_submission
-    from transforms.config import framework_path, load_departments, load_framework
-    from transforms.home import PROJECT_DIR, Home
-    from transforms.intake import load_units, parse_received, receive_file, resolve_department
-    from transforms.pipeline import warehouse
-    from transforms.warehouse import load_config, rows
+    _set_home(home, data)
+    from expectations.check_file import check_file
+    from expectations.steward import steward_text
+    from transforms.config.framework import framework_path, load_departments, load_framework
+    from transforms.intake.receive import resolve_department
+    from transforms.runtime.home import Home
 
     dept = resolve_department(department, load_departments())
     if dept is None:
         typer.echo(f"未知部门 {department!r} / unknown department", err=True)
         raise typer.Exit(2)
     fw_path = framework_path(framework)
-    fw = load_framework(fw_path)
-    office = (home or Path(os.environ.get("ECOASSESS_HOME") or PROJECT_DIR / "var")).resolve() / "warehouse.duckdb"
-    # the file is read in chunks, never whole (one over the size limit is refused unread)
-    with open(file, "rb") as fh, tempfile.TemporaryDirectory(prefix="ecoassess-validate-") as tmp:
-        sha = hashlib.file_digest(fh, "sha256").hexdigest()
-        scratch = Home.resolve(tmp)  # checking a file never touches the office's data: work on a copy
-        for path in (office, office.with_name(office.name + ".wal")):
-            if path.exists():
-                shutil.copy2(path, scratch.root / path.name)
-        with warehouse(scratch) as con:
-            load_config(con, fw, fw_path)
-            # the same bytes already received: check them afresh in the copy
-            con.execute("DELETE FROM submission WHERE sha256 = ? AND department = ? AND year = ?",
-                        [sha, dept.code, year])
-            last = rows(con, "SELECT max(year) FROM current_submission WHERE department = ? AND year < ?",
-                        [dept.code, year])[0][0]
-            sid = receive_file(con, scratch, fh, file.name, dept.code, year).submission_id
-            if sid in parse_received(con, scratch, fw, load_units()):
-                validate_submission(con, scratch, fw, sid)
-            else:  # not readable at all: rejected before validation, answered as a run answers it
-                report_unreadable(con, scratch, fw, [sid])
-            out = scratch.validation_root / str(sid)
-            result = json.loads((out / "steward.json").read_text("utf-8"))
-            if report:
-                shutil.copytree(out, report, dirs_exist_ok=True)
-                if (scratch.root / "validation" / "data_docs").exists():
-                    shutil.copytree(scratch.root / "validation" / "data_docs", report / "data_docs", dirs_exist_ok=True)
+    office = Home.locate()  # read, never created or written
+    checked = check_file(file, dept, year, load_framework(fw_path), fw_path, office, report)
+    result, last = checked.result, checked.compared_year
     typer.echo(steward_text(result))
-    typer.echo(f"与上年比较 / compared with: {last} 年已审核数据 ({office})" if last else
-               f"未找到 {year} 年以前已审核的数据, 未与上年比较 / no accepted earlier year in {office}")
+    typer.echo(f"与上年比较 / compared with: {last} 年已审核数据 ({office.warehouse})" if last else
+               f"未找到 {year} 年以前已审核的数据, 未与上年比较 / no accepted earlier year in {office.warehouse}")
     if report:
         typer.echo(f"审核报告 / reports: {report / 'steward.html'}, {report / 'steward.json'}")
         if result.get("annotated_workbook"):
@@ -317,12 +292,11 @@ def template(department: str = typer.Argument(..., help="部门代码或名称, 
     例 / example: ecoassess template 市林业局 --year 2025 --out 林业局_2025.xlsx
     """
     _set_home(home, data)
-    from transforms.config import framework_path, load_departments, load_framework
-    from transforms.home import Home
-    from transforms.intake import resolve_department
-    from transforms.pipeline import warehouse
-    from transforms.templates import write_template
-    from transforms.warehouse import load_config
+    from transforms.config.framework import framework_path, load_departments, load_framework
+    from transforms.intake.excel_template import write_template
+    from transforms.intake.receive import resolve_department
+    from transforms.runtime.home import Home
+    from transforms.runtime.warehouse import load_config, open_warehouse
 
     dept = resolve_department(department, load_departments())
     if dept is None:
@@ -331,7 +305,7 @@ def template(department: str = typer.Argument(..., help="部门代码或名称, 
     fw_path = framework_path(framework)
     fw = load_framework(fw_path)
     target = out or Path(f"{dept.name}_{year}年考核数据填报模板.xlsx")
-    with warehouse(Home.resolve()) as con:
+    with open_warehouse(Home.resolve()) as con:
         load_config(con, fw, fw_path)
         write_template(con, fw, dept.code, year, target)
     typer.echo(f"已生成模板 / template written: {target}")
@@ -350,7 +324,7 @@ def serve(limit: Optional[int] = typer.Option(None, help="同时运行的最大�
     """
     _set_home(home)
     from flows.deployments import serve as serve_all
-    from transforms.home import PROJECT_DIR
+    from transforms.runtime.home import PROJECT_DIR
 
     os.chdir(PROJECT_DIR)  # entrypoints in prefect.yaml are relative to the project folder
     serve_all(limit)
@@ -379,16 +353,16 @@ def submissions(year: Optional[int] = typer.Option(None, help="报送年度 / ye
     例 / example: ecoassess submissions --year 2025 -d 市林业局
     """
     _set_home(home)
-    from transforms.config import load_departments
-    from transforms.home import Home
-    from transforms.intake import resolve_department, submission_history
-    from transforms.pipeline import warehouse
+    from transforms.config.framework import load_departments
+    from transforms.intake.receive import resolve_department, submission_history
+    from transforms.runtime.home import Home
+    from transforms.runtime.warehouse import open_warehouse
 
     code = None
     if department:
         dept = resolve_department(department, load_departments())
         code = dept.code if dept else department
-    with warehouse(Home.resolve()) as con:
+    with open_warehouse(Home.resolve()) as con:
         history = submission_history(con, year, code)
     if history.height == 0:
         typer.echo("没有报送记录 / no submissions")
@@ -415,13 +389,12 @@ def status(run_id: Optional[str] = typer.Option(None, "--run", help="显示某�
     _set_home(home)
     from rich.table import Table
 
-    from transforms.home import Home
-    from transforms.pipeline import warehouse
-    from transforms.warehouse import rows
+    from transforms.runtime.home import Home
+    from transforms.runtime.warehouse import open_warehouse, rows
 
     cols = ("run_id", "year", "framework_id", "status", "started_at", "finished_at", "stage_timings", "stage_counts",
             "scored_run_id", "prefect_flow_run_id", "parameters", "fingerprints", "error", "summary")
-    with warehouse(Home.resolve()) as con:
+    with open_warehouse(Home.resolve()) as con:
         where, params = ("WHERE run_id LIKE ? || '%'", [run_id]) if run_id else ("", [])
         found = [dict(zip(cols, r)) for r in rows(con, f"SELECT {', '.join(cols)} FROM run {where} "
                                                        "ORDER BY started_at DESC LIMIT ?", [*params, limit])]
@@ -486,7 +459,7 @@ def reports(year: int = typer.Option(2025, help="考核年度 / year"),
 
     from rich.table import Table
 
-    from transforms.home import Home
+    from transforms.runtime.home import Home
 
     folder = Home.resolve().reports(year)
     manifest = folder / "manifest.json"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from transforms.home import PROJECT_DIR
+from transforms.runtime.home import PROJECT_DIR
 
 PREFECT_YAML = PROJECT_DIR / "prefect.yaml"
 

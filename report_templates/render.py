@@ -28,8 +28,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from report_templates.pdf_fonts import compact_fonts
-from transforms.config import OP_SIGNS
-from transforms.home import write_atomically  # 0640: reports name cadres
+from transforms.config.framework import OP_SIGNS
+from transforms.runtime.home import write_atomically  # 0640: reports name cadres
 
 HERE = Path(__file__).resolve().parent
 REPORT_FONT = "Noto Sans CJK SC"

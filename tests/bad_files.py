@@ -363,10 +363,10 @@ def run_case(data_dir: str, home_dir: str, case_id: str) -> dict:
     import time
     from pathlib import Path
 
-    from transforms.config import load_framework
-    from transforms.home import Home
-    from transforms.intake import load_units, parse_received, receive_file
-    from transforms.warehouse import connect, rows
+    from transforms.config.framework import load_framework
+    from transforms.runtime.home import Home
+    from transforms.intake.receive import load_units, parse_received, receive_file
+    from transforms.runtime.warehouse import connect, rows
 
     case = next(c for c in CASES if c.id == case_id)
     raw = case.build()
@@ -377,7 +377,7 @@ def run_case(data_dir: str, home_dir: str, case_id: str) -> dict:
     sid = receive_file(con, home, raw, case.file_name, case.department, YEAR).submission_id
     parse_received(con, home, fw, load_units(Path(data_dir)))
     if rows(con, "SELECT count(*) FROM submission WHERE status = 'received' AND kind IS NOT NULL")[0][0]:
-        from expectations.validate import validate_pending  # as transforms.pipeline.validate: only if needed
+        from expectations.validate import validate_pending  # as flows.stages.validate: only if needed
 
         validate_pending(con, home, fw)
     status, kind, message, archive = rows(con, "SELECT status, kind, message, archive_path FROM submission "

@@ -16,9 +16,9 @@ import pytest
 import yaml
 
 from tests import background
-from transforms.config import DATA_DIR, Framework, load_framework
-from transforms.home import Home
-from transforms.warehouse import connect, load_config
+from transforms.config.framework import DATA_DIR, Framework, load_framework
+from transforms.runtime.home import Home
+from transforms.runtime.warehouse import connect, load_config
 
 MINI_FRAMEWORK = {
     "id": "mini", "name": "测试指标体系", "jurisdiction": "990000", "years": [2024, 2026],
@@ -140,7 +140,7 @@ def mini(mini_data: Path, tmp_path: Path):
 def mini_spec(mini_data: Path, tmp_path: Path, monkeypatch):
     """A `pipeline.RunSpec` for 2025 on a fresh home with the mini framework loaded and the inbox
     `tmp_path/inbox` (not created), `ECOASSESS_DATA` pointing at the mini data, as a run has them."""
-    from transforms.pipeline import RunSpec
+    from flows.stages import RunSpec
 
     monkeypatch.setenv("ECOASSESS_DATA", str(mini_data))
     path = mini_data / "frameworks" / "mini.yaml"
@@ -168,7 +168,7 @@ def scored(data_dir: Path, doc: dict, values: dict[int, dict[str, list[float | N
     `targets` are decomposed per-region targets (indicator, region, year, op, value), `events`
     (event_id, region, date, kind) an accepted events submission.
     """
-    from transforms.scoring import score_year
+    from transforms.scoring.score import score_year
 
     path = data_dir / "frameworks" / f"{doc['id']}.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")

@@ -27,7 +27,7 @@ def _pause(marker: str) -> None:
 
 def install(stage: str, marker: str) -> None:
     if stage == "ingest":
-        import transforms.intake as intake
+        import transforms.intake.receive as intake
 
         real, calls = intake.parse_submission, []
 
@@ -39,7 +39,7 @@ def install(stage: str, marker: str) -> None:
 
         intake.parse_submission = parse_submission
     elif stage == "score":
-        import transforms.scoring as scoring
+        import transforms.scoring.score as scoring
 
         real_score = scoring.score_year
 

@@ -10,7 +10,7 @@ import openpyxl
 
 from expectations.annotate import FILLS, SHEET
 from tests.validation_fixtures import GOOD, STHJJ, cmini, failed, submit  # noqa: F401
-from transforms.warehouse import rows
+from transforms.runtime.warehouse import rows
 
 HEADER = STHJJ.split(",")
 COL = {h.split("(")[0]: j for j, h in enumerate(HEADER, start=1)}  # 细颗粒物浓度 -> 3, ...

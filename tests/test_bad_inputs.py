@@ -28,10 +28,10 @@ import yaml
 
 from tests.bad_files import CASES, YEAR, Case, csv_bytes, events_csv, lyj_csv
 from tests.conftest import MINI_FRAMEWORK, MINI_REGIONS
-from transforms.config import DATA_DIR, load_framework
-from transforms.home import Home
-from transforms.intake import load_units, parse_received, receive_file
-from transforms.warehouse import connect, load_config, rows
+from transforms.config.framework import DATA_DIR, load_framework
+from transforms.runtime.home import Home
+from transforms.intake.receive import load_units, parse_received, receive_file
+from transforms.runtime.warehouse import connect, load_config, rows
 
 PROJECT = Path(__file__).resolve().parent.parent
 CASE_SECONDS = 30      # an ordinary case takes well under a second

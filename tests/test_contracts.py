@@ -6,7 +6,7 @@ import json
 
 from tests.validation_fixtures import (GOOD, LYJ, STHJJ, ZRZYJ, cmini, current_fingerprint, failed,  # noqa: F401
                                        submit, submit_good)
-from transforms.warehouse import rows
+from transforms.runtime.warehouse import rows
 
 STHJJ_BAD = ["测试市2025年度考核数据 — 市生态环境局", STHJJ,
              "990001,甲县,30,100,80,330,320,2",    # 优良 330 > 监测 320; 100·330/320 = 103.125, |100 − 103.125| > 0.5
@@ -136,10 +136,10 @@ def test_a_rejected_submission_leaves_accepted_data_unchanged(cmini):
 
 def test_a_warning_reaches_the_county_report(cmini):
     from report_templates.render import Renderer
-    from transforms.attribution import attribute_results
-    from transforms.report_context import build_contexts
-    from transforms.scoring import score_year
-    from transforms.veto import apply_vetoes
+    from transforms.scoring.attribution import attribute_results
+    from transforms.reporting.context import build_contexts
+    from transforms.scoring.score import score_year
+    from transforms.scoring.veto import apply_vetoes
 
     home, con, fw = cmini
     submit_good(home, con, fw, 2024, only=("lyj", "sthjj", "zrzyj"))
@@ -179,7 +179,7 @@ def test_data_docs_and_gx_results_are_kept_in_the_home(cmini):
 
 
 def test_run_summary_gives_the_outcome_per_department(cmini):
-    from transforms.pipeline import RunSpec, run_summary
+    from flows.stages import RunSpec, run_summary
 
     home, con, fw = cmini
     submit_good(home, con, fw, 2025, only=("lyj", "sthjj"))
@@ -201,7 +201,7 @@ def test_framework_contracts_are_validated_on_load(tmp_path):
     import yaml
 
     from tests.validation_fixtures import contracts_framework
-    from transforms.config import ConfigError, load_framework
+    from transforms.config.framework import ConfigError, load_framework
 
     def load(change) -> str:
         doc = contracts_framework()
@@ -223,7 +223,7 @@ def test_framework_contracts_are_validated_on_load(tmp_path):
 def test_the_template_carries_the_supporting_items(cmini, tmp_path):
     import openpyxl
 
-    from transforms.templates import write_template
+    from transforms.intake.excel_template import write_template
 
     home, con, fw = cmini
     path = write_template(con, fw, "sthjj", 2025, tmp_path / "t.xlsx")

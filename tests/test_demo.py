@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 import yaml
 
-from transforms.config import DATA_DIR, framework_path, load_departments, load_framework, read_csv_rows
-from transforms.demo import (CELL_DEFECTS, FILE_DEFECTS, _counties, _region_targets, expected_outcomes,
+from transforms.config.framework import DATA_DIR, framework_path, load_departments, load_framework, read_csv_rows
+from transforms.demo.inbox import (CELL_DEFECTS, FILE_DEFECTS, _counties, _region_targets, expected_outcomes,
                              indicator_values, write_demo_inbox)
-from transforms.synthetic import write_synthetic_dataset
-from transforms.home import Home
-from transforms.intake import load_units, parse_received, pull_inbox
-from transforms.warehouse import connect, load_config, rows
+from transforms.demo.synthetic import write_synthetic_dataset
+from transforms.runtime.home import Home
+from transforms.intake.receive import load_units, parse_received, pull_inbox
+from transforms.runtime.warehouse import connect, load_config, rows
 
 COMMITTED = DATA_DIR / "demo" / "inbox"
 YEARS = [2021, 2022, 2023, 2024, 2025]

@@ -76,7 +76,7 @@ def _kill(proc: subprocess.Popen) -> None:
 def integrity(home: Path) -> dict:
     """The warehouse opens, has every table, and agrees with the archive: no submission lost,
     no file without its row, no row pointing at a missing submission, versions unique."""
-    from transforms.warehouse import connect
+    from transforms.runtime.warehouse import connect
 
     con = connect(home / "warehouse.duckdb")  # replays the WAL a killed process left
     try:
@@ -387,8 +387,8 @@ def test_rendering_into_a_full_or_read_only_disk(recovered, into_disk, case):
 def test_same_submission_delivered_twice_is_one_version(mini, tmp_path):
     from expectations.validate import validate_pending
     from tests.bad_files import lyj_csv
-    from transforms.config import load_departments
-    from transforms.intake import load_units, parse_received, pull_inbox
+    from transforms.config.framework import load_departments
+    from transforms.intake.receive import load_units, parse_received, pull_inbox
 
     home, con, fw = mini
     folder = tmp_path / "inbox" / "2025" / "lyj"
@@ -411,8 +411,8 @@ def test_two_versions_in_quick_succession_the_later_one_is_current(mini, tmp_pat
     follow delivery order (modification time), so the correction is current and both are kept."""
     from expectations.validate import validate_pending
     from tests.bad_files import lyj_csv
-    from transforms.config import load_departments
-    from transforms.intake import load_units, parse_received, pull_inbox
+    from transforms.config.framework import load_departments
+    from transforms.intake.receive import load_units, parse_received, pull_inbox
 
     home, con, fw = mini
     folder = tmp_path / "inbox" / "2025" / "lyj"
@@ -439,7 +439,7 @@ def test_two_versions_in_quick_succession_the_later_one_is_current(mini, tmp_pat
 def test_report_output_removes_temporaries_keeps_files_private_and_explains_write_errors(tmp_path):
     import errno
 
-    from transforms.pipeline import ReportOutputError, report_output
+    from flows.stages import ReportOutputError, report_output
 
     out = tmp_path / "reports" / "2025"
     (out / "county").mkdir(parents=True)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from transforms.config import DATA_DIR, ConfigError, load_departments, load_framework, read_csv_rows
-from transforms.warehouse import normalized_weights
+from transforms.config.framework import DATA_DIR, ConfigError, load_departments, load_framework, read_csv_rows
+from transforms.runtime.warehouse import normalized_weights
 
 SHIPPED = sorted((DATA_DIR / "frameworks").glob("*.yaml"))
 
@@ -73,9 +73,9 @@ def test_ganzhou_framework_has_at_least_25_indicators_each_with_target_and_depar
 
 
 def test_decomposed_targets_refer_to_known_indicators_regions_and_years_and_load(mini_data, tmp_path):
-    from transforms.config import framework_path
-    from transforms.home import Home
-    from transforms.warehouse import connect, load_config
+    from transforms.config.framework import framework_path
+    from transforms.runtime.home import Home
+    from transforms.runtime.warehouse import connect, load_config
 
     regions = {r["region_code"] for r in read_csv_rows(DATA_DIR / "regions.csv") if r["level"] == "county"}
     for path in sorted((DATA_DIR / "targets").glob("*.csv")):
@@ -99,8 +99,8 @@ def test_decomposed_targets_refer_to_known_indicators_regions_and_years_and_load
 
 
 def test_adding_an_indicator_is_a_data_change_only(mini_data, tmp_path):
-    from transforms.home import Home
-    from transforms.warehouse import connect, load_config
+    from transforms.runtime.home import Home
+    from transforms.runtime.warehouse import connect, load_config
 
     path = mini_data / "frameworks" / "mini.yaml"
     doc = yaml.safe_load(path.read_text("utf-8"))

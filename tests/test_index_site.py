@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from report_templates.publish import publish
+from flows.publish import publish
 from report_templates.render import Renderer
 from tests.chromium import Chromium
 from tests.report_fixtures import bulletin_context, cadre_context, county_context, department_head_context
-from transforms.home import DIR_MODE, FILE_MODE
+from transforms.runtime.home import DIR_MODE, FILE_MODE
 
 # (code, name, gdi, rank, grade, vetoed): four counties, one without an index (no accepted data)
 COUNTIES = [("360702", "章贡区", 83.41, 3, "不合格", True), ("360730", "宁都县", 86.99, 1, "良好", False),

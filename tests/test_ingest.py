@@ -12,10 +12,10 @@ import pytest
 import yaml
 
 from tests.conftest import MINI_FRAMEWORK, csv_bytes
-from transforms.config import ConfigError, Department, Framework, load_departments, load_framework
-from transforms.intake import load_units, parse_received, pull_inbox, receive_file, submission_history
-from transforms.parse import ParseError, parse_submission
-from transforms.warehouse import rows
+from transforms.config.framework import ConfigError, Department, Framework, load_departments, load_framework
+from transforms.intake.receive import load_units, parse_received, pull_inbox, receive_file, submission_history
+from transforms.intake.parse import ParseError, parse_submission
+from transforms.runtime.warehouse import rows
 
 
 def _xlsx(*sheets: tuple[str, list[list]], percent: dict[tuple[str, str], str] | None = None) -> bytes:
@@ -186,7 +186,7 @@ def test_long_form_by_code_with_unit_column_and_reasons(mini):
 def test_missing_value_with_reason_is_a_warning_kept_as_note_without_reason_an_error(mini):
     from expectations.steward import steward_report
     from expectations.validate import validate_pending
-    from transforms.scoring import score_year
+    from transforms.scoring.score import score_year
 
     home, con, fw = mini
     explained = ["行政区划代码,县(市、区),森林覆盖率(%),缺失原因说明",
@@ -355,7 +355,7 @@ def test_broken_framework_names_file_entry_and_problem(tmp_path):
 
 def test_filled_template_ingests_and_validates_without_edit(mini, tmp_path):
     from expectations.validate import validate_pending
-    from transforms.templates import write_template
+    from transforms.intake.excel_template import write_template
 
     home, con, fw = mini
     path = write_template(con, fw, "lyj", 2025, tmp_path / "模板.xlsx")
@@ -377,7 +377,7 @@ def test_filled_template_ingests_and_validates_without_edit(mini, tmp_path):
 
 
 def test_template_writes_data_text_as_strings_never_formulas(mini, tmp_path):
-    from transforms.templates import write_template
+    from transforms.intake.excel_template import write_template
 
     home, con, fw = mini
     con.execute("UPDATE region SET name = '=HYPERLINK(\"http://x\",\"甲\")' WHERE region_code = '990001'")
@@ -394,10 +394,10 @@ def test_template_writes_data_text_as_strings_never_formulas(mini, tmp_path):
 def test_every_department_template_of_the_demo_framework_ingests_unchanged(tmp_path):
     """The real framework and counties: each department's template, filled with in-range values
     (one left empty with a reason), parses with no problem into every county × indicator."""
-    from transforms.config import DATA_DIR, framework_path
-    from transforms.home import Home
-    from transforms.templates import write_template
-    from transforms.warehouse import connect, load_config
+    from transforms.config.framework import DATA_DIR, framework_path
+    from transforms.runtime.home import Home
+    from transforms.intake.excel_template import write_template
+    from transforms.runtime.warehouse import connect, load_config
 
     fw_path = framework_path("ganzhou_2024")
     fw = load_framework(fw_path)
@@ -435,7 +435,7 @@ def test_a_2_gb_file_in_the_inbox_is_archived_in_chunks_and_refused_unread(mini,
     reading the file whole would show a 2 GB peak."""
     import tracemalloc
 
-    from transforms.guards import MAX_FILE_BYTES
+    from transforms.intake.guards import MAX_FILE_BYTES
 
     home, con, fw = mini
     folder = tmp_path / "inbox" / "2025" / "lyj"
@@ -477,8 +477,8 @@ def test_a_2_gb_file_in_the_inbox_is_archived_in_chunks_and_refused_unread(mini,
 def test_a_copy_left_half_written_by_a_killed_run_is_removed_and_the_file_received_again(mini_spec, tmp_path):
     """A run killed while copying a file into the archive leaves `.<name>.<pid>-<hex>.tmp`; the next
     run's ingest deletes it and receives the file (still in the inbox) whole. Archived files stay."""
-    from transforms import pipeline
-    from transforms.warehouse import connect
+    from flows import stages as pipeline
+    from transforms.runtime.warehouse import connect
 
     spec, home = mini_spec, mini_spec.home
     folder = tmp_path / "inbox" / "2025" / "lyj"

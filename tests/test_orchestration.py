@@ -13,17 +13,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from report_templates.publish import plan, relative_paths, render_jobs, render_pooled, write_manifest
+from flows.publish import plan, relative_paths, render_jobs, render_pooled, write_manifest
 from tests.report_fixtures import CONTEXTS
-from transforms.home import Home
-from transforms.runlock import RunLocked, exclusive, holder
+from transforms.runtime.home import Home
+from transforms.runtime.lock import RunLocked, exclusive, holder
 
 PROJECT = Path(__file__).resolve().parent.parent
 
 HOLD = """
 import sys
-from transforms.home import Home
-from transforms.runlock import exclusive
+from transforms.runtime.home import Home
+from transforms.runtime.lock import exclusive
 with exclusive(Home.resolve(sys.argv[1]), what="annual_assessment 2025"):
     print("held", flush=True)
     sys.stdin.readline()
@@ -80,8 +80,8 @@ def test_the_lock_is_reentrant_within_a_process_only(tmp_path):
     with exclusive(home, what="cli"):
         with exclusive(home, what="flow"):  # the CLI holds it, then the flow takes it again
             pass
-        probe = subprocess.run([sys.executable, "-c", "import sys; from transforms.home import Home; "
-                                "from transforms.runlock import exclusive\n"
+        probe = subprocess.run([sys.executable, "-c", "import sys; from transforms.runtime.home import Home; "
+                                "from transforms.runtime.lock import exclusive\n"
                                 "try:\n  with exclusive(Home.resolve(sys.argv[1])): sys.exit(0)\n"
                                 "except RuntimeError: sys.exit(3)", str(home.root)], cwd=PROJECT)
         assert probe.returncode == 3
@@ -141,7 +141,7 @@ def test_chunks_cover_every_job_once_and_balance(tmp_path):
 
 
 def test_stage_fingerprints_follow_their_inputs(mini, mini_data):
-    from transforms.fingerprint import inputs_fingerprints
+    from transforms.runtime.fingerprint import inputs_fingerprints
 
     home, con, fw = mini
     fw_file = mini_data / "frameworks" / "mini.yaml"

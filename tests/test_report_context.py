@@ -10,11 +10,11 @@ import pytest
 
 from tests.test_scoring import FILES, submit_accepted
 from tests.test_veto_attribution import EVENTS, TENURES
-from transforms.attribution import attribute_results
-from transforms.report_context import build_contexts
-from transforms.scoring import score_year
-from transforms.veto import apply_vetoes
-from transforms.warehouse import rows
+from transforms.scoring.attribution import attribute_results
+from transforms.reporting.context import build_contexts
+from transforms.scoring.score import score_year
+from transforms.scoring.veto import apply_vetoes
+from transforms.runtime.warehouse import rows
 
 # Efficacy, weights A ½, B ⅓, C ⅙ (see test_scoring for the method).
 # 2022–2024 (FILES): A 40/50/60 -> 60/80/100, B 10/30/20 -> 100/60/80, C 5/5/5 -> 100 each;
@@ -136,7 +136,7 @@ def test_index_histogram_bins_by_hand():
     """Widths 0.1, 0.2, 0.25, 0.5, 1 …: the smallest with at most 30 bins; a value on an edge opens its bin."""
     import polars as pl
 
-    from transforms.report_context import index_histogram
+    from transforms.reporting.context import index_histogram
 
     frame = pl.DataFrame({"gdi": [80.0, 80.05, 80.1, 81.99, None, 79.3],
                           "grade": ["良好", "合格", "良好", "优秀", "合格", "不合格"]})

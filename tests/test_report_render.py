@@ -18,7 +18,7 @@ import pytest
 from report_templates.render import Renderer, fmt_date, fmt_num, fmt_pct, fmt_signed
 from tests.report_fixtures import (CONTEXTS, SHA, SYNTHETIC_NOTE, XSS, bulletin_context, cadre_context,
                                    county_context, department_head_context)
-from transforms.home import FILE_MODE
+from transforms.runtime.home import FILE_MODE
 
 DOCS = dict(CONTEXTS, department_head=department_head_context)
 KIND = {"department_head": "cadre"}
@@ -354,7 +354,7 @@ def test_a_large_bulletin_draws_the_distribution_instead(tmp_path):
     stacked by grade; each county's value stays in the ranking table."""
     import polars as pl
 
-    from transforms.report_context import index_histogram
+    from transforms.reporting.context import index_histogram
 
     ctx = _many_counties(400)  # index 88.00 … 68.05: width 1, bins 68 … 88
     frame = pl.DataFrame([{"gdi": c["gdi"], "grade": c["grade"]} for c in ctx["counties"]])

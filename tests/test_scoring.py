@@ -8,9 +8,9 @@ import yaml
 from tests.conftest import MINI_FRAMEWORK
 
 from tests.conftest import csv_bytes
-from transforms.intake import load_units, parse_received, receive_file
-from transforms.scoring import score_year
-from transforms.warehouse import rows
+from transforms.intake.receive import load_units, parse_received, receive_file
+from transforms.scoring.score import score_year
+from transforms.runtime.warehouse import rows
 
 # Values (甲/乙/丙):  A (+, ★, target ≥ 50): 40 / 50 / 60
 #                     B (−, ◆, target ≤ 20): 10 / 30 / 20
@@ -85,8 +85,8 @@ def test_missing_value_is_reweighted_and_flagged(mini):
 
 
 def test_framework_weights_normalize_to_one():
-    from transforms.config import framework_path, load_framework
-    from transforms.warehouse import normalized_weights
+    from transforms.config.framework import framework_path, load_framework
+    from transforms.runtime.warehouse import normalized_weights
 
     fw = load_framework(framework_path("ganzhou_2024"))
     weights = normalized_weights(fw)
@@ -98,7 +98,7 @@ def test_framework_weights_normalize_to_one():
 
 
 def test_rank_uncertainty_collapses_to_the_rank_without_spread_and_is_seeded(mini):
-    from transforms.uncertainty import rank_uncertainty
+    from transforms.scoring.uncertainty import rank_uncertainty
 
     home, con, fw = mini
     submit_accepted(home, con, fw, FILES)
@@ -145,9 +145,9 @@ def test_hdi_like_framework_goalposts_log_geometric(mini_data, tmp_path):
     #     index = (76.923 · 66.667 · 69.564)^(1/3) = 70.922  -> 高
     # 乙: LE 50 -> 46.154; MYS 4 -> 26.667; GNI 1000 -> 100·2.30259/6.62007 = 34.782
     #     index = (46.154 · 26.667 · 34.782)^(1/3) = 34.982 -> 中
-    from transforms.config import load_framework
-    from transforms.home import Home
-    from transforms.warehouse import connect, load_config
+    from transforms.config.framework import load_framework
+    from transforms.runtime.home import Home
+    from transforms.runtime.warehouse import connect, load_config
 
     path = mini_data / "frameworks" / "hdi_like.yaml"
     path.write_text(yaml.safe_dump(HDI_LIKE, allow_unicode=True), "utf-8")
@@ -172,9 +172,9 @@ def test_hdi_like_framework_goalposts_log_geometric(mini_data, tmp_path):
 def test_zone_weights_drop_an_indicator_for_ecological_zones(mini_data, tmp_path):
     # C is not assessed in 重点生态功能区 (丙): 丙's index uses A and B only:
     # (1/2·100 + 1/3·80) / (5/6) = 76.667 / 0.8333 = 92.0 ; 甲 and 乙 as in the first test.
-    from transforms.config import load_framework
-    from transforms.home import Home
-    from transforms.warehouse import connect, load_config
+    from transforms.config.framework import load_framework
+    from transforms.runtime.home import Home
+    from transforms.runtime.warehouse import connect, load_config
 
     doc = yaml.safe_load(yaml.safe_dump(MINI_FRAMEWORK))
     doc["indicators"][2]["zone_weights"] = {"重点生态功能区": 0}

@@ -14,9 +14,9 @@ import pytest
 import yaml
 
 from tests.conftest import MINI_FRAMEWORK, scored
-from transforms.config import ConfigError, load_framework
-from transforms.uncertainty import Tree, index_of, rank_uncertainty
-from transforms.warehouse import rows
+from transforms.config.framework import ConfigError, load_framework
+from transforms.scoring.uncertainty import Tree, index_of, rank_uncertainty
+from transforms.runtime.warehouse import rows
 
 JIA, YI, BING = "990001", "990002", "990003"
 BANDS = [{"grade": "优秀", "min": 90}, {"grade": "良好", "min": 80}, {"grade": "合格", "min": 60},

@@ -16,9 +16,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import MINI_FRAMEWORK, MINI_REGIONS
-from transforms.config import DATA_DIR, load_framework
-from transforms.scoring import score_year
-from transforms.warehouse import connect, load_config, rows
+from transforms.config.framework import DATA_DIR, load_framework
+from transforms.scoring.score import score_year
+from transforms.runtime.warehouse import connect, load_config, rows
 
 REGIONS = ["990001", "990002", "990003"]
 METHODS = ["efficacy", "minmax", "target", "zscore", "rank"]

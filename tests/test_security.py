@@ -13,9 +13,9 @@ from pathlib import Path
 import openpyxl
 
 from tests.bad_files import csv_bytes, lyj_csv, lyj_rows
-from transforms.config import load_departments
-from transforms.intake import load_units, parse_received, pull_inbox, receive_file
-from transforms.warehouse import load_config, rows
+from transforms.config.framework import load_departments
+from transforms.intake.receive import load_units, parse_received, pull_inbox, receive_file
+from transforms.runtime.warehouse import load_config, rows
 
 HOSTILE = ['=HYPERLINK("http://example.invalid","点此")', "+1+2", "-3+4", "@SUM(A1)", "=1+1"]
 
@@ -39,10 +39,10 @@ def test_steward_report_escapes_submitted_text(mini):
 def test_workbooks_we_write_hold_no_formulas(mini_data, tmp_path):
     """The department template carries county names from data/: even names that look like
     formulas are written as text (with Excel's quote prefix) and read back unchanged."""
-    from transforms.config import load_framework
-    from transforms.home import Home
-    from transforms.templates import write_template
-    from transforms.warehouse import connect
+    from transforms.config.framework import load_framework
+    from transforms.runtime.home import Home
+    from transforms.intake.excel_template import write_template
+    from transforms.runtime.warehouse import connect
 
     lines = (mini_data / "regions.csv").read_text("utf-8").splitlines()
     for n, name in zip(range(2, 5), HOSTILE):
@@ -135,7 +135,7 @@ def test_archive_validation_outputs_and_warehouse_are_not_world_readable(mini, t
     copies, GX results and Data Docs, steward HTML/JSON, annotated workbooks, the warehouse) is
     written 0640 in 0750 folders, as the reports are, under the common umask 022."""
     from expectations.validate import validate_pending
-    from transforms.home import DIR_MODE, FILE_MODE
+    from transforms.runtime.home import DIR_MODE, FILE_MODE
 
     home, con, fw = mini
     old = os.umask(0o022)

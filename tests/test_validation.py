@@ -12,8 +12,8 @@ import pytest
 
 from tests.conftest import csv_bytes
 from expectations.validate import validate_pending
-from transforms.intake import load_units, parse_received, receive_file
-from transforms.warehouse import rows
+from transforms.intake.receive import load_units, parse_received, receive_file
+from transforms.runtime.warehouse import rows
 
 PROJECT = Path(__file__).resolve().parent.parent
 GOOD = ["行政区划代码,县(市、区),森林覆盖率(%)", "990001,甲县,40", "990002,乙县,50", "990003,丙县,60"]
@@ -121,9 +121,9 @@ def test_validate_command_passes_with_a_warning_against_the_office_data(tmp_path
     on a copy: the office's warehouse is not changed."""
     import openpyxl
 
-    from transforms.config import framework_path, load_framework
-    from transforms.home import Home
-    from transforms.warehouse import connect, load_config
+    from transforms.config.framework import framework_path, load_framework
+    from transforms.runtime.home import Home
+    from transforms.runtime.warehouse import connect, load_config
 
     demo = PROJECT / "data" / "demo" / "inbox"
     office = Home.resolve(tmp_path / "office")
@@ -261,8 +261,8 @@ def test_failing_case(cmini, rule_id):
 def test_a_run_answers_an_unreadable_file_as_validate_does(mini_spec, mini_data, tmp_path):
     """A file that cannot be read at all gets, during a run, the steward's HTML and JSON in
     `validation/<id>/`, the same answer `ecoassess validate` gives for it; written once."""
-    from transforms import pipeline
-    from transforms.warehouse import connect
+    from flows import stages as pipeline
+    from transforms.runtime.warehouse import connect
 
     spec, home = mini_spec, mini_spec.home
     folder = tmp_path / "inbox" / "2025" / "lyj"

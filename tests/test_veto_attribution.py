@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import csv_bytes
-from transforms.intake import load_units, parse_received, receive_file
+from transforms.intake.receive import load_units, parse_received, receive_file
 from tests.test_scoring import FILES, submit_accepted
-from transforms.attribution import attribute_results, events_in_tenure
-from transforms.scoring import score_year
-from transforms.veto import apply_vetoes
-from transforms.warehouse import rows
+from transforms.scoring.attribution import attribute_results, events_in_tenure
+from transforms.scoring.score import score_year
+from transforms.scoring.veto import apply_vetoes
+from transforms.runtime.warehouse import rows
 
 EVENTS = ["事件编号,行政区划代码,县(市、区),事件日期,事件类型,严重程度,事件描述",
           "E1,990003,丙县,2025-06-14,重特大突发环境事件,重大,尾矿库渗漏<script>x</script>",
@@ -103,7 +103,7 @@ def test_department_head_sub_score(scored):
 
 def test_roster_overlap_is_an_error_and_a_vacancy_a_warning(mini):
     from expectations.validate import validate_pending
-    from transforms.intake import load_units, parse_received, receive_file
+    from transforms.intake.receive import load_units, parse_received, receive_file
 
     home, con, fw = mini
     roster = ["干部编号,姓名,职务,行政区划代码,县(市、区),任职开始,任职结束,是否代理",
@@ -123,8 +123,8 @@ def test_roster_overlap_is_an_error_and_a_vacancy_a_warning(mini):
 
 def test_event_discovered_after_the_cadre_left_binds_to_them(mini):
     from expectations.validate import validate_pending
-    from transforms.intake import load_units, parse_received, receive_file
-    from transforms.report_context import build_contexts
+    from transforms.intake.receive import load_units, parse_received, receive_file
+    from transforms.reporting.context import build_contexts
 
     home, con, fw = mini
     submit_accepted(home, con, fw, FILES)

@@ -15,10 +15,10 @@ import yaml
 
 from expectations.validate import Outcome, validate_pending
 from tests.conftest import MINI_FRAMEWORK, csv_bytes
-from transforms.config import load_framework
-from transforms.home import Home
-from transforms.intake import load_units, parse_received, receive_file
-from transforms.warehouse import connect, load_config, rows
+from transforms.config.framework import load_framework
+from transforms.runtime.home import Home
+from transforms.intake.receive import load_units, parse_received, receive_file
+from transforms.runtime.warehouse import connect, load_config, rows
 
 CONTRACTS = {
     "indicators_extra": [

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 FILE_MODE = 0o640
 DIR_MODE = 0o750
 CHUNK = 1 << 20  # bytes per read and write when streaming a file
@@ -26,10 +26,14 @@ class Home:
     root: Path
 
     @classmethod
+    def locate(cls, root: str | Path | None = None) -> "Home":
+        """`root`, else $ECOASSESS_HOME, else `var/` in the project folder; nothing is created."""
+        return cls(Path(root or os.environ.get("ECOASSESS_HOME") or PROJECT_DIR / "var").resolve())
+
+    @classmethod
     def resolve(cls, root: str | Path | None = None) -> "Home":
-        """`root`, else $ECOASSESS_HOME, else `var/` in the project folder."""
-        chosen = root or os.environ.get("ECOASSESS_HOME") or PROJECT_DIR / "var"
-        home = cls(Path(chosen).resolve())
+        """The home (see `locate`), created with its private folders if missing."""
+        home = cls.locate(root)
         home.root.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)  # a home we create is private; one given is left
         for sub in (home.archive, home.reports_root, home.validation_root):
             private_dir(sub)

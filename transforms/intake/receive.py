@@ -24,11 +24,11 @@ import duckdb
 import polars as pl
 import yaml
 
-from transforms import guards
-from transforms.config import ConfigError, Department, Framework, data_dir, load_departments
-from transforms.home import CHUNK, Home, private_dir, write_atomically
-from transforms.parse import ParseError, Problem, normalize_unit, parse_submission
-from transforms.warehouse import rows
+from transforms.config.framework import ConfigError, Department, Framework, data_dir, load_departments
+from transforms.intake import guards
+from transforms.intake.parse import ParseError, Problem, normalize_unit, parse_submission
+from transforms.runtime.home import CHUNK, Home, private_dir, write_atomically
+from transforms.runtime.warehouse import rows
 
 ARCHIVE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm"}
 
@@ -224,7 +224,7 @@ def parse_received(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework,
                 _store_problems(con, sid, [Problem(exc.rule_id, "error", str(exc), fix="用 Excel 打开并另存后重新报送")])
                 con.execute("COMMIT")
                 continue
-            checked, more = guards.received_problems(con, sid, parsed, fw)  # title year/department, foreign columns
+            checked, more = received_problems(con, sid, parsed, fw)  # title year/department, foreign columns
             parsed.problems += more
             f = checked.with_columns(pl.lit(sid).alias("submission_id"))
             if parsed.kind == "indicators":
@@ -274,3 +274,35 @@ def submission_history(con: duckdb.DuckDBPyConnection, year: int | None = None,
         WHERE ($year IS NULL OR s.year = $year) AND ($department IS NULL OR s.department = $department)
         ORDER BY s.year, s.department, s.kind, s.version NULLS LAST, s.submission_id""",
                    params={"year": year, "department": department}).pl()
+
+
+def received_problems(con: duckdb.DuckDBPyConnection, sid: int, parsed, framework) -> tuple[pl.DataFrame, list]:
+    """What a parsed file holds that contradicts where it was sent. Returns the frame to
+    store (observations of another department's indicators are dropped: each indicator has one
+    responsible department, and a second source would be counted twice) and the problems."""
+    department = con.execute("SELECT department FROM submission WHERE submission_id = ?", [sid]).fetchone()[0]
+    names = dict(con.execute("SELECT code, name FROM department").fetchall())
+    own_name = names.get(department, department)
+    problems: list[Problem] = []  # the title's year and department: declaration.* rules (expectations/contracts.py)
+    frame = parsed.frame
+    if parsed.kind != "indicators" or frame.is_empty():
+        return frame, problems
+    owner = {i.code: i for i in framework.reported_items}
+    foreign = sorted({c for c in frame["indicator_code"].unique().to_list() if c and owner[c].department != department})
+    for code in foreign:
+        ind = owner[code]
+        problems.append(Problem("columns.foreign", "warning",
+                                f"指标“{ind.name}({ind.unit})”由{names.get(ind.department, ind.department)}负责报送, "
+                                f"本文件中的该指标数据已忽略。", parsed.header_row, ind.name,
+                                f"{own_name}负责的指标", "删除该列(行), 或请负责部门报送"))
+    frame = frame.filter(~pl.col("indicator_code").is_in(foreign))
+    regions = con.execute("SELECT name FROM region WHERE level = 'county'").fetchall()
+    known = {r[0] for r in regions}
+    unknown = frame.filter(pl.col("region_code").is_null() & pl.col("region_name").is_not_null()
+                           & ~pl.col("region_name").is_in(list(known))).unique("row", maintain_order=True)
+    for r in unknown.iter_rows(named=True):
+        problems.append(Problem("region.name_known", "error",
+                                f"第 {r['row']} 行的县(市、区)名称“{r['region_name']}”不是本辖区的县(市、区)。", r["row"],
+                                r["region_name"], "本辖区县(市、区)的规范名称, 或填写行政区划代码",
+                                "核对名称(如“章贡区”不写作“章贡”), 或增加“行政区划代码”列"))
+    return frame, problems

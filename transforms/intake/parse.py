@@ -20,8 +20,8 @@ from pathlib import Path
 
 import polars as pl
 
-from transforms import guards
-from transforms.config import Framework
+from transforms.config.framework import Framework
+from transforms.intake import guards
 
 REGION_CODE_HEADERS = {"行政区划代码", "地区代码", "区划代码", "region_code"}
 REGION_NAME_HEADERS = {"县(市、区)", "县（市、区）", "地区", "地区名称", "县市区", "region_name"}

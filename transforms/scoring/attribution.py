@@ -12,8 +12,8 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from transforms.config import Framework
-from transforms.warehouse import frame
+from transforms.config.framework import Framework
+from transforms.runtime.warehouse import frame
 
 DEPARTMENT_RESULT_SQL = """
 INSERT INTO department_result BY NAME

@@ -9,7 +9,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,15 +16,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
-import duckdb
-
-from transforms.config import Framework, framework_path, load_departments, load_framework
-from transforms.home import Home, remove_temporaries
-from transforms.intake import load_units, parse_received, pull_inbox
-from transforms.runlock import RunLocked, exclusive  # noqa: F401  (the flows and the CLI take it from here)
-from transforms.warehouse import connect, frame, load_config, rows
-
-LOCK_RETRY_SECONDS = 60.0
+from transforms.config.framework import Framework, framework_path, load_departments, load_framework
+from transforms.intake.receive import load_units, parse_received, pull_inbox
+from transforms.runtime.home import Home, remove_temporaries
+from transforms.runtime.warehouse import frame, load_config, open_warehouse, rows
 
 
 class ReportOutputError(RuntimeError):
@@ -44,31 +38,12 @@ class RunSpec:
         return load_framework(framework_path(self.framework_id))
 
 
-@contextmanager
-def warehouse(home: Home) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse for one step. DuckDB lets one process at a time open the file; the run
-    lock keeps other runs out, and a short reader (`ecoassess status`) is waited for, not failed on."""
-    deadline = time.monotonic() + LOCK_RETRY_SECONDS
-    while True:
-        try:
-            con = connect(home.warehouse)
-            break
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-    try:
-        yield con
-    finally:
-        con.close()
-
-
 def start_run(spec: RunSpec, parameters: dict, prefect_flow_run_id: str | None) -> str:
     """Record a new run (status `running`). Called under the run lock, so a run still marked
     `running` was killed before it could finish: it is marked `interrupted`."""
     run_id = f"{spec.year}-{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     fw_file = framework_path(spec.framework_id)
-    with warehouse(spec.home) as con:
+    with open_warehouse(spec.home) as con:
         load_config(con, spec.framework, fw_file)
         con.execute("UPDATE run SET status = 'interrupted' WHERE status = 'running'")
         con.execute("INSERT INTO run (run_id, year, framework_id, parameters, started_at, status, prefect_flow_run_id)"
@@ -82,7 +57,7 @@ def ingest(spec: RunSpec) -> dict:
     """Pull the inbox (archive + version every new file) and parse what was received."""
     fw = spec.framework
     remove_temporaries(spec.home.archive)  # a copy half-written by a killed run: the file is received again
-    with warehouse(spec.home) as con:
+    with open_warehouse(spec.home) as con:
         received = pull_inbox(con, spec.home, spec.inbox, load_departments()) if spec.inbox else []
         parsed = parse_received(con, spec.home, fw, load_units())
     return {"files_seen": len(received), "new_files": sum(not r.duplicate for r in received),
@@ -95,7 +70,7 @@ def validate(spec: RunSpec, department: str | None = None) -> list[dict]:
     from expectations.steward import report_unreadable
 
     fw = spec.framework
-    with warehouse(spec.home) as con:
+    with open_warehouse(spec.home) as con:
         unreadable = [sid for (sid,) in rows(con, "SELECT submission_id FROM submission WHERE kind = 'unreadable' "
                                                   "AND (? IS NULL OR department = ?) ORDER BY submission_id",
                                              [department, department])]
@@ -111,9 +86,9 @@ def validate(spec: RunSpec, department: str | None = None) -> list[dict]:
 
 def fingerprint(spec: RunSpec, run_id: str) -> dict:
     """Key the computing stages: an earlier succeeded run with the same fingerprint is reused."""
-    from transforms.fingerprint import inputs_fingerprints
+    from transforms.runtime.fingerprint import inputs_fingerprints
 
-    with warehouse(spec.home) as con:
+    with open_warehouse(spec.home) as con:
         parts = inputs_fingerprints(con, framework_path(spec.framework_id), spec.year)
         fp = parts["inputs"]
         prior = rows(con, """SELECT scored_run_id FROM run WHERE fingerprint = ? AND year = ? AND framework_id = ?
@@ -126,19 +101,19 @@ def fingerprint(spec: RunSpec, run_id: str) -> dict:
 
 
 def score(spec: RunSpec, run_id: str) -> dict:
-    from transforms.scoring import score_year
-    from transforms.uncertainty import rank_uncertainty
+    from transforms.scoring.score import score_year
+    from transforms.scoring.uncertainty import rank_uncertainty
 
-    with warehouse(spec.home) as con:
+    with open_warehouse(spec.home) as con:
         n = score_year(con, spec.framework, spec.year, run_id)
         rank_uncertainty(con, spec.framework, spec.year, run_id)
     return {"regions": n}
 
 
 def veto(spec: RunSpec, run_id: str) -> dict:
-    from transforms.veto import apply_vetoes
+    from transforms.scoring.veto import apply_vetoes
 
-    with warehouse(spec.home) as con:
+    with open_warehouse(spec.home) as con:
         hits = apply_vetoes(con, spec.framework, spec.year, run_id)
         vetoed = rows(con, "SELECT count(*) FROM result WHERE run_id = ? AND year = ? AND vetoed",
                       [run_id, spec.year])[0][0]
@@ -146,19 +121,19 @@ def veto(spec: RunSpec, run_id: str) -> dict:
 
 
 def attribute(spec: RunSpec, run_id: str) -> dict:
-    from transforms.attribution import attribute_results
+    from transforms.scoring.attribution import attribute_results
 
-    with warehouse(spec.home) as con:
+    with open_warehouse(spec.home) as con:
         return {"cadre_results": attribute_results(con, spec.framework, spec.year, run_id)}
 
 
 def plan_report(spec: RunSpec, run_id: str, pdf: bool = True, force: bool = False):
     """Build every document's context once from the warehouse and plan a job per document
-    (`report_templates.publish.plan`); rendering the plan needs no warehouse."""
-    from report_templates.publish import plan
-    from transforms.report_context import build_contexts
+    (`flows.publish.plan`); rendering the plan needs no warehouse."""
+    from flows.publish import plan
+    from transforms.reporting.context import build_contexts
 
-    with warehouse(spec.home) as con:
+    with open_warehouse(spec.home) as con:
         docs = build_contexts(con, spec.framework, spec.year, run_id)
     out_dir = spec.home.reports(spec.year)
     with report_output(out_dir, clean=True):
@@ -167,7 +142,7 @@ def plan_report(spec: RunSpec, run_id: str, pdf: bool = True, force: bool = Fals
 
 def finish_report(report_plan, renders: list[dict]) -> dict:
     """Write the index page and the manifest last (atomically); the counts of the report stage."""
-    from report_templates.publish import write_manifest
+    from flows.publish import write_manifest
 
     with report_output(report_plan.out_dir, clean=False):  # the rendered files' temporaries are gone already
         manifest = write_manifest(report_plan, renders)
@@ -205,7 +180,7 @@ def report_output_error(out_dir: Path, exc: OSError) -> "ReportOutputError":
 
 
 def latest_scored_run(spec: RunSpec) -> str | None:
-    with warehouse(spec.home) as con:
+    with open_warehouse(spec.home) as con:
         found = rows(con, """SELECT scored_run_id FROM run WHERE year = ? AND framework_id = ? AND status = 'succeeded'
                              ORDER BY finished_at DESC LIMIT 1""", [spec.year, spec.framework_id])
     return found[0][0] if found else None
@@ -214,7 +189,7 @@ def latest_scored_run(spec: RunSpec) -> str | None:
 def finish_run(spec: RunSpec, run_id: str, status: str, timings: dict, counts: dict, summary: dict,
                error: str | None = None) -> None:
     """Close the run's history row: outcome, per-stage timings and counts, summary, error if any."""
-    with warehouse(spec.home) as con:
+    with open_warehouse(spec.home) as con:
         con.execute("UPDATE run SET finished_at = now(), status = ?, stage_timings = ?, stage_counts = ?, summary = ?,"
                     " error = ? WHERE run_id = ?",
                     [status, json.dumps(timings), json.dumps(counts, ensure_ascii=False, default=str),
@@ -252,7 +227,7 @@ GROUP BY d.code, d.name ORDER BY d.code
 def run_summary(spec: RunSpec, run_id: str | None) -> dict:
     """Counts for the operator and the Prefect artifacts: grades, vetoes, validation per department
     and per file, rejected files, ranking (grades and ranking empty without a scored run)."""
-    with warehouse(spec.home) as con:
+    with open_warehouse(spec.home) as con:
         grades = rows(con, "SELECT grade, count(*) FROM result WHERE run_id = ? AND year = ? GROUP BY grade "
                            "ORDER BY grade", [run_id, spec.year])
         vetoed = rows(con, """SELECT g.name, list(DISTINCT h.rule_name ORDER BY h.rule_name) FROM veto_hit h

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import duckdb
 
-from transforms.home import PROJECT_DIR
-from transforms.warehouse import rows
+from transforms.runtime.home import PROJECT_DIR
+from transforms.runtime.warehouse import rows
 
 CODE_DIRS = ("transforms", "expectations", "report_templates")
 CODE_SUFFIXES = {".py", ".sql", ".j2", ".css"}

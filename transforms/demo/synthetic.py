@@ -19,9 +19,8 @@ from typing import Sequence
 import numpy as np
 import yaml
 
-from transforms.config import (DATA_DIR, Framework, expression_names, framework_path, load_departments,
-                               load_framework)
-from transforms.demo import ALL_DEFECTS, SYNTHETIC, write_demo_inbox
+from transforms.config.framework import DATA_DIR, Framework, expression_names, framework_path, load_departments, load_framework
+from transforms.demo.inbox import ALL_DEFECTS, SYNTHETIC, write_demo_inbox
 
 EXTRA_DEPARTMENTS = [("kjj", "市科技局"), ("gaj", "市公安局"), ("wjw", "市卫生健康委"), ("scjgj", "市市场监管局"),
                      ("jgswj", "市机关事务管理局"), ("yjglj", "市应急管理局"), ("qxj", "市气象局"), ("swj", "市商务局"),

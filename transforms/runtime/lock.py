@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterator
 
-from transforms.home import Home
+from transforms.runtime.home import Home
 
 LOCK_NAME = ".run.lock"
 _held: dict[Path, int] = {}  # lock file -> nesting depth in this process

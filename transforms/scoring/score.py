@@ -39,7 +39,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from transforms.config import OP_SIGNS, Deduction, Framework
+from transforms.config.framework import OP_SIGNS, Deduction, Framework
 
 # Counties (`ri`: position in $regions, sorted codes) and indicators (`ki` = position + 1).
 COUNTY_KEYS = """

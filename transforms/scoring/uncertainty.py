@@ -21,9 +21,9 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from transforms.config import Framework
-from transforms.scoring import NORMALIZED_SQL, counties_of, normalized_params, prepare_keys
-from transforms.warehouse import frame
+from transforms.config.framework import Framework
+from transforms.runtime.warehouse import frame
+from transforms.scoring.score import NORMALIZED_SQL, counties_of, normalized_params, prepare_keys
 
 CHUNK_CELLS = 2_000_000  # draws per chunk × regions × categories kept under this
 DRIVERS_KEPT = 5  # indicators stored per region in `rank_driver`

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 import polars as pl
 
-from transforms.config import Framework, data_dir as default_data_dir, load_departments, read_csv_rows
-from transforms.home import FILE_MODE, set_mode
+from transforms.config.framework import Framework, load_departments, read_csv_rows
+from transforms.config.framework import data_dir as default_data_dir
+from transforms.runtime.home import FILE_MODE, Home, set_mode
 
-SCHEMA = Path(__file__).resolve().parent / "sql" / "schema.sql"
+LOCK_RETRY_SECONDS = 60.0
+SCHEMA = Path(__file__).resolve().parents[1] / "sql" / "schema.sql"
 
 
 def connect(path: Path) -> duckdb.DuckDBPyConnection:
@@ -25,6 +30,25 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
         if f.is_file():
             set_mode(f, FILE_MODE)
     return con
+
+
+@contextmanager
+def open_warehouse(home: Home) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse for one step. DuckDB lets one process at a time open the file; the run
+    lock keeps other runs out, and a short reader (`ecoassess status`) is waited for, not failed on."""
+    deadline = time.monotonic() + LOCK_RETRY_SECONDS
+    while True:
+        try:
+            con = connect(home.warehouse)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:

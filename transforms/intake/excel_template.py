@@ -14,15 +14,14 @@ from pathlib import Path
 
 import duckdb
 import openpyxl
-from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from transforms.config import Framework
-from transforms.spreadsheet import append_row
-from transforms.warehouse import frame
+from transforms.config.framework import Framework
+from transforms.intake.safe_cells import append_row
+from transforms.runtime.warehouse import frame
 
 HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")
 NOTE_HEADER = "缺失原因说明"

@@ -10,7 +10,7 @@ the file says about itself (year and department in its title) and what it contai
 another department, county names not in the jurisdiction) are checked against where it was sent.
 
 Functions here return Chinese messages (naming the file and, where there is one, the row) and
-never raise on bad input; `transforms.parse` turns a refusal into its `ParseError`.
+never raise on bad input; `transforms.intake.parse` turns a refusal into its `ParseError`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import re
 import zipfile
 import zlib
 
-import duckdb
 import polars as pl
 
 MB = 1 << 20
@@ -190,39 +189,3 @@ def grid_refusal(grid: pl.DataFrame, file_name: str) -> Refusal | None:
         return "file.too_large", (f"文件 {file_name} 第 {worst['row'][0]} 行: 单元格长达 {worst['n'][0]:,} 个字符, "
                                   f"超过 Excel 单元格上限 {MAX_CELL_CHARS} 个字符。请精简该内容后重新报送。")
     return None
-
-
-# ------------------------------------------------------------------ after parsing
-
-def received_problems(con: duckdb.DuckDBPyConnection, sid: int, parsed, framework) -> tuple[pl.DataFrame, list]:
-    """What a parsed file holds that contradicts where it was sent. Returns the frame to
-    store (observations of another department's indicators are dropped: each indicator has one
-    responsible department, and a second source would be counted twice) and the problems."""
-    from transforms.parse import Problem
-
-    department = con.execute("SELECT department FROM submission WHERE submission_id = ?", [sid]).fetchone()[0]
-    names = dict(con.execute("SELECT code, name FROM department").fetchall())
-    own_name = names.get(department, department)
-    problems: list[Problem] = []  # the title's year and department: declaration.* rules (expectations/contracts.py)
-    frame = parsed.frame
-    if parsed.kind != "indicators" or frame.is_empty():
-        return frame, problems
-    owner = {i.code: i for i in framework.reported_items}
-    foreign = sorted({c for c in frame["indicator_code"].unique().to_list() if c and owner[c].department != department})
-    for code in foreign:
-        ind = owner[code]
-        problems.append(Problem("columns.foreign", "warning",
-                                f"指标“{ind.name}({ind.unit})”由{names.get(ind.department, ind.department)}负责报送, "
-                                f"本文件中的该指标数据已忽略。", parsed.header_row, ind.name,
-                                f"{own_name}负责的指标", "删除该列(行), 或请负责部门报送"))
-    frame = frame.filter(~pl.col("indicator_code").is_in(foreign))
-    regions = con.execute("SELECT name FROM region WHERE level = 'county'").fetchall()
-    known = {r[0] for r in regions}
-    unknown = frame.filter(pl.col("region_code").is_null() & pl.col("region_name").is_not_null()
-                           & ~pl.col("region_name").is_in(list(known))).unique("row", maintain_order=True)
-    for r in unknown.iter_rows(named=True):
-        problems.append(Problem("region.name_known", "error",
-                                f"第 {r['row']} 行的县(市、区)名称“{r['region_name']}”不是本辖区的县(市、区)。", r["row"],
-                                r["region_name"], "本辖区县(市、区)的规范名称, 或填写行政区划代码",
-                                "核对名称(如“章贡区”不写作“章贡”), 或增加“行政区划代码”列"))
-    return frame, problems

@@ -16,9 +16,9 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from transforms.attribution import events_in_tenure
-from transforms.config import Framework
-from transforms.warehouse import frame, rows
+from transforms.config.framework import Framework
+from transforms.runtime.warehouse import frame, rows
+from transforms.scoring.attribution import events_in_tenure
 
 SYNTHETIC_NOTE = "本报告所用指标数值、干部信息和事件均为演示用虚构数据, 不代表任何地区或个人的真实情况。"
 DEPARTMENT_HEAD = "部门主要负责人"

@@ -32,8 +32,8 @@ from typing import Sequence
 import numpy as np
 import openpyxl
 
-from transforms.config import DATA_DIR, Framework, Indicator, SupportingItem, load_departments, read_csv_rows
-from transforms.spreadsheet import append_row
+from transforms.config.framework import DATA_DIR, Framework, Indicator, SupportingItem, load_departments, read_csv_rows
+from transforms.intake.safe_cells import append_row
 
 SYNTHETIC = "演示用虚构数据"
 # How each department's demo file is written (format, encoding); the rest get UTF-8 CSV with BOM.

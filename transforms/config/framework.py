@@ -16,7 +16,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"  # the committed configuration
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"  # the committed configuration
 
 
 def data_dir() -> Path:

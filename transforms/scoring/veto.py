@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import duckdb
 
-from transforms.config import OP_SIGNS, Framework, VetoRule
-from transforms.scoring import grade_bands
+from transforms.config.framework import OP_SIGNS, Framework, VetoRule
+from transforms.scoring.score import grade_bands
 
 EVENT_HITS = """
 INSERT INTO veto_hit BY NAME

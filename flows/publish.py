@@ -13,7 +13,7 @@ Publishing has three steps so that rendering can run anywhere:
    returned. Workers never open the warehouse.
 
 Everything under the reports folder is owner+group only (folders 0750, files 0640, see
-`transforms.home`): the documents name cadres. README says how to publish them.
+`transforms.runtime.home`): the documents name cadres. README says how to publish them.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from typing import Iterator
 
 from report_templates.index_site import write_index
 from report_templates.render import Renderer, StepClock
-from transforms.home import make_private, private_dir, write_atomically
+from transforms.runtime.home import make_private, private_dir, write_atomically
 
 SUBDIR = {"county": "county", "cadre": "cadre", "bulletin": ""}
 
