@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.annual_assessment import cores
+from flows.task_policy import cores
 from tests import background
 
 PROJECT = Path(__file__).resolve().parent.parent

@@ -185,7 +185,9 @@ def test_only_file_system_failures_are_retried():
     import flows  # noqa: F401
     from prefect.states import Failed
 
-    from flows.annual_assessment import _transient, ingest, render, validate
+    from flows.annual_assessment import ingest, validate
+    from flows.report_subflow import render
+    from flows.task_policy import _transient
 
     import errno
 

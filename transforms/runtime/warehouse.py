@@ -14,6 +14,7 @@ import polars as pl
 from transforms.config.framework import Framework, load_departments, read_csv_rows
 from transforms.config.framework import data_dir as default_data_dir
 from transforms.runtime.home import FILE_MODE, Home, set_mode
+from transforms.runtime.sql import registered, statement, transaction
 
 LOCK_RETRY_SECONDS = 60.0
 SCHEMA = Path(__file__).resolve().parents[1] / "sql" / "schema.sql"
@@ -113,8 +114,8 @@ def load_config(con: duckdb.DuckDBPyConnection, fw: Framework, fw_path: Path, da
     targets = pl.DataFrame(read_csv_rows(targets_file)) if targets_file.exists() else None
     departments = pl.DataFrame([{"code": d.code, "name": d.name} for d in load_departments(data_dir)])
     sha = hashlib.sha256(fw_path.read_bytes()).hexdigest()
-    con.execute("BEGIN")
-    try:
+    with transaction(con), registered(con, indicators=indicators, categories=categories, zone_weights=zone_weights,
+                                      regions=regions, departments=departments, targets=targets):
         con.execute("DELETE FROM indicator WHERE framework_id = ?", [fw.id])
         con.execute("DELETE FROM category WHERE framework_id = ?", [fw.id])
         con.execute("DELETE FROM indicator_zone_weight WHERE framework_id = ?", [fw.id])
@@ -129,13 +130,7 @@ def load_config(con: duckdb.DuckDBPyConnection, fw: Framework, fw_path: Path, da
         con.execute("INSERT INTO department BY NAME SELECT * FROM departments")
         con.execute("DELETE FROM region_target WHERE framework_id = ?", [fw.id])
         if targets is not None:
-            con.execute("""INSERT INTO region_target BY NAME
-                SELECT framework AS framework_id, indicator AS indicator_code, region_code,
-                       CAST(year AS INTEGER) AS year, op, CAST(value AS DOUBLE) AS value, source FROM targets""")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+            con.execute(statement("config/region_targets"))
 
 
 def counties(con: duckdb.DuckDBPyConnection, jurisdiction: str) -> pl.DataFrame:
