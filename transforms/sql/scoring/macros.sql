@@ -1,0 +1,46 @@
+-- The per-year formulas, applied side by side to this year's inputs and the year before's (suffixes
+-- `_c`, `_p`): one row per county and indicator rather than one per year, so that half as many rows
+-- go through the normalization and last year's score is at hand for the change without a join.
+CREATE OR REPLACE TEMP MACRO _used_value(reported, previous, missing) AS
+    CASE WHEN reported IS NULL AND missing = 'last_year' THEN previous ELSE reported END;
+CREATE OR REPLACE TEMP MACRO _used_submission(reported, submission, previous, previous_submission, missing) AS
+    CASE WHEN reported IS NULL AND missing = 'last_year' AND previous IS NOT NULL THEN previous_submission
+         ELSE submission END;
+CREATE OR REPLACE TEMP MACRO _missing_flag(reported, note, previous, missing) AS
+    CASE WHEN reported IS NOT NULL THEN NULL
+         ELSE '缺失' || coalesce('(报送说明: ' || note || ')', '') || ': ' ||
+              CASE WHEN missing = 'last_year' AND previous IS NOT NULL THEN '沿用上年已审核数据'
+                   WHEN missing = 'minimum' THEN '按该方法最低分计'
+                   ELSE '按权重重新分配' END END;
+CREATE OR REPLACE TEMP MACRO _transformed(value, log_transform) AS
+    CASE WHEN NOT log_transform THEN value WHEN value > 0 THEN ln(value) END;
+CREATE OR REPLACE TEMP MACRO _normalized(method, direction, x, value, lo, hi, mean, sd, gl, gh, target_value, cap, pr,
+                                         missing) AS
+    coalesce(
+        CASE WHEN x IS NULL THEN NULL
+             WHEN method = 'efficacy' THEN
+                 CASE WHEN hi = lo THEN 100.0
+                      WHEN direction = 1 THEN 60 + 40 * (x - lo) / (hi - lo)
+                      ELSE 60 + 40 * (hi - x) / (hi - lo) END
+             WHEN method = 'minmax' THEN
+                 greatest(0.0, least(100.0, 100 * CASE WHEN direction = 1 THEN (x - gl) / (gh - gl)
+                                                       ELSE (gh - x) / (gh - gl) END))
+             WHEN method = 'target' THEN
+                 CASE WHEN target_value IS NULL OR target_value <= 0 THEN NULL
+                      WHEN direction = 1 THEN 100 * least(value / target_value, cap)
+                      WHEN value <= 0 THEN 100 * cap
+                      ELSE 100 * least(target_value / value, cap) END
+             WHEN method = 'zscore' THEN CASE WHEN sd = 0 THEN 0.0 ELSE direction * (x - mean) / sd END
+             WHEN method = 'rank' THEN 100 * pr
+        END,
+        -- `minimum`: the method's lowest score (for z-scores the lowest present one)
+        CASE WHEN value IS NULL AND missing = 'minimum' THEN
+            CASE method WHEN 'efficacy' THEN 60.0
+                        WHEN 'zscore' THEN CASE WHEN sd = 0 THEN 0.0 WHEN direction = 1 THEN (lo - mean) / sd
+                                                ELSE (mean - hi) / sd END
+                        ELSE 0.0 END END);
+CREATE OR REPLACE TEMP MACRO _met(value, target_op, target_value) AS
+    CASE WHEN value IS NULL OR target_value IS NULL THEN NULL
+         WHEN target_op = '>=' THEN value >= target_value
+         WHEN target_op = '<=' THEN value <= target_value
+         ELSE abs(value - target_value) < 1e-9 END;

@@ -1,0 +1,43 @@
+-- Per county and year: targets met, assessment score (targets, index, deductions), rank, grade.
+INSERT INTO result BY NAME
+WITH per_region AS (
+    SELECT s.year, s.ri,
+        count(*) FILTER (s.met) AS targets_met,
+        count(*) FILTER (s.target_value IS NOT NULL) AS targets_total,
+        count(*) FILTER (i.binding AND s.target_value IS NOT NULL AND coalesce(s.met, false) = false) AS binding_missed,
+        count(*) FILTER (s.value IS NULL) AS missing_count,
+        sum(s.weight * CASE WHEN s.met THEN 1 ELSE 0 END) FILTER (s.target_value IS NOT NULL)
+            / sum(s.weight) FILTER (s.target_value IS NOT NULL) AS met_share
+    FROM _score s JOIN _ind i USING (ki)
+    GROUP BY s.year, s.ri
+), deducted AS (
+    SELECT year, ri, sum(points) AS points FROM (
+        SELECT h.year, c.ri, least(sum(h.points), any_value(m.max_points)) AS points
+        FROM deduction_hit h JOIN caps m USING (deduction_id) JOIN _county c USING (region_code)
+        WHERE h.run_id = $run_id
+        GROUP BY h.year, c.ri, h.deduction_id)
+    GROUP BY year, ri
+), assessed AS (
+    SELECT p.*, i.gdi, $target_points * coalesce(p.met_share, 0) AS points_targets,
+           $index_points * (i.gdi - $index_lo) / ($index_hi - $index_lo) AS points_index,
+           coalesce(d.points, 0) AS points_deducted
+    FROM per_region p JOIN (SELECT DISTINCT year, ri, gdi FROM _path) i USING (year, ri)
+    LEFT JOIN deducted d USING (year, ri)
+), ranked AS (
+    -- rounded to 2 decimals before banding: the grade must agree with the published score; ranked on
+    -- the index rounded to 1e-9: DuckDB's parallel sums differ in the last bits between runs, which
+    -- otherwise breaks exact ties differently each time (and re-issues reports for nothing)
+    SELECT a.*, round(a.points_targets + a.points_index - a.points_deducted, 2) AS assessment_score,
+           CAST(rank() OVER (PARTITION BY a.year ORDER BY round(a.gdi, 9) DESC) AS INTEGER) AS rank,
+           CAST(count(*) OVER (PARTITION BY a.year) AS INTEGER) AS n_regions
+    FROM assessed a
+), graded AS (
+    SELECT r.*, (SELECT b.grade FROM bands b WHERE r.assessment_score >= b.lower ORDER BY b.lower DESC LIMIT 1)
+                AS grade
+    FROM ranked r
+)
+SELECT $run_id AS run_id, r.year, list_extract($regions, r.ri) AS region_code, r.gdi, r.rank, r.n_regions,
+       r.targets_met, r.targets_total, r.binding_missed, r.missing_count, r.points_targets, r.points_index,
+       r.points_deducted, r.assessment_score, r.grade AS grade_before_veto, r.grade, false AS vetoed,
+       p.gdi AS previous_gdi, p.rank AS previous_rank
+FROM graded r LEFT JOIN graded p ON p.ri = r.ri AND p.year = r.year - 1
