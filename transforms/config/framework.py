@@ -44,9 +44,13 @@ class Target(_Strict):
 OP_SIGNS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "=", "=": "="}
 
 
-Method = Literal["efficacy", "minmax", "target", "zscore", "rank"]
+Method = Literal["efficacy", "minmax", "target", "zscore", "rank", "attainment"]
 AggregationMethod = Literal["arithmetic", "geometric"]
-POSITIVE_SCALE_METHODS = {"efficacy", "minmax", "target", "rank"}
+POSITIVE_SCALE_METHODS = {"efficacy", "minmax", "target", "rank", "attainment"}
+# Written in the `op` column of data/targets/<framework>.csv: the indicator does not apply to that region
+# in that year (left out, its weight redistributed within its category), as a framework's `not_applicable`.
+NOT_APPLICABLE_OP = "不涉及"
+ALL_REGIONS = "*"
 
 
 class Category(_Strict):
@@ -79,6 +83,10 @@ class Indicator(_Strict):
     log: bool = False  # log-transform before normalizing (values must be > 0)
     zone_weights: dict[str, float] = {}  # 差异化考核: weight per main functional zone; 0 = not assessed there
     in_index: bool = True  # False: collected and validated, reported apart, weight 0 (公众满意程度 in the 2016 GDI)
+    # 地域性指标: regions it does not apply to (region codes, main-functional-zone names, or "*" for every
+    # region of the jurisdiction). Not applicable ≠ missing: the indicator is left out for them and its
+    # weight redistributed within its category (2016 公报 附注); data/targets/ can say so per region and year.
+    not_applicable: list[str] = []
     source: str = ""
 
     @model_validator(mode="after")
@@ -389,8 +397,9 @@ class Framework(_Strict):
                     [] if ind.normalization else self.uncertainty.alternative_methods):
                 if method == "minmax" and ind.goalposts is None:
                     raise ValueError(f"指标 {ind.code} 使用 minmax 须给出 goalposts / minmax needs goalposts")
-                if method == "target" and ind.target is None:
-                    raise ValueError(f"指标 {ind.code} 使用 target 须给出 target / target method needs a target")
+                if method in ("target", "attainment") and ind.target is None:
+                    raise ValueError(f"指标 {ind.code} 使用 {method} 须给出 target (value 可为 null, 即只用 data/targets/ 的"
+                                     f"分解目标) / {method} method needs a target")
                 if geometric and method not in POSITIVE_SCALE_METHODS:
                     raise ValueError(f"指标 {ind.code}: 几何平均不能用于 {method} / geometric mean needs positive "
                                      "scores")

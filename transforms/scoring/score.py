@@ -73,7 +73,13 @@ def normalized_params(fw: Framework, years: list[int], method: str | None = None
     if not set(years) <= {max(years), max(years) - 1}:
         raise ValueError(f"years must be one year or two consecutive ones: {years}")
     return {"framework": fw.id, "years": years, "last": max(years), "method": method or fw.normalization,
-            "missing": fw.missing_policy, "cap": fw.target_cap}
+            "missing": fw.missing_policy, "cap": fw.target_cap, "lowest": attainment_floor(fw)}
+
+
+def attainment_floor(fw: Framework) -> float:
+    """The lowest `attainment` score: 60 on a framework scored by the efficacy coefficient (its 60–100
+    scale), else 0 (the other methods' 0–100)."""
+    return 60.0 if fw.normalization == "efficacy" else 0.0
 
 
 def _deduction_indicators(fw: Framework, rule: Deduction) -> list[str]:

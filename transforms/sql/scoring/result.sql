@@ -1,11 +1,18 @@
--- Per county and year: targets met, assessment score (targets, index, deductions), rank, grade.
+-- Per county and year: targets met, assessment score (targets, index, deductions), rank, grade, and the
+-- absolute change: the indicators that improved or worsened since last year in their own direction
+-- (`change_balance` = (Σ w improved − Σ w worsened) / Σ w compared), which unlike the index change does
+-- not depend on where the other counties stand.
 INSERT INTO result BY NAME
 WITH per_region AS (
     SELECT s.year, s.ri,
         count(*) FILTER (s.met) AS targets_met,
         count(*) FILTER (s.target_value IS NOT NULL) AS targets_total,
         count(*) FILTER (i.binding AND s.target_value IS NOT NULL AND coalesce(s.met, false) = false) AS binding_missed,
-        count(*) FILTER (s.value IS NULL) AS missing_count,
+        count(*) FILTER (s.value IS NULL AND s.applicable) AS missing_count,
+        count(*) FILTER (_moved(i.direction, s.value, s.previous_value) > 0) AS improved,
+        count(*) FILTER (_moved(i.direction, s.value, s.previous_value) < 0) AS worsened,
+        sum(s.weight * _moved(i.direction, s.value, s.previous_value))
+            / sum(s.weight) FILTER (_moved(i.direction, s.value, s.previous_value) IS NOT NULL) AS change_balance,
         sum(s.weight * CASE WHEN s.met THEN 1 ELSE 0 END) FILTER (s.target_value IS NOT NULL)
             / sum(s.weight) FILTER (s.target_value IS NOT NULL) AS met_share
     FROM _score s JOIN _ind i USING (ki)
@@ -38,6 +45,6 @@ WITH per_region AS (
 )
 SELECT $run_id AS run_id, r.year, list_extract($regions, r.ri) AS region_code, r.gdi, r.rank, r.n_regions,
        r.targets_met, r.targets_total, r.binding_missed, r.missing_count, r.points_targets, r.points_index,
-       r.points_deducted, r.assessment_score, r.grade AS grade_before_veto, r.grade, false AS vetoed,
+       r.points_deducted, r.assessment_score, r.improved, r.worsened, r.change_balance, r.grade AS grade_before_veto, r.grade, false AS vetoed,
        p.gdi AS previous_gdi, p.rank AS previous_rank
 FROM graded r LEFT JOIN graded p ON p.ri = r.ri AND p.year = r.year - 1

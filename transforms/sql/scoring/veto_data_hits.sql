@@ -15,4 +15,5 @@ SELECT $run_id AS run_id, s.region_code, $rule_id AS rule_id, $rule_name AS rule
 FROM score s JOIN indicator i ON i.framework_id = $framework AND i.code = s.indicator_code
 LEFT JOIN latest l ON l.department = i.department
 LEFT JOIN submission f ON f.submission_id = l.submission_id
-WHERE s.run_id = $run_id AND s.year = $year AND s.value IS NULL AND list_contains($indicators, s.indicator_code)
+WHERE s.run_id = $run_id AND s.year = $year AND s.value IS NULL AND coalesce(s.applicable, true)
+  AND list_contains($indicators, s.indicator_code)
