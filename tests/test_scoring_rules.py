@@ -130,3 +130,37 @@ def test_absolute_change_counts_indicators_improved_and_worsened_in_their_direct
     assert got["990001"][:2] == (2, 1) and got["990001"][2] == pytest.approx(1 / 3)
     assert got["990002"][:2] == (1, 1) and got["990002"][2] == pytest.approx(-1 / 6)
     assert got["990003"][:2] == (0, 1) and got["990003"][2] == pytest.approx(-1 / 6)
+
+
+def test_points_by_rank_and_from_public_satisfaction_each_indicator_counted_once(mini_data):
+    # 60 points for targets, 30 by rank on D (年度评价结果, outside the index), 10 from S (公众满意程度).
+    # Targets met (weights 1/2, 1/3, 1/6): 甲 B → 1/3; 乙 A, C → 2/3; 丙 all → 1. × 60: 20, 40, 60
+    # D: 80 / 90 / 85 → ranks 3, 1, 2 → 30 · (1 − 0.4 · (rank − 1) / 2): 18, 30, 24
+    # S: 70 / 80 / 90 → 10 · S / 100: 7, 8, 9
+    # Total: 甲 45, 乙 78, 丙 93
+    d = doc()
+    d["indicators"] += [
+        {"code": "D", "name": "年度评价结果", "category": "Y", "unit": "指数", "direction": 1, "in_index": False,
+         "valid_range": [0, 100], "department": "tjj"},
+        {"code": "S", "name": "公众满意程度", "category": "Y", "unit": "%", "direction": 1, "in_index": False,
+         "valid_range": [0, 100], "department": "tjj"}]
+    d["assessment"] = {"target_points": 60, "index_points": 0, "satisfaction_points": 10,
+                       "rank_points": {"indicator": "D", "points": 30, "last_share": 0.6}}
+    d["public_satisfaction"] = {"indicator": "S", "separate": True}
+    con, _ = scored(mini_data, d, {2025: VALUES | {"D": [80, 90, 85], "S": [70, 80, 90]}})
+    got = {r[0]: r[1:] for r in rows(con, "SELECT region_code, points_targets, points_rank, points_satisfaction, "
+                                          "satisfaction, assessment_score FROM result WHERE year = 2025")}
+    assert got["990001"] == pytest.approx((20, 18, 7, 70, 45))
+    assert got["990002"] == pytest.approx((40, 30, 8, 80, 78))
+    assert got["990003"] == pytest.approx((60, 24, 9, 90, 93))
+
+
+def test_an_indicator_giving_points_of_its_own_may_not_count_twice(mini_data):
+    d = doc()
+    d["assessment"] = {"target_points": 70, "index_points": 0, "rank_points": {"indicator": "A", "points": 30}}
+    with pytest.raises(ConfigError, match="counted twice"):
+        scored(mini_data, d, {2025: VALUES})
+    d = doc()
+    d["public_satisfaction"] = {"indicator": "A", "separate": True}
+    with pytest.raises(ConfigError, match="in_index"):
+        scored(mini_data, d, {2025: VALUES})

@@ -23,9 +23,14 @@ node with its own method: arithmetic Σ w·s or geometric exp(Σ w·ln s), w nor
 Contribution of a node to the index: index · Π over its path of its share in its parent
 (arithmetic w·s / Σ w·s, geometric w·ln s / Σ w·ln s), so the contributions of the parts of any
 node add up to that node's contribution and those of all indicators to the index.
+  attainment 100·min(x / target, 1) (negative: target / x) on the framework's scale: 60 + 40·… under the
+             efficacy coefficient; for stock indicators (耕地保有量, outputs), whose size is not merit
 Missing values: `reweight` (dropped from the weights), `minimum` (the method's lowest score) or
-`last_year` (last year's accepted value); flagged per number either way.
+`last_year` (last year's accepted value); flagged per number either way. Not applicable (the framework's
+`not_applicable` or 不涉及 in data/targets/) is not missing: left out, its weight kept in its category.
+No data anywhere in a year: every county scores the method's lowest score and the weight is kept.
 Assessment: target_points · Σ w·met / Σ w(with target) + index_points · (index − lo)/(hi − lo)
++ rank points (by rank on one indicator outside the index, e.g. 年度评价结果) + satisfaction_points · 满意度/100
 − deductions (each rule's points per event or missed target, at most its max_points), with
 (lo, hi) = index_range, 60–100 by default (the efficacy scale), rounded to 2 decimals as published;
 the grade is the first band (from the top) the rounded score reaches.
@@ -82,6 +87,18 @@ def attainment_floor(fw: Framework) -> float:
     return 60.0 if fw.normalization == "efficacy" else 0.0
 
 
+def assessment_params(fw: Framework) -> dict:
+    """Parameters of the assessment step: points for targets and the index, and points of their own by
+    rank (年度评价结果) and from public satisfaction (公众满意程度)."""
+    a, rp, ps = fw.assessment, fw.assessment.rank_points, fw.public_satisfaction
+    rank_ind = next((i for i in fw.indicators if rp and i.code == rp.indicator), None)
+    return {"target_points": a.target_points, "index_points": a.index_points, "index_lo": a.index_range[0],
+            "index_hi": a.index_range[1], "rank_indicator": rp.indicator if rp else None,
+            "rank_points": rp.points if rp else 0.0, "rank_last_share": rp.last_share if rp else 1.0,
+            "rank_direction": rank_ind.direction if rank_ind else 1,
+            "satisfaction_indicator": ps.indicator if ps else None, "satisfaction_points": a.satisfaction_points}
+
+
 def _deduction_indicators(fw: Framework, rule: Deduction) -> list[str]:
     if rule.indicators == "binding":
         return [i.code for i in fw.indicators if i.binding]
@@ -123,11 +140,7 @@ def score_year(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id:
                                                            "categories": [c.code for c in fw.categories]})
         con.execute(statement("scoring/scores"), {"run_id": run_id})
         _record_deductions(con, fw, run_id, regions)
-        con.execute(statement("scoring/result"), {"run_id": run_id, "regions": regions,
-                                                  "target_points": fw.assessment.target_points,
-                                                  "index_points": fw.assessment.index_points,
-                                                  "index_lo": fw.assessment.index_range[0],
-                                                  "index_hi": fw.assessment.index_range[1]})
+        con.execute(statement("scoring/result"), {"run_id": run_id, "regions": regions} | assessment_params(fw))
         for table in TEMP_TABLES:
             con.execute(f"DROP TABLE {table}")
     return con.sql("SELECT count(*) FROM result WHERE run_id = ? AND year = ?", params=[run_id, year]).fetchall()[0][0]
