@@ -209,8 +209,9 @@ class VetoRule(_Strict):
     def _complete(self) -> "VetoRule":
         if self.kind == "event" and not self.event_kinds:
             raise ValueError("event 规则须列出 event_kinds / event rule needs event_kinds")
-        if self.kind == "threshold" and not self.indicator:
-            raise ValueError("threshold 规则须指定 indicator / threshold rule needs indicator")
+        if self.kind == "threshold" and not self.indicator and not self.indicators:
+            raise ValueError("threshold 规则须指定 indicator 或 indicators (如 binding) / threshold rule needs "
+                             "indicator or indicators")
         if self.effect == "cap" and not self.cap_grade:
             raise ValueError("effect=cap 须指定 cap_grade / cap needs cap_grade")
         return self
@@ -376,8 +377,10 @@ class Framework(_Strict):
             if unknown:
                 raise ValueError(f"扣分项 {d.id} 引用了未知指标 {unknown} / unknown indicators")
         for rule in self.veto_rules:
-            if rule.indicator and rule.indicator not in codes:
-                raise ValueError(f"否决规则 {rule.id} 引用了未知指标 {rule.indicator!r} / unknown indicator")
+            unknown = [c for c in [rule.indicator] + (rule.indicators if isinstance(rule.indicators, list) else [])
+                       if c and c not in codes]
+            if unknown:
+                raise ValueError(f"否决规则 {rule.id} 引用了未知指标 {unknown} / unknown indicator")
             if rule.cap_grade and rule.cap_grade not in grades:
                 raise ValueError(f"否决规则 {rule.id} 的 cap_grade {rule.cap_grade!r} 不在等级中 / unknown grade")
         self._check_contracts()

@@ -29,8 +29,10 @@ def apply_vetoes(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_i
             if rule.kind == "event":
                 con.execute(statement("scoring/veto_event_hits"), p | {"year": year, "kinds": rule.event_kinds})
             elif rule.kind == "threshold":
+                codes = [rule.indicator] if rule.indicator else \
+                    binding if rule.indicators == "binding" else list(rule.indicators)
                 con.execute(statement("scoring/veto_threshold_hits"),
-                            p | {"framework": fw.id, "year": year, "indicator": rule.indicator,
+                            p | {"framework": fw.id, "year": year, "indicators": codes,
                                  "ops": list(OP_SIGNS), "signs": list(OP_SIGNS.values())})
             else:
                 codes = binding if rule.indicators in (None, "binding") else list(rule.indicators)
