@@ -41,10 +41,14 @@ def index_rows(docs: list[tuple[str, str, str, dict]], entries: dict[tuple[str, 
                 (single.get("department_score") if single and single.get("department_score") is not None
                  else single.get("gdi") if single else None)
             grades = [p.get("grade") for p in posts if p.get("grade")]
+            grade, vetoed = grades[-1] if grades else "", any(p.get("vetoed") for p in posts)
+            if ctx.get("conclusion"):  # the cadre report's own conclusion: one basis for both pages
+                c = ctx["conclusion"]
+                score, grade, vetoed = c["score"], c["grade"] or "", c["vetoed"]
             out.append({"kind": "cadre", "kind_label": "领导干部", "name": ctx["cadre"]["name"], "code": key,
                         "unit": "、".join(_post(p) for p in posts) or "(本年度不在任)", "score": score,
                         "rank": single.get("rank") if single else None, "n": None,
-                        "grade": grades[-1] if grades else "", "vetoed": any(p.get("vetoed") for p in posts),
+                        "grade": grade, "vetoed": vetoed,
                         "events": len(ctx.get("events", [])), "title": title, **links})
     return out
 

@@ -77,14 +77,23 @@ def county_context() -> dict:
             "code": code, "name": name, "category_name": cat_names[cat], "unit": unit, "value": value,
             "target_op": op, "target_value": target, "met": met, "binding": binding, "score": score,
             "weight": 0.027, "contribution": None if score is None else round(score * 0.027, 2),
-            "department_name": dept, "flag": "缺失(按权重重新分配)" if value is None else None})
+            "department_name": dept, "flag": "缺失(按权重重新分配)" if value is None else None,
+            "previous_value": None if value is None else round(value * 0.98, 3),
+            "movement": None if value is None else "改善" if op == ">=" else "恶化",
+            "target_source": "县级分解目标" if code == "EP01" else "市级目标"})
     return {
         "doc": doc("county", "章贡区2025年度生态文明建设评价考核报告"),
         "county": {"region_code": "360702", "name": "章贡区", "zone": "重点开发区"},
         "result": {"gdi": 83.41, "rank": 3, "n_regions": 18, "assessment_score": 87.2, "targets_met": 30,
                    "targets_total": 37, "binding_missed": 1, "grade": "不合格", "grade_before_veto": "良好",
                    "vetoed": True, "missing_count": 1, "previous_gdi": 82.1, "previous_rank": 5, "rank_p05": 2.0,
-                   "rank_median": 3.0, "rank_p95": 6.0, "rank_driver": "EQ01", "rank_driver_name": "空气质量优良天数比例"},
+                   "rank_median": 3.0, "rank_p95": 6.0, "rank_driver": "EQ01", "rank_driver_name": "空气质量优良天数比例",
+                   "improved": 21, "worsened": 10, "change_balance": 0.3127},
+        "grade_gap": {"grade": "优秀", "min": 90, "distance": 2.8},
+        "binding_missed_names": ["森林覆盖率"],
+        "change_note": "指数变化反映的是在参评县(市、区)中相对位置的变化。",
+        "satisfaction": "公众对生态环境质量满意程度为本指标体系计入指数的一项指标(未采用国家年度评价单独评价的口径)。",
+        "not_applicable": ["近岸海域水质优良(一、二类)比例"],
         "vetoes": [
             {"rule_id": "VETO-EVENT", "rule_name": "发生重大生态环境事件", "effect": "fail", "cap_grade": None,
              "evidence": {"indicator_name": None, "value": None, "target": None, "target_op": None, "unit": None,
@@ -154,6 +163,9 @@ def cadre_context() -> dict:
                    "rule": "党政同责"}],
         # 0.45 × 83.41 + 0.55 × 79.02 = 37.5345 + 43.461 = 80.9955 -> 81.00
         "weighted": 0.45 * 83.41 + 0.55 * 79.02,
+        "conclusion": {"score": 0.45 * 83.41 + 0.55 * 79.02, "grade": "合格", "vetoed": True, "veto_count": 1,
+                       "rule": "党政同责: 承担章贡区、寻乌县的评价考核结果, 按在任时间比例加权, 等级取在任时间最长的职务所在县(市、区)的等级",
+                       "text": "绿色发展指数 81.00, 考核等级合格, 任期内触发一票否决 1 项(见下)。"},
         "events": [{"date": "2025-06-14", "region_name": "章贡区", "kind": "重特大突发环境事件",
                     "description": f"贡江某断面氨氮超标 {XSS}", "post": "政府主要负责人", "year": 2025},
                    {"date": "2021-09-02", "region_name": "章贡区", "kind": "造成恶劣社会影响的环境污染责任事件",
@@ -182,14 +194,26 @@ def department_head_context() -> dict:
                      "end": None, "rule": "一岗双责"}],
         "posts": [{"post": "部门主要负责人", "department": "lyj", "department_name": "市林业局", "start": "2023-12-01",
                    "end": None, "share": 1.0, "department_score": 81.8, "targets_met": 85, "targets_total": 108,
-                   "gdi": None, "rank": None, "grade": None, "vetoed": None, "rule": "一岗双责"}],
+                   "gdi": None, "rank": None, "grade": None, "vetoed": None, "rule": "一岗双责",
+                   "department_rank": 4, "n_departments": 13}],
         "weighted": None,
+        "conclusion": {"score": 81.8, "grade": None, "vetoed": False, "veto_count": 1,
+                       "rule": "一岗双责: 承担市林业局负责指标的分项得分(部门负责人不单独评定等级)",
+                       "text": "部门分项得分 81.80, 在 13 个责任部门中列第 4 位, 完成目标 85/108 项(县次); 本部门负责的指标引发一票否决 1 项(见下)。"},
+        "department_audit": [{"start_date": "2023-12-01", "end_date": None, "incumbent": True, "year_before": 2022,
+                              "year_end": 2025, "indicator_name": "森林覆盖率", "unit": "%", "mean_before": 75.2,
+                              "mean_end": 76.1, "improved": 11, "worsened": 7, "met": 12, "with_target": 18}],
         "department_indicators": [
             {"name": "森林覆盖率", "unit": "%", "binding": True, "dept_weight": 0.3, "mean_score": 81.2, "met": 10,
              "with_target": 18, "missing": 0},
             {"name": "林下经济产业综合产值", "unit": "亿元", "binding": False, "dept_weight": 0.2, "mean_score": 85.49,
              "met": 14, "with_target": 18, "missing": 1}],
-        "events": [], "record": [], "audit": [],
+        "events": [],
+        "record": [{"year": 2025, "post": "部门主要负责人", "department_name": "市林业局", "share": 1.0,
+                    "department_score": 81.8, "rule": "一岗双责", "rank": None, "grade": None, "vetoed": None,
+                    "gdi": None, "department": "lyj", "acting": False,
+                    "vetoes": [county_context()["vetoes"][1] | {"region_name": "章贡区"}]}],
+        "audit": [],
     }
 
 
@@ -217,10 +241,17 @@ def bulletin_context() -> dict:
         "vetoed": [{"name": "章贡区", "region_code": "360702", "grade": "不合格", "items": county["vetoes"]},
                    {"name": "寻乌县", "region_code": "360734", "grade": "不合格", "items": county["vetoes"][1:]}],
         # changes: previous = gdi − 1.5 + k % 4, so change = 1.5 − k % 4 ∈ {+1.5, +0.5, −0.5, −1.5}
-        "movers": {"up": [c | {"change": c["gdi"] - c["previous_gdi"], "rank_change": c["previous_rank"] - c["rank"]}
+        "movers": {"up": [c | {"change": c["gdi"] - c["previous_gdi"], "rank_change": c["previous_rank"] - c["rank"],
+                               "improved": 20, "worsened": 8, "change_balance": 0.25}
                           for c in counties if c["gdi"] > c["previous_gdi"]][:5],
-                   "down": [c | {"change": c["gdi"] - c["previous_gdi"], "rank_change": c["previous_rank"] - c["rank"]}
+                   "down": [c | {"change": c["gdi"] - c["previous_gdi"], "rank_change": c["previous_rank"] - c["rank"],
+                                 "improved": 8, "worsened": 21, "change_balance": -0.3}
                             for c in counties if c["gdi"] < c["previous_gdi"]][:5]},
+        "change_note": "指数变化反映的是在参评县(市、区)中相对位置的变化。",
+        "grade_summary": {"with_binding_missed": 1, "top": [],
+                          "rows": [c | {"grade_gap": {"grade": "优秀", "min": 90, "distance": 1.2},
+                                        "binding_missed_names": ["森林覆盖率"] if c["name"] == "章贡区" else []}
+                                   for c in counties[1:4]]},
         "method_notes": ["个体指数采用效能系数法: 正向指标 60 + 40 × (x − 最小值)/(最大值 − 最小值), 逆向指标反之。",
                          "权数按 ★◆○ = 3:2:1 在全部指标间归一; 缺失指标按权数重新分配并注明。",
                          "一票否决: 发生规定的重大生态环境事件、耕地保有量低于红线或未完成节能目标的, 等级定为不合格。"],

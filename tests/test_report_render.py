@@ -92,11 +92,18 @@ def test_county_html_content(rendered):
     ("county", ["章贡区", "单位GDP能耗降低率", "实际值2.8%,目标≥3.0%", "一票否决", "ab12cd34ef56", "排名区间(5%–95%)第2–6名",
                 # every year in the warehouse, the never-scored one said so; data quality: warnings, missing, versions
                 "2021", "有已审核数据,尚未运行该年度评价", "随下一年度评价同时计算", "审核警告", "第4行·EP03:填报值51.2",
-                "缺失数据及处理", "党政干部参加生态文明培训比例", "所用报送文件及版本", "市统计局_2025年度指标报送.xlsx"]),
+                "缺失数据及处理", "党政干部参加生态文明培训比例", "所用报送文件及版本", "市统计局_2025年度指标报送.xlsx",
+                # issue 18: the grade explained, the absolute change, whose target, improvement by direction
+                "距“优秀”(≥90.00分)还差2.80分", "未完成约束性目标1项:森林覆盖率", "改善21项、恶化10项",
+                "净改善+31.3%", "相对位置", "县级分解", "改善", "不涉及的指标"]),
     ("cadre", ["王建国", "终身追责", "寻乌县党委书记", "章贡区政府主要负责人", "党政同责", "按在任比例加权", "81.00",
-               "任期内一票否决", "VETO-EVENT", "自然资源资产离任审计", "比较2018年与2025年", "−2.4", "+1.8"]),
-    ("department_head", ["苏海燕", "市林业局主要负责人", "一岗双责", "部门内权数", "30.0%", "林下经济产业综合产值", "14/18"]),
-    ("bulletin", ["龙南市", "等级分布", "方法说明", "排名区间", "上升", "下降", "+1.50", "−1.50",
+               "任期内一票否决", "VETO-EVENT", "自然资源资产离任(任中)审计", "离任审计:章贡区政府主要负责人",
+               "比较2018年与2025年", "−2.4", "+1.8", "本年度考核结果:绿色发展指数81.00,考核等级合格"]),
+    ("department_head", ["苏海燕", "市林业局主要负责人", "一岗双责", "部门内权数", "30.0%", "林下经济产业综合产值", "14/18",
+                         "在13个责任部门中列第4位", "章贡区(本部门负责指标引发)", "VETO-ENERGY", "任中审计",
+                         "比较2022年与2025年"]),
+    ("bulletin", ["龙南市", "等级分布", "方法说明", "排名区间", "改善", "恶化", "+25.0%", "−30.0%", "等级说明",
+                  "相对位置", "还差(分)",
                   "实际值2.8%,目标≥3.0%", "第2版"]),  # the veto evidence's target with its operator
     ("steward", ["市林业局_2025.xlsx", "未通过", "176.4", "森林覆盖率应在0–100之间", "按百分数填写"]),
 ])
@@ -164,9 +171,10 @@ def test_svg_chart_labels_are_the_same_text_in_html_and_pdf(rendered):
 OUTLINE = {"county": ["总体结果与一票否决", "分类得分", "指标明细", "优势与短板", "领导干部(党政同责)", "历年变化",
                       "数据质量与来源", "审核警告", "缺失数据及处理", "所用报送文件及版本"],
            "cadre": ["基本信息与任职经历", "本年度任职与考核结果", "任期内一票否决与生态环境事件(终身追责)",
-                     "任期内一票否决", "历年考核记录", "自然资源资产离任审计"],
+                     "任期内一票否决", "历年考核记录", "自然资源资产离任(任中)审计"],
            "department_head": ["一岗双责: 负责指标"],
-           "bulletin": ["总体情况", "等级分布", "各县(市、区)评价考核结果", "一票否决情况", "指数变化较大的县(市、区)",
+           "bulletin": ["总体情况", "等级分布", "各县(市、区)评价考核结果", "一票否决情况", "等级说明",
+                        "较上年改善和恶化最多的县(市、区)",
                         "方法说明"],
            "steward": ["审核结论", "未通过的规则及需修改的单元格", "文件信息"]}
 
@@ -395,6 +403,7 @@ def test_a_long_indicator_table_starts_right_after_the_categories(tmp_path, copi
 
     ctx = county_context()
     ctx["vetoes"] = []  # a short first section: the categories end half-way down their page
+    ctx["result"]["change_balance"], ctx["satisfaction"] = None, None
     ctx["indicators"] = [dict(i, code=f"{i['code']}{k}") for k in range(copies) for i in ctx["indicators"]]
     pdf = tmp_path / "county.pdf"
     Renderer().write("county", ctx, tmp_path / "county.html", pdf)

@@ -513,6 +513,9 @@ class Department(_Strict):
     code: str
     name: str
     sheet: str | None = None  # the workbook sheet its files keep the data on, when not the first one
+    # its head is a subject of the natural-resource audit (《领导干部自然资源资产离任审计规定(试行)》第五条(二)):
+    # the cadre report gets the 离任审计 section over the department's indicators
+    audit_subject: bool = False
 
 
 def _explain(path: Path, err: ValidationError, doc: dict) -> ConfigError:

@@ -17,6 +17,7 @@ import duckdb
 import polars as pl
 
 from transforms.config.framework import Framework
+from transforms.runtime.sql import statement
 from transforms.runtime.warehouse import frame, rows
 from transforms.scoring.attribution import events_in_tenure
 
@@ -29,6 +30,46 @@ METHOD_TEXT = {
     "zscore": "标准化法: (x − 均值)/标准差, 逆向指标取反",
     "rank": "位次法: 按当年参评县(市、区)中的百分位次计 0–100 分",
 }
+# What the index change is (the efficacy coefficient rescales each year), said wherever it is shown.
+CHANGE_NOTE = ("指数变化反映的是在参评县(市、区)中相对位置的变化: 效能系数法每年按当年各县的最小值和最大值重新标定; "
+               "各指标按自身方向的实际改善或恶化见“绝对变化”(改善与恶化指标的权数之差占可比指标权数的比例)。")
+MOVEMENT = {1: "改善", -1: "恶化", 0: "持平"}
+
+
+def grade_gap(fw: Framework, score: float | None) -> dict | None:
+    """The next grade up from `score` and the points it lacks (None at the top grade or without a score)."""
+    if score is None:
+        return None
+    bands = fw.grade_bands  # descending lower bounds
+    here = next((n for n, b in enumerate(bands) if score >= b.min), len(bands) - 1)
+    if here == 0:
+        return None
+    up = bands[here - 1]
+    return {"grade": up.grade, "min": up.min, "distance": round(up.min - score, 2)}
+
+
+def movement(direction: int, value: float | None, previous: float | None) -> str | None:
+    """改善 / 恶化 / 持平 in the indicator's own direction (the same tolerance as the result's count)."""
+    if value is None or previous is None:
+        return None
+    if abs(value - previous) <= 1e-9 * max(abs(previous), 1):
+        return MOVEMENT[0]
+    return MOVEMENT[1 if direction * (value - previous) > 0 else -1]
+
+
+def satisfaction_statement(fw: Framework, value: float | None, points: float | None) -> str | None:
+    """公众满意程度 beside the index where the framework follows the national method, or what it does instead."""
+    ps = fw.public_satisfaction
+    if ps is None:
+        return None
+    name = next(i.name for i in fw.indicators if i.code == ps.indicator)
+    if not ps.separate:
+        return f"{name}为本指标体系计入指数的一项指标(未采用国家年度评价单独评价的口径)。"
+    shown = "无已审核数据" if value is None else f"{value:.2f}%"
+    extra = f", 计 {points:.2f} 分" if points else ""
+    return f"{name}: {shown}(按国家口径单独评价, 不计入指数{extra})。"
+
+
 MISSING_TEXT = {
     "reweight": "缺失指标不计分, 其权数按比例分配给同类其余指标",
     "minimum": "缺失指标按该方法的最低分计",
@@ -193,6 +234,7 @@ def build_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run
 
 def _veto_item(v: dict) -> dict:
     return {"rule_id": v["rule_id"], "rule_name": v["rule_name"], "effect": v["effect"], "cap_grade": v["cap_grade"],
+            "indicator_code": v["indicator_code"], "region_code": v["region_code"],
             "evidence": {"indicator_name": v["indicator_name"], "value": v["value"], "target": v["target"],
                          "target_op": v["target_op"], "unit": v["unit"], "event_kind": v["event_kind"],
                          "event_date": _iso(v["event_date"]), "description": v["description"],
@@ -216,6 +258,7 @@ class _Shared:
         self.warnings = [_Warning(w) for w in warnings.to_dicts()]  # failures parsed once, not once per county
         self.cadres = _by(cadres, "region_code")
         self.indicator_names = {i.code: i.name for i in fw.indicators}
+        self.direction = {i.code: i.direction for i in fw.indicators}
         self.bulletin_title = f"{doc_base['jurisdiction_name']}{year}年度生态文明建设评价考核结果公报"
 
     def county_title(self, r: dict) -> str:
@@ -233,9 +276,17 @@ class _Shared:
                                                "grade", "vetoed", "targets_met", "targets_total", "rank_p05",
                                                "rank_p95", "previous_gdi", "previous_rank")}
                             | {"category_scores": self.category_scores(code), "report_href": f"county/{code}.html"})
-        changed = [c | {"change": c["gdi"] - c["previous_gdi"],
+        by_code = {r["region_code"]: r for r in self.results.iter_rows(named=True)}
+        for c in counties:
+            r = by_code[c["region_code"]]
+            c.update({k: r.get(k) for k in ("improved", "worsened", "change_balance", "binding_missed")}
+                     | {"grade_gap": grade_gap(self.fw, r["assessment_score"]),
+                        "binding_missed_names": self.binding_missed_names(c["region_code"])})
+        # largest rises and falls by the absolute measure (indicators improved or worsened in their own
+        # direction), not by the index change, which only says how the county moved among the others
+        changed = [c | {"change": c["gdi"] - c["previous_gdi"] if c["previous_gdi"] is not None else None,
                         "rank_change": c["previous_rank"] - c["rank"] if c["previous_rank"] and c["rank"] else None}
-                   for c in counties if c["gdi"] is not None and c["previous_gdi"] is not None]
+                   for c in counties if c["change_balance"] is not None]
         grades = self.results["grade"].to_list()
         return {
             "doc": self.doc_base | {"kind": "bulletin", "title": self.bulletin_title},
@@ -245,12 +296,31 @@ class _Shared:
             "vetoed": [{"name": c["name"], "region_code": c["region_code"], "grade": c["grade"],
                         "items": self.vetoes[(c["region_code"], self.year)]}
                        for c in counties if self.vetoes.get((c["region_code"], self.year))],
-            "movers": {"up": sorted((m for m in changed if m["change"] > 0), key=lambda m: -m["change"])[:5],
-                       "down": sorted((m for m in changed if m["change"] < 0), key=lambda m: m["change"])[:5]}
+            "movers": {"up": sorted((m for m in changed if m["change_balance"] > 0),
+                                    key=lambda m: (-m["change_balance"], m["region_code"]))[:5],
+                       "down": sorted((m for m in changed if m["change_balance"] < 0),
+                                      key=lambda m: (m["change_balance"], m["region_code"]))[:5]}
             if changed else None,
+            "change_note": CHANGE_NOTE,
+            "grade_summary": self.grade_summary(counties),
             "method_notes": method_notes(self.fw),
             "index_histogram": index_histogram(self.results),
         }
+
+    def binding_missed_names(self, code: str) -> list[str]:
+        """The binding targets the county missed (as counted in result.binding_missed)."""
+        sc = self.scores.get((code,))
+        if sc is None:
+            return []
+        return [s["name"] for s in sc.iter_rows(named=True)
+                if s["binding"] and s["target_value"] is not None and not s["met"]]
+
+    def grade_summary(self, counties: list[dict]) -> dict:
+        """Why each county has its grade: the points it lacks for the next one and its binding targets missed."""
+        near = [c for c in counties if c["grade_gap"]]
+        return {"with_binding_missed": sum(1 for c in counties if c["binding_missed_names"]),
+                "rows": sorted(near, key=lambda c: (c["grade_gap"]["distance"], c["region_code"])),
+                "top": [c for c in counties if not c["grade_gap"] and c["assessment_score"] is not None]}
 
     # ------------------------------------------------------------------ county
     def county(self, r: dict) -> dict:
@@ -267,7 +337,13 @@ class _Shared:
                                          "binding_missed", "grade", "grade_before_veto", "vetoed", "missing_count",
                                          "previous_gdi", "previous_rank", "rank_p05", "rank_median", "rank_p95",
                                          "rank_driver")}
-            | {"rank_driver_name": self.indicator_names.get(r["rank_driver"])},
+            | {"rank_driver_name": self.indicator_names.get(r["rank_driver"])}
+            | {k: r.get(k) for k in ("improved", "worsened", "change_balance", "points_rank", "points_satisfaction",
+                                      "satisfaction")},
+            "grade_gap": grade_gap(self.fw, r["assessment_score"]),
+            "binding_missed_names": self.binding_missed_names(code),
+            "change_note": CHANGE_NOTE,
+            "satisfaction": satisfaction_statement(self.fw, r.get("satisfaction"), r.get("points_satisfaction")),
             "vetoes": self.vetoes.get((code, self.year), []),
             "categories": [{"code": c["code"], "name": c["name"],
                             "weight": self.cat_rows.get((code, c["code"]), {}).get("weight", c["weight"]),
@@ -281,7 +357,10 @@ class _Shared:
                             "target_value": s["target_value"], "met": s["met"], "binding": s["binding"],
                             "score": s["normalized"], "weight": s["weight_share"], "contribution": s["contribution"],
                             "department_name": s["department_name"], "flag": s["flag"], "method": s["method"],
-                            "previous_value": s["previous_value"], "peer_gap": s["peer_gap"]}
+                            "previous_value": s["previous_value"], "peer_gap": s["peer_gap"],
+                            "target_source": s.get("target_source"), "applicable": s.get("applicable"),
+                            "movement": movement(self.direction[s["indicator_code"]], s["value"],
+                                                 s["previous_value"])}
                            for s in sc.iter_rows(named=True)],
             "strengths": ranked(sc.filter(pl.col("peer_gap") > 0).sort("peer_gap", descending=True)),
             "weaknesses": ranked(sc.filter(pl.col("peer_gap") < 0).sort("peer_gap")),
@@ -291,7 +370,9 @@ class _Shared:
                         "report_href": f"../cadre/{c['cadre_id']}.html"} for c in self.cadres.get(code, [])],
             "missing": [{"name": s["name"], "department_name": s["department_name"], "flag": s["flag"],
                          "value": s["value"], "unit": s["unit"]}
-                        for s in sc.filter(pl.col("flag").is_not_null()).iter_rows(named=True)],
+                        for s in sc.filter(pl.col("flag").is_not_null() & pl.col("applicable").fill_null(True))
+                        .iter_rows(named=True)],
+            "not_applicable": sc.filter(~pl.col("applicable").fill_null(True))["name"].to_list(),
             "missing_policy": MISSING_TEXT[self.fw.missing_policy],
             "submissions": [{k: u[k] for k in ("department_name", "kind", "file_name", "version", "sha256", "status",
                                                "warnings")} | {"received_at": str(u["received_at"])[:16]}
@@ -353,6 +434,16 @@ def cadre_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run
     events_by = _by(events, "cadre_id")
     tenures_by = _by(tenures, "cadre_id")
     dept_indicators = _department_indicators(scores)
+    dept_audit = _by(pl.DataFrame(department_audit(con, fw, year), infer_schema_length=None), "cadre_id") \
+        if fw.indicators else {}
+    # 一岗双责: a veto caused by an indicator lands in the report of the head of the department answering for it
+    indicator_department = {i.code: i.department for i in fw.indicators}
+    dept_vetoes: dict[tuple[str, int], list[dict]] = defaultdict(list)
+    for (region, veto_year), items in vetoes.items():
+        for v in items:
+            if v["indicator_code"] in indicator_department:
+                dept_vetoes[(indicator_department[v["indicator_code"]], veto_year)].append(
+                    v | {"region_name": region_names.get(region)})
     cadre_ids = sorted(set(this_year) | set(events_by))
     names = {t["cadre_id"]: t["name"] for t in tenures.iter_rows(named=True)}
 
@@ -366,11 +457,15 @@ def cadre_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run
                 "rule": "一岗双责" if head else "党政同责", "share": p.get("share"), "gdi": p.get("gdi"),
                 "rank": p.get("rank"), "grade": p.get("grade"), "vetoed": p.get("vetoed"),
                 "department_score": p.get("department_score"), "targets_met": p.get("targets_met"),
-                "targets_total": p.get("targets_total"), "year": p.get("year"), "assessed": p.get("assessed")}
+                "targets_total": p.get("targets_total"), "department_rank": p.get("department_rank"),
+                "n_departments": p.get("n_departments"), "year": p.get("year"), "assessed": p.get("assessed")}
 
     def tenure_vetoes(p: dict) -> list[dict]:
-        """The year's vetoes of the county the cadre led; an event veto only if the event fell in this tenure."""
-        if p["post"] == DEPARTMENT_HEAD or not p.get("vetoed"):
+        """The year's vetoes of the county the cadre led (an event veto only if the event fell in this tenure);
+        for a department head, the year's vetoes caused by the department's indicators (一岗双责)."""
+        if p["post"] == DEPARTMENT_HEAD:
+            return dept_vetoes.get((p["department"], p["year"]), [])
+        if not p.get("vetoed"):
             return []
         start, end = _iso(p["start_date"]), _iso(p["end_date"]) or "9999-12-31"
         return [v for v in vetoes.get((p["region_code"], p["year"]), [])
@@ -398,12 +493,58 @@ def cadre_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run
             "events": [{"date": _iso(e["event_date"]), "region_name": region_names.get(e["region_code"]),
                         "kind": e["kind"], "description": e["description"], "post": e["post"], "year": e["year"]}
                        for e in events_by.get(cadre_id, [])],
-            "audit": [a | {"start_date": _iso(a["start_date"]), "end_date": _iso(a["end_date"])}
+            "audit": [a | {"start_date": _iso(a["start_date"]), "end_date": _iso(a["end_date"]),
+                           "incumbent": a["end_date"] is None or a["end_date"].year > year}
                       for a in audit.get(cadre_id, [])],
         }
         ctx["veto_count"] = sum(len(p["vetoes"]) for p in ctx["record"])
+        ctx["department_audit"] = [a | {"start_date": _iso(a["start_date"]), "end_date": _iso(a["end_date"])}
+                                   for a in dept_audit.get(cadre_id, [])]
+        ctx["conclusion"] = cadre_conclusion(fw, posts, weighted,
+                                             [p for p in ctx["record"] if p["year"] == year])
         docs.append(("cadre", cadre_id, title, ctx))
     return docs
+
+
+def cadre_conclusion(fw: Framework, posts: list[dict], weighted: float | None, record: list[dict]) -> dict | None:
+    """The cadre's result for the year on the index page's basis: score, grade, veto conclusion and the
+    rule that produced them. County posts (党政同责): the county's index and grade, share-weighted over
+    several posts, the grade of the post held longest (the worse on a tie), vetoed if a veto fell in a
+    tenure. Department heads (一岗双责): the department's sub-score, its rank among the departments and its
+    targets met; vetoes caused by its indicators are listed, the head has no grade of their own."""
+    if not posts:
+        return None
+    vetoes = [v for p in record for v in p["vetoes"]]
+    county = [p for p in posts if p["rule"] == "党政同责"]
+    heads = [p for p in posts if p["rule"] == "一岗双责"]
+    order = {b.grade: n for n, b in enumerate(fw.grade_bands)}
+    if county:
+        main = max(county, key=lambda p: (p["share"] or 0, order.get(p["grade"], -1)))
+        score = weighted if weighted is not None and len(posts) > 1 else main["gdi"]
+        vetoed = any(v for p in record if p["rule"] == "党政同责" for v in p["vetoes"])
+        where = "、".join(f"{p['region_name']}" for p in county)
+        rule = (f"党政同责: 承担{where}的评价考核结果" + (", 按在任时间比例加权, 等级取在任时间最长的职务所在县(市、区)"
+                                                       "的等级" if len(posts) > 1 else ""))
+        text = (f"绿色发展指数 {score:.2f}, 考核等级{main['grade'] or '—'}" if score is not None else "无考核结果") + \
+            (f", 任期内触发一票否决 {len(vetoes)} 项(见下)" if vetoed else ", 任期内未触发一票否决")
+        return {"score": score, "grade": main["grade"], "vetoed": vetoed, "rule": rule, "text": text + "。",
+                "veto_count": len(vetoes)}
+    p = heads[0]
+    score = weighted if weighted is not None and len(posts) > 1 else p["department_score"]
+    rank = f", 在 {p['n_departments']} 个责任部门中列第 {p['department_rank']} 位" if p.get("department_rank") else ""
+    targets = f", 完成目标 {p['targets_met']}/{p['targets_total']} 项(县次)" if p.get("targets_total") else ""
+    vetoed_text = f"; 本部门负责的指标引发一票否决 {len(vetoes)} 项(见下)" if vetoes else "; 本部门负责的指标未引发一票否决"
+    return {"score": score, "grade": None, "vetoed": False, "veto_count": len(vetoes),
+            "rule": f"一岗双责: 承担{p['department_name']}负责指标的分项得分(部门负责人不单独评定等级)",
+            "text": (f"部门分项得分 {score:.2f}" if score is not None else "部门分项得分无") + rank + targets + vetoed_text + "。"}
+
+
+def department_audit(con: duckdb.DuckDBPyConnection, fw: Framework, year: int) -> list[dict]:
+    """离任审计 of department heads named in 第五条(二) (`audit_subject` in data/departments.yaml): per tenure,
+    each of the department's indicators across the counties, the year before the tenure against its last
+    year (or `year`); `incumbent`: still in post, a 任中 audit."""
+    return frame(con, statement("reporting/department_audit"),
+                 {"framework": fw.id, "jurisdiction": fw.jurisdiction, "year": year, "head": DEPARTMENT_HEAD}).to_dicts()
 
 
 def _department_indicators(scores: pl.DataFrame) -> dict[str, list[dict]]:

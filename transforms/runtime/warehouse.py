@@ -131,7 +131,8 @@ def load_config(con: duckdb.DuckDBPyConnection, fw: Framework, fw_path: Path, da
     regions = pl.DataFrame(read_csv_rows(data_dir / "regions.csv"))
     targets_file = data_dir / "targets" / f"{fw.id}.csv"
     targets = pl.DataFrame(read_csv_rows(targets_file)) if targets_file.exists() else None
-    departments = pl.DataFrame([{"code": d.code, "name": d.name} for d in load_departments(data_dir)])
+    departments = pl.DataFrame([{"code": d.code, "name": d.name, "audit_subject": d.audit_subject}
+                                for d in load_departments(data_dir)])
     not_applicable = _not_applicable(fw, regions)
     sha = hashlib.sha256(fw_path.read_bytes()).hexdigest()
     with transaction(con), registered(con, indicators=indicators, categories=categories, zone_weights=zone_weights,

@@ -10,7 +10,7 @@ WITH spans AS (
 SELECT $run_id AS run_id, sp.year, sp.cadre_id, sp.name, sp.post, sp.region_code, sp.department,
        sp.start_date, sp.end_date, sp.acting, (sp.e - sp.s + 1) / sp.days_in_year AS share,
        r.gdi, r.rank, r.grade, r.vetoed,
-       d.score AS department_score, d.targets_met, d.targets_total
+       d.score AS department_score, d.targets_met, d.targets_total, d.rank AS department_rank, d.n_departments
 FROM spans sp
 LEFT JOIN result r ON r.run_id = $run_id AND r.year = sp.year AND r.region_code = sp.region_code
                   AND sp.post <> '部门主要负责人'
