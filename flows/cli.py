@@ -23,7 +23,7 @@ EPILOG = ("退出码 / exit codes: 0 成功 / success; 1 运行失败或文件�
 app = typer.Typer(help="生态文明建设目标评价考核 / ecological-civilization annual assessment.\n\n"
                        "例 / examples: ecoassess run --demo; ecoassess status; ecoassess reports --open bulletin\n\n"
                        "默认值 / defaults: 年度为北京时间今天的上一年 / year: last year (China time); "
-                       "指标体系、配色、分页见 / framework, palette, pagination: data/defaults.yaml",
+                       "指标体系、配色、分页阈值见 data/defaults.yaml / framework, palette, pagination: data/defaults.yaml",
                   epilog=EPILOG, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   rich_markup_mode="rich")
 
@@ -36,8 +36,8 @@ WorkersOpt = typer.Option(None, "--workers", min=1, help="渲染进程数(默认
                                                          "(default: all cores)")
 DaskOpt = typer.Option(False, "--dask", help="在本次运行专用的本地 Dask 集群上渲染 / render on a local Dask "
                                              "cluster started for this run")
-YearOpt = typer.Option(None, "--year", help="考核年度(默认上一年度) / assessment year (default: last year)")
-FrameworkOpt = typer.Option(None, "--framework", help="指标体系(默认见 data/defaults.yaml) / framework id "
+YearOpt = typer.Option(None, "--year", help="考核年度（默认为上一年度） / assessment year (default: last year)")
+FrameworkOpt = typer.Option(None, "--framework", help="指标体系（默认值见 data/defaults.yaml） / framework id "
                                                       "(data/frameworks/*.yaml; default in data/defaults.yaml)")
 DaskAddressOpt = typer.Option(None, "--dask-address", help="在已有 Dask 集群上渲染, 如 tcp://10.0.0.5:8786 "
                                                            "(运行目录须为共享存储) / render on a running Dask "
@@ -111,7 +111,9 @@ def _job(what: str, wait: bool) -> Iterator[None]:
 
 
 @app.command()
-def run(year: Optional[int] = YearOpt, framework: Optional[str] = FrameworkOpt,
+def run(year: Optional[int] = typer.Option(None, help="考核年度（默认为上一年度；--demo 时为演示数据的最新年度） / assessment "
+                                                   "year (default: last year; with --demo the demo data's newest)"),
+        framework: Optional[str] = FrameworkOpt,
         inbox: Optional[Path] = typer.Option(None, help="报送收件箱 <年>/<部门>/<文件> / submissions inbox"),
         demo: bool = typer.Option(False, "--demo", help="使用内置演示数据 / use the embedded demo inbox"),
         pdf: bool = typer.Option(True, help="同时生成 PDF / also render PDF"),
@@ -130,6 +132,8 @@ def run(year: Optional[int] = YearOpt, framework: Optional[str] = FrameworkOpt,
       ecoassess run --demo --dask
     """
     _set_home(home, data)
+    if demo and year is None:  # the demo data is of fixed years: its newest, not a year it does not have
+        year = max(int(p.name) for p in DEMO_INBOX.iterdir() if p.name.isdigit())
     year, framework = _year(year), _framework(framework)
     chosen = DEMO_INBOX if demo else inbox
     if chosen and not chosen.is_dir():
@@ -223,10 +227,10 @@ def rerender(year: Optional[int] = YearOpt, framework: Optional[str] = Framework
 @app.command()
 def demo(out: Path = typer.Option(Path("data/demo/inbox"), help="输出目录 / output inbox folder (with --regions: "
                                                                  "an empty folder for data/ and inbox/)"),
-         years: Optional[str] = typer.Option(None, help="年度, 逗号分隔(默认截至上一年度的 5 年) / years, comma "
+         years: Optional[str] = typer.Option(None, help="年度，逗号分隔（默认为截至上一年度的5年） / years, comma "
                                                         "separated (default: the 5 years up to last year)"),
          seed: int = typer.Option(20250101, help="随机种子 / random seed"),
-         framework: Optional[str] = typer.Option(None, help="指标体系, 逗号分隔(默认见 data/defaults.yaml) / "
+         framework: Optional[str] = typer.Option(None, help="指标体系，逗号分隔（默认值见 data/defaults.yaml） / "
                                                             "framework id(s)"),
          defect_rate: float = typer.Option(0.0, "--defect-rate", min=0.0, max=1.0,
                                            help="含故意缺陷的文件比例 / share of files with deliberate defects"),

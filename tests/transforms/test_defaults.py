@@ -61,7 +61,7 @@ def test_a_folder_with_its_own_defaults_wins_and_one_without_uses_the_shipped(tm
 
 @pytest.mark.parametrize("changes, entry, problem", [
     ({"palette": {"colours": {"muted": "grey"}}}, "palette.colours.muted", "String should match pattern"),
-    ({"palette": {"grades": {"合格": "amber"}}}, "palette", "等级颜色须为 colours 中的名称"),
+    ({"palette": {"grades": {"合格": "amber"}}}, "palette.grades", "（合格: amber 不是；"),
     ({"pagination": {"histogram_above": 0}}, "pagination.histogram_above", "greater than 0"),
     ({"pagination": {"rows_per_page": 30}}, "pagination.rows_per_page", "Extra inputs are not permitted"),
 ])

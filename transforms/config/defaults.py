@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator
 
 from transforms.config.framework import DATA_DIR, _explain, _read_yaml, _Strict, data_dir
 
@@ -51,13 +51,14 @@ class Palette(_Strict):
     colours: Colours
     grades: dict[str, str]  # grade → colour name: the grade's text and its chart fill
 
-    @model_validator(mode="after")
-    def _grades_named(self) -> "Palette":
-        unknown = {g: c for g, c in self.grades.items() if c not in Colours.model_fields}
+    @field_validator("grades")
+    @classmethod
+    def _grades_named(cls, grades: dict[str, str]) -> dict[str, str]:
+        unknown = "，".join(f"{g}: {c}" for g, c in grades.items() if c not in Colours.model_fields)
         if unknown:
-            raise ValueError(f"等级颜色须为 colours 中的名称 / grade colours must name a colour: {unknown}; "
-                             f"可用: {', '.join(Colours.model_fields)}")
-        return self
+            raise ValueError(f"等级颜色须为 colours 中的颜色名（{unknown} 不是；可用：{'、'.join(Colours.model_fields)}）"
+                             " / a grade's colour must be a name from colours")
+        return grades
 
     def values(self) -> dict[str, str]:
         """Colour name → value (the charts fill their SVG from these, see report_templates.render)."""
