@@ -22,9 +22,6 @@ TRANSACTION_HELPER = "transforms/runtime/sql.py"  # the one place that may say B
 # `test_the_allow_list_names_only_modules_still_to_convert` fails once an entry has nothing left to convert.
 NOT_YET_CONVERTED = (
     "transforms/intake/",  # every intake module (receive.py holds SQL and a hand-written transaction)
-    "transforms/scoring/score.py",
-    "transforms/scoring/veto.py",
-    "transforms/scoring/attribution.py",
 )
 
 

@@ -40,8 +40,5 @@ def apply_vetoes(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_i
                             p | {"framework": fw.id, "year": year, "indicators": codes})
         con.execute(statement("scoring/veto_apply"), {"run_id": run_id, "year": year,
                                                       "worst": fw.grade_bands[-1].grade})
-        # a cap that is not worse than the grade earned still marks the region as hit
-        con.execute("UPDATE result SET vetoed = true WHERE run_id = $run_id AND year = $year AND region_code IN "
-                    "(SELECT region_code FROM veto_hit WHERE run_id = $run_id AND effect = 'fail')",
-                    {"run_id": run_id, "year": year})
+        con.execute(statement("scoring/veto_mark"), {"run_id": run_id, "year": year})
     return con.sql("SELECT count(*) FROM veto_hit WHERE run_id = ?", params=[run_id]).fetchall()[0][0]

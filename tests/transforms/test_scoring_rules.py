@@ -8,7 +8,7 @@ import copy
 
 import pytest
 
-from tests.conftest import MINI_FRAMEWORK, scored
+from tests.support.mini import MINI_FRAMEWORK, scored
 from transforms.config.framework import ConfigError
 from transforms.runtime.warehouse import rows
 
