@@ -30,6 +30,8 @@ METHOD_TEXT = {
     "target": "目标达成法: 实际值与目标值之比(逆向指标取倒数) × 100, 设上限",
     "zscore": "标准化法: (x − 均值)/标准差, 逆向指标取反",
     "rank": "位次法: 按当年参评县(市、区)中的百分位次计 0–100 分",
+    "attainment": "目标完成度法(存量、总量指标): 实际值与目标值(有县级分解目标的用分解目标)之比, 封顶 1, "
+                  "效能系数法体系中折算为 60–100 分, 按是否达标评价而非按规模大小",
 }
 # What the index change is (the efficacy coefficient rescales each year), said wherever it is shown.
 CHANGE_NOTE = ("指数变化反映的是在参评县(市、区)中相对位置的变化: 效能系数法每年按当年各县的最小值和最大值重新标定; "
@@ -139,9 +141,13 @@ def method_notes(fw: Framework) -> list[str]:
         "权数: 按 " + " : ".join(f"{k}" for k in fw.weight_classes) + " = "
         + " : ".join(f"{v:g}" for v in fw.weight_classes.values()) + " 在全部指标间归一(另有规定的按规定); "
         f"分类指数为各类指标个体指数的{agg[fw.aggregation.category]}, 绿色发展指数为各类的{agg[fw.aggregation.index]}。",
-        f"缺失数据: {MISSING_TEXT[fw.missing_policy]}; 每项缺失均在报告中注明。",
-        f"考核得分 = {fw.assessment.target_points:g} × 目标完成权重占比 + {fw.assessment.index_points:g} × (指数 − 60)/40; "
-        f"等级: {bands}。",
+        f"缺失数据: {MISSING_TEXT[fw.missing_policy]}; 当年各地区均无数据的指标权数不变、按该方法最低分计; "
+        "地区不涉及的地域性指标不参与计算, 其权数在同类指标间分摊(与缺失不同); 每项均在报告中注明。",
+        f"考核得分 = {fw.assessment.target_points:g} × 目标完成权重占比 + {fw.assessment.index_points:g} × (指数 − 60)/40"
+        + (f" + 按{fw.assessment.rank_points.indicator}位次计分(第 1 名 {fw.assessment.rank_points.points:g} 分, 末名 "
+           f"{fw.assessment.rank_points.points * fw.assessment.rank_points.last_share:g} 分)" if fw.assessment.rank_points else "")
+        + (f" + {fw.assessment.satisfaction_points:g} × 公众满意程度/100" if fw.assessment.satisfaction_points else "")
+        + (" − 扣分" if fw.deductions else "") + f"; 等级: {bands}。",
         f"排名区间: 对各指标权数随机扰动 {fw.uncertainty.draws} 次重新排名, 取第 5 至第 95 百分位, 反映排名对权数设定的敏感程度。",
         f"一票否决: {vetoes or '无'}。每项否决均列明规则、实际值与目标或事件, 以及所依据的报送文件、版本和 SHA-256。",
     ]
