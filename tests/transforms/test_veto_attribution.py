@@ -161,3 +161,53 @@ def test_data_veto_names_the_rejected_file_and_a_missing_department(mini):
     assert "未通过审核(2 项错误" in hits[0][3] and "未报送" in hits[1][3]
     assert rows(con, "SELECT count(DISTINCT region_code), bool_and(vetoed) FROM result WHERE run_id = 'dv' "
                      "AND year = 2025")[0] == (3, True)
+
+
+def test_department_heads_carry_the_vetoes_their_indicators_caused_and_their_audit(scored):
+    # 一岗双责: 丙's V-LAND veto is caused by C (耕地保有量, 市自然资源局): it appears, with its evidence, in
+    # the report of that department's head, whose 第五条(二) audit is 任中 (still in post).
+    # Department sub-scores: A 60/80/100 and B 100/60/80 -> 80; C 12/11/9.5 -> 100/84/60 -> 81.333:
+    # 市自然资源局 first, 市林业局 and 市生态环境局 tied second.
+    from transforms.reporting.context import build_contexts
+
+    home, con, fw = scored
+    roster = ["干部编号,姓名,职务,行政区划代码,单位,任职开始,任职结束,是否代理",
+              "D1,周五,部门主要负责人,990000,市林业局,2023-01-01,,否",
+              "D2,吴六,部门主要负责人,990000,市自然资源局,2023-01-01,,否"]
+    submit_accepted(home, con, fw, {"zzb": roster}, year=2025)
+    attribute_results(con, fw, 2025, "v1")
+    docs = {(k, key): ctx for k, key, _, ctx in build_contexts(con, fw, 2025, "v1")}
+    d2, d1 = docs[("cadre", "D2")], docs[("cadre", "D1")]
+    vetoes = [v for p in d2["record"] for v in p["vetoes"]]
+    assert [(v["rule_id"], v["region_name"], v["evidence"]["value"]) for v in vetoes] == [("V-LAND", "丙县", 9.5)]
+    assert "引发一票否决 1 项" in d2["conclusion"]["text"] and d2["conclusion"]["grade"] is None
+    assert not [v for p in d1["record"] for v in p["vetoes"]]  # 市林业局's indicator caused none
+    assert "在 3 个责任部门中列第 2 位" in d1["conclusion"]["text"]
+    assert "列第 1 位" in d2["conclusion"]["text"]
+    audit = d2["department_audit"]
+    assert [a["indicator_name"] for a in audit] == ["耕地保有量"] and audit[0]["incumbent"]
+    assert (audit[0]["year_before"], audit[0]["year_end"], audit[0]["counties"]) == (2022, 2025, 3)
+    assert all(a["indicator_name"] != "耕地保有量" for a in d1["department_audit"])
+
+
+def test_county_cadre_result_is_stated_on_the_index_page_basis(scored):
+    # 赵一 led 甲 (181 days) then 丙 (184 days): the grade is 丙's (post held longest), vetoed by V-LAND
+    # (a threshold veto of 丙's year); E1 (丙, 14 June) fell before the tenure and does not bind.
+    from report_templates.index_site import index_rows
+    from transforms.reporting.context import build_contexts
+
+    home, con, fw = scored
+    submit_accepted(home, con, fw, {"zzb": TENURES}, year=2025)
+    attribute_results(con, fw, 2025, "v1")
+    docs = build_contexts(con, fw, 2025, "v1")
+    k1 = next(ctx for kind, key, _, ctx in docs if key == "K1")
+    grade, = rows(con, "SELECT grade FROM result WHERE run_id = 'v1' AND year = 2025 AND region_code = '990003'")[0]
+    c = k1["conclusion"]
+    assert (c["grade"], c["vetoed"]) == (grade, True) and "党政同责" in c["rule"] and "时间最长" in c["rule"]
+    assert c["score"] == pytest.approx(k1["weighted"])
+    entries = {(kind, key): {"html": f"{kind}/{key}.html"} for kind, key, _, _ in docs}
+    row = next(r for r in index_rows(docs, entries) if r["code"] == "K1")
+    assert (row["grade"], row["vetoed"], row["score"]) == (c["grade"], c["vetoed"], c["score"])
+    county = next(ctx for kind, key, _, ctx in docs if key == "990001")
+    gap = county["grade_gap"]
+    assert gap is None or gap["distance"] == pytest.approx(gap["min"] - county["result"]["assessment_score"])
