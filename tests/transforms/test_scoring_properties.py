@@ -2,7 +2,7 @@
 
 Each example scores three counties in a fresh in-memory warehouse with the real schema, under the
 mini framework (one level of categories) or the same indicators in a three-level tree, with any of
-the five normalization methods and either aggregation method.
+the six normalization methods and either aggregation method.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from transforms.runtime.warehouse import connect, load_config, rows
 from transforms.scoring.score import score_year
 
 REGIONS = ["990001", "990002", "990003"]
-METHODS = ["efficacy", "minmax", "target", "zscore", "rank"]
+METHODS = ["efficacy", "minmax", "target", "zscore", "rank", "attainment"]
 values = st.lists(st.floats(min_value=1, max_value=99, allow_nan=False), min_size=3, max_size=3)
 
 
@@ -110,7 +110,7 @@ def test_scaling_an_indicator_leaves_its_scores_unchanged(data_dir, a, b, c, k, 
     # efficacy (the data's own min–max), rank and z-score: scaling the values alone changes nothing;
     # min–max on goalposts and target attainment: scaling values with their goalposts/target (a change of unit)
     got = index_of(data_dir, {"A": a, "B": b, "C": c}, method)
-    fixed = method in ("minmax", "target")
+    fixed = method in ("minmax", "target", "attainment")
     scaled = index_of(data_dir, {"A": [v * k for v in a], "B": b, "C": c}, method, scale_a=k if fixed else 1.0)
     for r in REGIONS:
         assert scaled[r] == pytest.approx(got[r], rel=1e-9, abs=1e-9)
