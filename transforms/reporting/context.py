@@ -231,7 +231,8 @@ class _Shared:
         by_code = {r["region_code"]: r for r in self.results.iter_rows(named=True)}
         for c in counties:
             r = by_code[c["region_code"]]
-            c.update({k: r.get(k) for k in ("improved", "worsened", "change_balance", "binding_missed")}
+            c.update({k: r.get(k) for k in ("improved", "worsened", "change_balance", "binding_missed",
+                                            "grade_before_veto")}
                      | {"grade_gap": grade_gap(self.fw, r["assessment_score"]),
                         "binding_missed_names": self.binding_missed_names(c["region_code"])})
         # largest rises and falls by the absolute measure (indicators improved or worsened in their own
