@@ -415,14 +415,12 @@ def status(run_id: Optional[str] = typer.Option(None, "--run", help="显示某�
     from rich.table import Table
 
     from transforms.runtime.home import Home
-    from transforms.runtime.warehouse import open_warehouse, rows
+    from transforms.runtime.sql import statement
+    from transforms.runtime.warehouse import open_warehouse
 
-    cols = ("run_id", "year", "framework_id", "status", "started_at", "finished_at", "stage_timings", "stage_counts",
-            "scored_run_id", "prefect_flow_run_id", "parameters", "fingerprints", "error", "summary")
     with open_warehouse(Home.resolve()) as con:
-        where, params = ("WHERE run_id LIKE ? || '%'", [run_id]) if run_id else ("", [])
-        found = [dict(zip(cols, r)) for r in rows(con, f"SELECT {', '.join(cols)} FROM run {where} "
-                                                       "ORDER BY started_at DESC LIMIT ?", [*params, limit])]
+        history = con.execute(statement("runs/history"), [run_id or None, run_id or None, limit])
+        found = [dict(zip([c[0] for c in history.description], r)) for r in history.fetchall()]
     console = _console()
     if not found:
         typer.echo("尚无运行记录 / no runs yet" if not run_id else f"未找到运行 {run_id} / no such run")
