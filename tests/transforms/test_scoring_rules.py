@@ -164,3 +164,18 @@ def test_an_indicator_giving_points_of_its_own_may_not_count_twice(mini_data):
     d["public_satisfaction"] = {"indicator": "A", "separate": True}
     with pytest.raises(ConfigError, match="in_index"):
         scored(mini_data, d, {2025: VALUES})
+
+
+def test_rank_intervals_keep_a_not_applicable_weight_in_its_category(mini_data):
+    # The Monte Carlo index with every factor 1 is the index itself, also where B does not apply to 丙
+    # (83.333 there; treating B as missing would give 85.0, see above).
+    import numpy as np
+
+    from transforms.scoring.uncertainty import Tree, _inputs, index_of
+
+    con, fw = scored(mini_data, doc(B={"not_applicable": ["990003"]}), {2025: VALUES})
+    regions, _, weights, scores, kept = _inputs(con, fw, 2025, "t")
+    mc = index_of(np.ones((1, len(fw.indicators))), weights, scores[0], Tree.of(fw), kept)[0]
+    gdi = dict(rows(con, "SELECT region_code, gdi FROM result WHERE year = 2025"))
+    assert mc == pytest.approx([gdi[r] for r in regions])
+    assert dict(zip(regions, mc))["990003"] == pytest.approx(83.3333, abs=1e-4)

@@ -67,10 +67,12 @@ def _mean(parts: list[int], node: list, mass: list, explicit: list, geometric: b
     return sum(r * node[k] for r, k in zip(raw, parts)) / safe
 
 
-def index_of(factors: np.ndarray, weights: np.ndarray, scores: np.ndarray, tree: Tree) -> np.ndarray:
+def index_of(factors: np.ndarray, weights: np.ndarray, scores: np.ndarray, tree: Tree,
+             kept: np.ndarray | None = None) -> np.ndarray:
     """The index per (draw, region) when draw d multiplies indicator k's weight by factors[d, k].
 
-    weights, scores (R,K), NaN score = missing. A leaf's sums over its indicators are one matrix
+    weights, scores (R,K), NaN score = missing; `kept` (R,K): the weights of indicators not applicable
+    to a region, which stay in their category's weight (as in score.py) while its mean leaves them out. A leaf's sums over its indicators are one matrix
     product each, (draws × its indicators) @ (its indicators × regions), so no array of draws ×
     regions × indicators is ever built; the levels above combine (D,R) arrays node by node.
     """
@@ -84,13 +86,14 @@ def index_of(factors: np.ndarray, weights: np.ndarray, scores: np.ndarray, tree:
         if len(ks) == 0:
             continue
         f = factors[:, ks]
-        mass[n] = f @ base[:, ks].T
-        safe = np.where(mass[n] > 0, mass[n], 1.0)
+        scored = f @ base[:, ks].T
+        safe = np.where(scored > 0, scored, 1.0)
         if tree.geometric[n]:
             logs = np.where(present[:, ks], np.log(np.maximum(values[:, ks], TINY)), 0.0)
             node[n] = np.exp(f @ (base[:, ks] * logs).T / safe)
         else:
             node[n] = f @ (base[:, ks] * values[:, ks]).T / safe
+        mass[n] = scored if kept is None else np.where(scored > 0, scored + f @ kept[:, ks].T, 0.0)
     for n in tree.order:  # deepest first: a node's parts are done before it
         node[n] = _mean(tree.parts[n], node, mass, tree.explicit, tree.geometric[n])
         mass[n] = sum(mass[k] for k in tree.parts[n])
@@ -118,11 +121,13 @@ def _score_matrix(df: pl.DataFrame, r_idx: dict[str, int], k_idx: dict[str, int]
 
 
 def _inputs(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id: str
-            ) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
-    """Regions scored, methods drawn, weights (R,K; 0 where the zone does not assess an indicator)
-    and normalized scores per method (M,R,K; NaN = missing): the run's own, then each alternative's."""
-    sc = frame(con, "SELECT region_code, indicator_code, normalized, weight FROM score WHERE run_id = ? AND year = ?",
-               [run_id, year])
+            ) -> tuple[list[str], list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """Regions scored, methods drawn, weights (R,K; 0 where the zone does not assess an indicator),
+    normalized scores per method (M,R,K; NaN = missing): the run's own, then each alternative's, and
+    the weights kept in their category for indicators not applicable (R,K)."""
+    sc = frame(con, "SELECT region_code, indicator_code, normalized, weight, "
+                    "CASE WHEN applicable = false THEN weight ELSE 0 END AS kept FROM score "
+                    "WHERE run_id = ? AND year = ?", [run_id, year])
     regions = sorted(sc.filter(pl.col("normalized").is_not_null())["region_code"].unique().to_list())
     sc = sc.filter(pl.col("region_code").is_in(regions))
     codes = [i.code for i in fw.indicators]
@@ -144,13 +149,14 @@ def _inputs(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id: st
             scores.append(matrix)
         con.execute("DROP TABLE _county")
         con.execute("DROP TABLE _ind")
-    return regions, methods, np.nan_to_num(_score_matrix(sc, r_idx, k_idx, "weight")), np.stack(scores)
+    return (regions, methods, np.nan_to_num(_score_matrix(sc, r_idx, k_idx, "weight")), np.stack(scores),
+            np.nan_to_num(_score_matrix(sc, r_idx, k_idx, "kept")))
 
 
 def rank_uncertainty(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id: str) -> pl.DataFrame:
     """Compute and store rank_p05 / rank_median / rank_p95 / rank_driver in `result`, the drivers per
     region in `rank_driver` and, with alternative methods, `rank_by_method`; returns the per-region frame."""
-    regions, methods, base_w, stacked = _inputs(con, fw, year, run_id)
+    regions, methods, base_w, stacked, kept_w = _inputs(con, fw, year, run_id)
     codes = [i.code for i in fw.indicators]
     u = fw.uncertainty
     tree = Tree.of(fw)
@@ -165,7 +171,7 @@ def rank_uncertainty(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, r
         draws = np.flatnonzero(chosen == m)
         for start in range(0, len(draws), chunk):
             d = draws[start:start + chunk]
-            ranks[d] = _ranks(index_of(factors[d], base_w, stacked[m], tree))
+            ranks[d] = _ranks(index_of(factors[d], base_w, stacked[m], tree, kept_w))
     p05, med, p95 = np.percentile(ranks, [5, 50, 95], axis=0)
 
     # which weights move each region's rank most: correlation over the draws
