@@ -144,8 +144,8 @@ def method_notes(fw: Framework) -> list[str]:
         f"缺失数据: {MISSING_TEXT[fw.missing_policy]}; 当年各地区均无数据的指标权数不变、按该方法最低分计; "
         "地区不涉及的地域性指标不参与计算, 其权数在同类指标间分摊(与缺失不同); 每项均在报告中注明。",
         f"考核得分 = {fw.assessment.target_points:g} × 目标完成权重占比 + {fw.assessment.index_points:g} × (指数 − 60)/40"
-        + (f" + 按{fw.assessment.rank_points.indicator}位次计分(第 1 名 {fw.assessment.rank_points.points:g} 分, 末名 "
-           f"{fw.assessment.rank_points.points * fw.assessment.rank_points.last_share:g} 分)" if fw.assessment.rank_points else "")
+        + (f" + 按{rp.indicator}位次计分(第 1 名 {rp.points:g} 分, 末名 {rp.points * rp.last_share:g} 分)"
+           if (rp := fw.assessment.rank_points) else "")
         + (f" + {fw.assessment.satisfaction_points:g} × 公众满意程度/100" if fw.assessment.satisfaction_points else "")
         + (" − 扣分" if fw.deductions else "") + f"; 等级: {bands}。",
         f"排名区间: 对各指标权数随机扰动 {fw.uncertainty.draws} 次重新排名, 取第 5 至第 95 百分位, 反映排名对权数设定的敏感程度。",
@@ -486,10 +486,12 @@ def cadre_conclusion(fw: Framework, posts: list[dict], weighted: float | None, r
     score = weighted if weighted is not None and len(posts) > 1 else p["department_score"]
     rank = f", 在 {p['n_departments']} 个责任部门中列第 {p['department_rank']} 位" if p.get("department_rank") else ""
     targets = f", 完成目标 {p['targets_met']}/{p['targets_total']} 项(县次)" if p.get("targets_total") else ""
-    vetoed_text = f"; 本部门负责的指标引发一票否决 {len(vetoes)} 项(见下)" if vetoes else "; 本部门负责的指标未引发一票否决"
+    vetoed_text = (f"; 本部门负责的指标引发一票否决 {len(vetoes)} 项(见下)" if vetoes
+                   else "; 本部门负责的指标未引发一票否决")
     return {"score": score, "grade": None, "vetoed": False, "veto_count": len(vetoes),
             "rule": f"一岗双责: 承担{p['department_name']}负责指标的分项得分(部门负责人不单独评定等级)",
-            "text": (f"部门分项得分 {score:.2f}" if score is not None else "部门分项得分无") + rank + targets + vetoed_text + "。"}
+            "text": (f"部门分项得分 {score:.2f}" if score is not None else "部门分项得分无")
+            + rank + targets + vetoed_text + "。"}
 
 
 def department_audit(con: duckdb.DuckDBPyConnection, fw: Framework, year: int) -> list[dict]:
@@ -497,7 +499,8 @@ def department_audit(con: duckdb.DuckDBPyConnection, fw: Framework, year: int) -
     each of the department's indicators across the counties, the year before the tenure against its last
     year (or `year`); `incumbent`: still in post, a 任中 audit."""
     return frame(con, statement("reporting/department_audit"),
-                 {"framework": fw.id, "jurisdiction": fw.jurisdiction, "year": year, "head": DEPARTMENT_HEAD}).to_dicts()
+                 {"framework": fw.id, "jurisdiction": fw.jurisdiction, "year": year,
+                  "head": DEPARTMENT_HEAD}).to_dicts()
 
 
 def _department_indicators(scores: pl.DataFrame) -> dict[str, list[dict]]:

@@ -101,8 +101,9 @@ def _not_applicable(fw: Framework, regions: pl.DataFrame) -> pl.DataFrame:
             hit = [r["region_code"] for r in counties
                    if entry in (ALL_REGIONS, r["region_code"]) or (r.get("zone") or None) == entry]
             if not hit:
-                raise ConfigError(f"指标体系 {fw.id} 条目 indicators[{ind.code}].not_applicable: {entry!r} 既不是本辖区的"
-                                  "行政区划代码, 也不是主体功能区名称 (data/regions.csv) / names no region or zone")
+                raise ConfigError(f"指标体系 {fw.id} 条目 indicators[{ind.code}].not_applicable: {entry!r} 既不是"
+                                  "本辖区的行政区划代码, 也不是主体功能区名称 (data/regions.csv) / names no region "
+                                  "or zone")
             out += [{"framework_id": fw.id, "indicator_code": ind.code, "region_code": code, "year": None,
                      "source": f"指标体系 {fw.id}: 地域性指标, 该地区不涉及"} for code in hit]
     return pl.DataFrame(out, schema={"framework_id": pl.String, "indicator_code": pl.String, "region_code": pl.String,
