@@ -149,3 +149,16 @@ def test_index_histogram_bins_by_hand():
     wide = index_histogram(pl.DataFrame({"gdi": [60.0, 99.5], "grade": ["合格", "优秀"]}))
     assert wide["width"] == 2.0 and [b["lo"] for b in wide["bins"]][::19] == [60.0, 98.0]
     assert index_histogram(frame.filter(pl.col("gdi").is_null())) is None
+
+
+def test_rises_and_falls_use_the_absolute_change_and_rows_say_improved_or_worsened(docs):
+    # 2024 (the 2025 run's view, 甲 A corrected to 45) → 2025: 甲 A 45→40 ↓, C 5→12 ↑ (B 10→10 =);
+    # 乙 A, B unchanged, C 5→11 ↑; 丙 A unchanged, B missing in 2025, C 5→9.5 ↑.
+    # Balance (A ½, B ⅓, C ⅙): 甲 (−½ + ⅙) / 1 = −⅓; 乙 ⅙ / 1 = ⅙; 丙 ⅙ / (½ + ⅙) = ¼
+    bulletin = docs[("bulletin", "bulletin")]
+    up = [(m["region_code"], round(m["change_balance"], 4)) for m in bulletin["movers"]["up"]]
+    down = [(m["region_code"], round(m["change_balance"], 4)) for m in bulletin["movers"]["down"]]
+    assert up == [("990003", 0.25), ("990002", 0.1667)] and down == [("990001", -0.3333)]
+    jia = {i["code"]: i for i in docs[("county", "990001")]["indicators"]}
+    assert (jia["A"]["movement"], jia["B"]["movement"], jia["C"]["movement"]) == ("恶化", "持平", "改善")
+    assert "相对位置" in docs[("county", "990001")]["change_note"]
