@@ -97,11 +97,13 @@ def indicator_columns(code: str) -> tuple[str, str, str]:
 def with_indicator_columns(data: pl.DataFrame, codes: list[str]) -> pl.DataFrame:
     """Add `indicator_columns` for `codes` to the long frame (row, region, indicator, value, explained)."""
     mine = [pl.col("indicator_code") == code for code in codes]
+    # a cell left empty where the indicator is declared not applicable to the county asks for nothing
+    asked = ~pl.col("not_applicable") if "not_applicable" in data.columns else pl.lit(True)
     return data.with_columns(
-        *[pl.when(m & ~pl.col("explained")).then(pl.col("value").is_not_null()).alias(indicator_columns(c)[0])
-          for c, m in zip(codes, mine)],
-        *[pl.when(m & pl.col("explained")).then(pl.col("value").is_not_null()).alias(indicator_columns(c)[1])
-          for c, m in zip(codes, mine)],
+        *[pl.when(m & ~pl.col("explained") & asked).then(pl.col("value").is_not_null())
+          .alias(indicator_columns(c)[0]) for c, m in zip(codes, mine)],
+        *[pl.when(m & pl.col("explained") & asked).then(pl.col("value").is_not_null())
+          .alias(indicator_columns(c)[1]) for c, m in zip(codes, mine)],
         *[pl.when(m).then(pl.col("value")).alias(indicator_columns(c)[2]) for c, m in zip(codes, mine)])
 
 

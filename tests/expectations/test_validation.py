@@ -293,3 +293,16 @@ def test_a_run_answers_an_unreadable_file_as_validate_does(mini_spec, mini_data,
     cli_answer = json.loads((tmp_path / "cli" / "steward.json").read_text("utf-8"))
     same = ("status", "kind", "file_name", "errors", "warnings", "rules")
     assert {k: cli_answer[k] for k in same} == {k: run_answer[k] for k in same}
+
+
+def test_an_empty_cell_where_the_indicator_does_not_apply_asks_for_no_value(mini):
+    # A (森林覆盖率) declared not applicable to 丙 (as load_config writes a framework's `not_applicable`):
+    # 丙's empty cell needs no reason; the same empty cell for 乙, where A applies, still rejects the file.
+    home, con, fw = mini
+    con.execute("INSERT INTO indicator_not_applicable VALUES ('mini', 'A', '990003', NULL, '测试')")
+    [outcome] = _submit(home, con, fw, ["行政区划代码,县(市、区),森林覆盖率(%)", "990001,甲县,40", "990002,乙县,50",
+                                        "990003,丙县,"])
+    assert (outcome.status, outcome.errors, outcome.warnings) == ("accepted", 0, 0)
+    [outcome] = _submit(home, con, fw, ["行政区划代码,县(市、区),森林覆盖率(%)", "990001,甲县,40", "990002,乙县,",
+                                        "990003,丙县,"], name="lyj2.csv")
+    assert (outcome.status, outcome.errors) == ("rejected", 1)
