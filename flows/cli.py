@@ -143,6 +143,7 @@ def run(year: int = typer.Option(2025, help="考核年度 / assessment year"),
     typer.echo(f"报告目录 / reports: {out['reports']}")
     typer.echo(f"目录页 / index: {Path(out['reports']) / 'index.html'}")
     typer.echo(f"清单 / manifest: {Path(out['reports']) / 'manifest.json'}")
+    _show_ranking(year, framework, "table", top=RUN_END_TOP)
 
 
 @app.command()
@@ -341,6 +342,81 @@ def _console():
     from rich.console import Console
 
     return Console() if sys.stdout.isatty() else Console(width=240)
+
+
+RUN_END_TOP = 10  # the end of `run` shows this many counties from the top and the bottom of a long list
+
+
+def _show_ranking(year: Optional[int], framework: Optional[str], fmt: str, top: Optional[int] = None) -> None:
+    """The ranking of the year's latest succeeded run: a table (with `top`, the first and last `top` of
+    a longer list), or CSV / JSON on standard output for scripts."""
+    import csv
+    import sys
+
+    from rich.table import Table
+
+    from transforms.reporting.ranking import COLUMNS, interval_text, latest_scored_run, ranking, veto_text
+    from transforms.runtime.home import Home
+    from transforms.runtime.warehouse import open_warehouse
+
+    with open_warehouse(Home.resolve()) as con:
+        found = latest_scored_run(con, year, framework)
+        if found is None:
+            _fail(f"{year or ''} 年尚无成功的考核运行, 请先运行 ecoassess run / no succeeded run"
+                  f"{f' for {year}' if year else ''}", 2)
+        run_id, year, framework = found
+        table = ranking(con, run_id, year).to_dicts()
+    if fmt == "json":
+        typer.echo(json.dumps({"year": year, "framework": framework, "run_id": run_id, "counties": table},
+                              ensure_ascii=False, indent=1))
+        return
+    if fmt == "csv":
+        fields = ["rank", "region_code", "county", "index", "rank_p05", "rank_p95", "assessment_score", "grade",
+                  "vetoed", "veto_rules"]
+        writer = csv.DictWriter(sys.stdout, fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({**r, "vetoed": str(r["vetoed"]).lower(), "veto_rules": "、".join(r["veto_rules"])}
+                        for r in table)
+        return
+    shown = table if not top or len(table) <= 2 * top else [*table[:top], None, *table[-top:]]
+    out = Table(title=f"{year} 年度排名 / ranking: {framework}", caption=f"{len(table)} 个县(市、区) / counties; "
+                                                                   f"运行 / run {run_id}")
+    for key in ("rank", "county", "index", "rank_interval", "assessment_score", "grade", "veto"):
+        zh, en = COLUMNS[key]
+        out.add_column(f"{zh}\n{en}", justify="right" if key in ("rank", "index", "assessment_score") else "left")
+    for r in shown:
+        if r is None:
+            out.add_row("…", f"略 {len(table) - 2 * top} 个 / {len(table) - 2 * top} more", "", "", "", "", "")
+            continue
+        out.add_row(str(r["rank"] or "—"), r["county"], f"{r['index']:.2f}" if r["index"] is not None else "—",
+                    interval_text(r), f"{r['assessment_score']:.2f}" if r["assessment_score"] is not None else "—",
+                    r["grade"] or "—", veto_text(r), style="red" if r["vetoed"] else None)
+    _console().print(out)
+    if len(shown) < len(table):
+        typer.echo(f"全部排名 / full ranking: ecoassess results --year {year}")
+
+
+@app.command()
+def results(year: Optional[int] = typer.Option(None, help="考核年度(默认最近一次成功运行的年度) / year (default: "
+                                                          "the latest year with a succeeded run)"),
+            framework: Optional[str] = typer.Option(None, help="只看某指标体系的运行 / only runs of this "
+                                                               "framework"),
+            fmt: str = typer.Option("table", "--format", help="table(终端表格) / csv / json"),
+            home: Optional[Path] = HomeOpt) -> None:
+    """显示年度排名 / print the year's ranking.
+
+    排名、县(市、区)、指数、排名区间(5%–95%)、考核得分、等级、一票否决, 取该年度最近一次成功运行的结果。 / Rank, county, index, rank interval, assessment score, grade and veto, from the year's latest succeeded run.
+
+    例 / examples:
+
+      ecoassess results --year 2025
+      ecoassess results --year 2025 --format csv > 排名.csv
+      ecoassess results --format json
+    """
+    if fmt not in ("table", "csv", "json"):
+        _fail(f"--format 须为 table、csv 或 json / unknown format: {fmt}", 2)
+    _set_home(home)
+    _show_ranking(year, framework, fmt)
 
 
 @app.command()
