@@ -26,6 +26,27 @@ app = typer.Typer(help="生态文明建设目标评价考核 / ecological-civili
                   epilog=EPILOG, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   rich_markup_mode="rich")
 
+
+
+def _wrap_by_cells() -> None:
+    """rich 15.0's `Text.rstrip_end` (used when wrapping) compares the line's length in characters
+    with the width in cells, so a wrapped line holding Chinese (two cells a character) keeps its
+    trailing space, is one cell too wide and loses its last word to "…" (`--help` at 80 columns).
+    Here the line's width is measured in cells, as the rest of the wrap does."""
+    import re
+
+    from rich.text import Text
+
+    def rstrip_end(self: Text, size: int) -> None:
+        excess = self.cell_len - size
+        trailing = re.search(r"\s+$", self.plain)
+        if excess > 0 and trailing:
+            self.right_crop(min(len(trailing.group(0)), excess))  # whitespace is one cell a character
+
+    Text.rstrip_end = rstrip_end
+
+
+_wrap_by_cells()
 HomeOpt = typer.Option(None, "--home", help="运行目录(默认 var/ 或 $ECOASSESS_HOME) / runtime home")
 DataOpt = typer.Option(None, "--data", help="配置目录(默认项目 data/ 或 $ECOASSESS_DATA), 如 `ecoassess demo "
                                             "--regions` 生成的虚构辖区 / configuration folder")
@@ -216,9 +237,12 @@ def demo(out: Path = typer.Option(Path("data/demo/inbox"), help="输出目录 / 
          departments: int = typer.Option(20, help="虚构辖区的部门数 / departments of a synthetic jurisdiction")) -> None:
     """生成演示报送数据(虚构) / write the synthetic demo submissions.
 
-    例 / examples: ecoassess demo --out /tmp/inbox --years 2023,2024,2025 --defect-rate 0.2;
-    ecoassess demo --regions 2850 --out /tmp/national (然后 / then: ECOASSESS_DATA=/tmp/national/data
-    ecoassess run --framework synthetic --inbox /tmp/national/inbox)
+    例 / examples:
+
+      ecoassess demo --out /tmp/inbox --years 2023,2024,2025 --defect-rate 0.2
+      ecoassess demo --regions 2850 --out /tmp/national
+
+    然后 / then: ECOASSESS_DATA=/tmp/national/data ecoassess run --framework synthetic --inbox /tmp/national/inbox
     """
     from transforms.config.framework import framework_path, load_framework
     from transforms.demo.inbox import write_demo_inbox
@@ -247,8 +271,7 @@ def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=
              home: Optional[Path] = HomeOpt, data: Optional[Path] = DataOpt) -> None:
     """报送前自查, 规则与正式审核相同 / check a file before sending it, with the run's rules.
 
-    与上年比较用运行目录中已审核的数据(复制一份, 不改动原数据) / the comparison with last year uses a
-    copy of the accepted data in the runtime home, which is never changed.
+    与上年比较用运行目录中已审核的数据(复制一份, 不改动原数据) / the comparison with last year uses a copy of the accepted data in the runtime home, which is never changed.
 
     退出码 / exit status: 0 通过(可有警告) / passed; 1 有错误 / errors found; 2 用法错误 / usage.
 
