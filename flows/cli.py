@@ -401,7 +401,8 @@ def _show_ranking(year: Optional[int], framework: Optional[str], fmt: str, top: 
         writer.writerows({**r, "vetoed": str(r["vetoed"]).lower(), "veto_rules": "、".join(r["veto_rules"])}
                         for r in table)
         return
-    shown = table if not top or len(table) <= 2 * top else [*table[:top], None, *table[-top:]]
+    cut = bool(top) and len(table) > 2 * top
+    shown = [*table[:top], None, *table[-top:]] if cut else table
     out = Table(title=f"{year} 年度排名 / ranking: {framework}", caption=f"{len(table)} 个县(市、区) / counties; "
                                                                    f"运行 / run {run_id}")
     for key in ("rank", "county", "index", "rank_interval", "assessment_score", "grade", "veto"):
@@ -415,7 +416,7 @@ def _show_ranking(year: Optional[int], framework: Optional[str], fmt: str, top: 
                     interval_text(r), f"{r['assessment_score']:.2f}" if r["assessment_score"] is not None else "—",
                     r["grade"] or "—", veto_text(r), style="red" if r["vetoed"] else None)
     _console().print(out)
-    if len(shown) < len(table):
+    if cut:
         typer.echo(f"全部排名 / full ranking: ecoassess results --year {year}")
 
 
