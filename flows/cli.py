@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional
@@ -21,20 +22,29 @@ EPILOG = ("退出码 / exit codes: 0 成功 / success; 1 运行失败或文件�
           "2 用法、配置或环境错误 / usage, configuration or set-up; 3 另一任务正在使用运行目录 / home busy "
           "(加 --wait 排队 / use --wait).")
 app = typer.Typer(help="生态文明建设目标评价考核 / ecological-civilization annual assessment.\n\n"
-                       "例 / examples: ecoassess run --year 2025 --demo; ecoassess status; "
-                       "ecoassess reports --year 2025 --open bulletin",
+                       "例 / examples: ecoassess run --demo; ecoassess status; ecoassess reports --open bulletin\n\n"
+                       "默认值 / defaults: 年度为北京时间今天的上一年 / year: last year (China time); "
+                       "指标体系、配色、分页阈值见 data/defaults.yaml / framework, palette, pagination: data/defaults.yaml",
                   epilog=EPILOG, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   rich_markup_mode="rich")
 
 
 
-def _wrap_by_cells() -> None:
-    """rich 15.0's `Text.rstrip_end` (used when wrapping) compares the line's length in characters
-    with the width in cells, so a wrapped line holding Chinese (two cells a character) keeps its
-    trailing space, is one cell too wide and loses its last word to "…" (`--help` at 80 columns).
-    Here the line's width is measured in cells, as the rest of the wrap does."""
-    import re
+# Chinese line breaking for rich: a line may break between two Chinese characters, but not before a
+# closing mark (，。）…) nor after an opening one (（“…), nor inside a path (`<年>/<部门>/<文件>`);
+# other text breaks at spaces as before.
+_OPENING, _CLOSING = "（《「『“‘【〔", "，。、；：？！）》」』”’】〕…"
+_HAN = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f\u2018-\u201d\u2026"
+_WRAP_WORD = re.compile(rf"\s*(?:\S*[/<>]\S*|[{_OPENING}]*[{_HAN}][{_CLOSING}]*|[{_OPENING}]*[^\s{_HAN}]+[{_CLOSING}]*|\S)\s*")
 
+
+def _rich_wraps_chinese() -> None:
+    """Two fixes to rich 15.0's word wrap for Chinese text (help at 80 columns, the results table):
+    it breaks only at spaces, so a Chinese phrase longer than a column is cut with "…"; and
+    `Text.rstrip_end` compares a line's length in characters with the width in cells, so a line
+    holding Chinese (two cells a character) keeps its trailing space, is a cell too wide and loses its
+    last word to "…". Here Chinese breaks between characters and the line is measured in cells."""
+    from rich import _wrap
     from rich.text import Text
 
     def rstrip_end(self: Text, size: int) -> None:
@@ -43,10 +53,11 @@ def _wrap_by_cells() -> None:
         if excess > 0 and trailing:
             self.right_crop(min(len(trailing.group(0)), excess))  # whitespace is one cell a character
 
+    _wrap.re_word = _WRAP_WORD
     Text.rstrip_end = rstrip_end
 
 
-_wrap_by_cells()
+_rich_wraps_chinese()
 HomeOpt = typer.Option(None, "--home", help="运行目录(默认 var/ 或 $ECOASSESS_HOME) / runtime home")
 DataOpt = typer.Option(None, "--data", help="配置目录(默认项目 data/ 或 $ECOASSESS_DATA), 如 `ecoassess demo "
                                             "--regions` 生成的虚构辖区 / configuration folder")
@@ -56,6 +67,9 @@ WorkersOpt = typer.Option(None, "--workers", min=1, help="渲染进程数(默认
                                                          "(default: all cores)")
 DaskOpt = typer.Option(False, "--dask", help="在本次运行专用的本地 Dask 集群上渲染 / render on a local Dask "
                                              "cluster started for this run")
+YearOpt = typer.Option(None, "--year", help="考核年度（默认为上一年度） / assessment year (default: last year)")
+FrameworkOpt = typer.Option(None, "--framework", help="指标体系（默认值见 data/defaults.yaml） / framework id "
+                                                      "(data/frameworks/*.yaml; default in data/defaults.yaml)")
 DaskAddressOpt = typer.Option(None, "--dask-address", help="在已有 Dask 集群上渲染, 如 tcp://10.0.0.5:8786 "
                                                            "(运行目录须为共享存储) / render on a running Dask "
                                                            "cluster (the home must be shared storage)")
@@ -68,6 +82,20 @@ def _set_home(home: Optional[Path], data: Optional[Path] = None) -> None:
         configure_prefect(home.resolve())
     if data:
         os.environ["ECOASSESS_DATA"] = str(data.resolve())
+
+
+def _year(year: Optional[int]) -> int:
+    """The year given, else the default: the year before today in China (transforms.config.defaults)."""
+    from transforms.config.defaults import default_year
+
+    return year if year is not None else default_year()
+
+
+def _framework(framework: Optional[str]) -> str:
+    """The framework given, else the one of data/defaults.yaml (of the --data folder, if it has one)."""
+    from transforms.config.defaults import default_framework
+
+    return framework or default_framework()
 
 
 def _fail(message: str, code: int) -> None:
@@ -114,8 +142,9 @@ def _job(what: str, wait: bool) -> Iterator[None]:
 
 
 @app.command()
-def run(year: int = typer.Option(2025, help="考核年度 / assessment year"),
-        framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id (data/frameworks/*.yaml)"),
+def run(year: Optional[int] = typer.Option(None, help="考核年度（默认为上一年度；--demo 时为演示数据的最新年度） / assessment "
+                                                   "year (default: last year; with --demo the demo data's newest)"),
+        framework: Optional[str] = FrameworkOpt,
         inbox: Optional[Path] = typer.Option(None, help="报送收件箱 <年>/<部门>/<文件> / submissions inbox"),
         demo: bool = typer.Option(False, "--demo", help="使用内置演示数据 / use the embedded demo inbox"),
         pdf: bool = typer.Option(True, help="同时生成 PDF / also render PDF"),
@@ -129,11 +158,14 @@ def run(year: int = typer.Option(2025, help="考核年度 / assessment year"),
 
     例 / examples:
 
-      ecoassess run --year 2025 --demo
-      ecoassess run --year 2025 --inbox /mnt/share/考核报送 --wait
-      ecoassess run --year 2025 --demo --dask
+      ecoassess run --demo
+      ecoassess run --inbox /mnt/share/考核报送 --wait
+      ecoassess run --demo --dask
     """
     _set_home(home, data)
+    if demo and year is None:  # the demo data is of fixed years: its newest, not a year it does not have
+        year = max(int(p.name) for p in DEMO_INBOX.iterdir() if p.name.isdigit())
+    year, framework = _year(year), _framework(framework)
     chosen = DEMO_INBOX if demo else inbox
     if chosen and not chosen.is_dir():
         _fail(f"收件箱不存在 / inbox not found: {chosen}", 2)
@@ -169,8 +201,7 @@ def run(year: int = typer.Option(2025, help="考核年度 / assessment year"),
 
 @app.command()
 def revalidate(department: str = typer.Argument(..., help="部门代码或名称 / department"),
-               year: int = typer.Option(2025, help="报送年度 / year"),
-               framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id"),
+               year: Optional[int] = YearOpt, framework: Optional[str] = FrameworkOpt,
                inbox: Optional[Path] = typer.Option(None, help="报送收件箱 / submissions inbox"),
                wait: bool = WaitOpt, home: Optional[Path] = HomeOpt, data: Optional[Path] = DataOpt) -> None:
     """部门重新报送后只审核该部门 / validate one department's new files after a resubmission.
@@ -179,9 +210,10 @@ def revalidate(department: str = typer.Argument(..., help="部门代码或名称
 
     例 / example:
 
-      ecoassess revalidate 市林业局 --year 2025 --inbox /mnt/share/考核报送
+      ecoassess revalidate 市林业局 --inbox /mnt/share/考核报送
     """
     _set_home(home, data)
+    year, framework = _year(year), _framework(framework)
     with _job(f"revalidate {department} {year}", wait):
         from flows.annual_assessment import revalidate_department
 
@@ -195,8 +227,7 @@ def revalidate(department: str = typer.Argument(..., help="部门代码或名称
 
 
 @app.command()
-def rerender(year: int = typer.Option(2025, help="考核年度 / year"),
-             framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id"),
+def rerender(year: Optional[int] = YearOpt, framework: Optional[str] = FrameworkOpt,
              pdf: bool = typer.Option(True, help="同时生成 PDF / also render PDF"),
              force: bool = typer.Option(False, "--force", help="内容未变也重新生成 / re-render every document"),
              workers: Optional[int] = WorkersOpt, dask: bool = DaskOpt, dask_address: Optional[str] = DaskAddressOpt,
@@ -207,11 +238,12 @@ def rerender(year: int = typer.Option(2025, help="考核年度 / year"),
 
     例 / examples:
 
-      ecoassess rerender --year 2025
-      ecoassess rerender --year 2025 --force --workers 2
-      ecoassess rerender --year 2025 --dask-address tcp://10.0.0.5:8786
+      ecoassess rerender
+      ecoassess rerender --force --workers 2
+      ecoassess rerender --dask-address tcp://10.0.0.5:8786
     """
     _set_home(home, data)
+    year, framework = _year(year), _framework(framework)
     with _job(f"rerender {year}", wait):
         from flows import progress
         from flows.annual_assessment import rerender as rerender_flow
@@ -227,9 +259,11 @@ def rerender(year: int = typer.Option(2025, help="考核年度 / year"),
 @app.command()
 def demo(out: Path = typer.Option(Path("data/demo/inbox"), help="输出目录 / output inbox folder (with --regions: "
                                                                  "an empty folder for data/ and inbox/)"),
-         years: str = typer.Option("2021,2022,2023,2024,2025", help="年度, 逗号分隔 / years, comma separated"),
+         years: Optional[str] = typer.Option(None, help="年度，逗号分隔（默认为截至上一年度的5年） / years, comma "
+                                                        "separated (default: the 5 years up to last year)"),
          seed: int = typer.Option(20250101, help="随机种子 / random seed"),
-         framework: str = typer.Option("ganzhou_2024", help="指标体系, 逗号分隔 / framework id(s)"),
+         framework: Optional[str] = typer.Option(None, help="指标体系，逗号分隔（默认值见 data/defaults.yaml） / "
+                                                            "framework id(s)"),
          defect_rate: float = typer.Option(0.0, "--defect-rate", min=0.0, max=1.0,
                                            help="含故意缺陷的文件比例 / share of files with deliberate defects"),
          regions: int = typer.Option(0, help="虚构县的数量(0 = 赣州演示辖区) / synthetic counties (0 = the demo "
@@ -239,7 +273,7 @@ def demo(out: Path = typer.Option(Path("data/demo/inbox"), help="输出目录 / 
 
     例 / examples:
 
-      ecoassess demo --out /tmp/inbox --years 2023,2024,2025 --defect-rate 0.2
+      ecoassess demo --out /tmp/inbox --defect-rate 0.2
       ecoassess demo --regions 2850 --out /tmp/national
 
     然后 / then: ECOASSESS_DATA=/tmp/national/data ecoassess run --framework synthetic --inbox /tmp/national/inbox
@@ -248,8 +282,9 @@ def demo(out: Path = typer.Option(Path("data/demo/inbox"), help="输出目录 / 
     from transforms.demo.inbox import write_demo_inbox
     from transforms.demo.synthetic import write_synthetic_dataset
 
-    year_list = [int(y) for y in years.split(",")]
-    frameworks = [f.strip() for f in framework.split(",") if f.strip()]
+    last = _year(None)
+    year_list = [int(y) for y in years.split(",")] if years else list(range(last - 4, last + 1))
+    frameworks = [f.strip() for f in _framework(framework).split(",") if f.strip()]
     if regions:
         ds = write_synthetic_dataset(out, regions, departments, year_list, frameworks, seed, defect_rate)
         typer.echo(f"已写入虚构辖区 / wrote a synthetic jurisdiction: {ds.regions} 县, {ds.departments} 部门, "
@@ -264,8 +299,7 @@ def demo(out: Path = typer.Option(Path("data/demo/inbox"), help="输出目录 / 
 @app.command()
 def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="待报送文件 / file to check"),
              department: str = typer.Option(..., "--department", "-d", help="部门代码或名称 / department"),
-             year: int = typer.Option(2025, help="报送年度 / year"),
-             framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id"),
+             year: Optional[int] = YearOpt, framework: Optional[str] = FrameworkOpt,
              report: Optional[Path] = typer.Option(None, help="审核报告输出目录(JSON、HTML、标注副本) / folder for the "
                                                                 "JSON and HTML reports and the annotated workbook"),
              home: Optional[Path] = HomeOpt, data: Optional[Path] = DataOpt) -> None:
@@ -275,9 +309,10 @@ def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=
 
     退出码 / exit status: 0 通过(可有警告) / passed; 1 有错误 / errors found; 2 用法错误 / usage.
 
-    例 / example: ecoassess validate 林业局_2025.xlsx -d 市林业局 --year 2025
+    例 / example: ecoassess validate 林业局报送.xlsx -d 市林业局
     """
     _set_home(home, data)
+    year, framework = _year(year), _framework(framework)
     from expectations.check_file import check_file
     from expectations.steward import steward_text
     from transforms.config.framework import framework_path, load_departments, load_framework
@@ -307,15 +342,15 @@ def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=
 
 @app.command()
 def template(department: str = typer.Argument(..., help="部门代码或名称, 如 lyj 或 市林业局 / department"),
-             year: int = typer.Option(2025, help="填报年度 / year"),
-             framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id"),
+             year: Optional[int] = YearOpt, framework: Optional[str] = FrameworkOpt,
              out: Optional[Path] = typer.Option(None, help="输出文件 / output .xlsx"),
              home: Optional[Path] = HomeOpt, data: Optional[Path] = DataOpt) -> None:
     """生成部门填报模板(Excel) / write a department's Excel template.
 
-    例 / example: ecoassess template 市林业局 --year 2025 --out 林业局_2025.xlsx
+    例 / example: ecoassess template 市林业局 --out 林业局填报模板.xlsx
     """
     _set_home(home, data)
+    year, framework = _year(year), _framework(framework)
     from transforms.config.framework import framework_path, load_departments, load_framework
     from transforms.intake.excel_template import write_template
     from transforms.intake.receive import resolve_department
@@ -385,7 +420,7 @@ def _show_ranking(year: Optional[int], framework: Optional[str], fmt: str, top: 
     with open_warehouse(Home.resolve()) as con:
         found = latest_scored_run(con, year, framework)
         if found is None:
-            _fail(f"{year or ''} 年尚无成功的考核运行, 请先运行 ecoassess run / no succeeded run"
+            _fail(f"{year or ''}年尚无成功的考核运行，请先运行 ecoassess run / no succeeded run"
                   f"{f' for {year}' if year else ''}", 2)
         run_id, year, framework = found
         table = ranking(con, run_id, year).to_dicts()
@@ -403,14 +438,14 @@ def _show_ranking(year: Optional[int], framework: Optional[str], fmt: str, top: 
         return
     cut = bool(top) and len(table) > 2 * top
     shown = [*table[:top], None, *table[-top:]] if cut else table
-    out = Table(title=f"{year} 年度排名 / ranking: {framework}", caption=f"{len(table)} 个县(市、区) / counties; "
+    out = Table(title=f"{year}年度排名 / ranking: {framework}", caption=f"{len(table)}个县（市、区） / counties; "
                                                                    f"运行 / run {run_id}")
     for key in ("rank", "county", "index", "rank_interval", "assessment_score", "grade", "veto"):
         zh, en = COLUMNS[key]
         out.add_column(f"{zh}\n{en}", justify="right" if key in ("rank", "index", "assessment_score") else "left")
     for r in shown:
         if r is None:
-            out.add_row("…", f"略 {len(table) - 2 * top} 个 / {len(table) - 2 * top} more", "", "", "", "", "")
+            out.add_row("…", f"略去{len(table) - 2 * top}个 / {len(table) - 2 * top} more", "", "", "", "", "")
             continue
         out.add_row(str(r["rank"] or "—"), r["county"], f"{r['index']:.2f}" if r["index"] is not None else "—",
                     interval_text(r), f"{r['assessment_score']:.2f}" if r["assessment_score"] is not None else "—",
@@ -421,15 +456,15 @@ def _show_ranking(year: Optional[int], framework: Optional[str], fmt: str, top: 
 
 
 @app.command()
-def results(year: Optional[int] = typer.Option(None, help="考核年度(默认最近一次成功运行的年度) / year (default: "
+def results(year: Optional[int] = typer.Option(None, help="考核年度（默认为最近一次成功运行的年度） / year (default: "
                                                           "the latest year with a succeeded run)"),
             framework: Optional[str] = typer.Option(None, help="只看某指标体系的运行 / only runs of this "
                                                                "framework"),
-            fmt: str = typer.Option("table", "--format", help="table(终端表格) / csv / json"),
+            fmt: str = typer.Option("table", "--format", help="table（终端表格） / csv / json"),
             home: Optional[Path] = HomeOpt) -> None:
     """显示年度排名 / print the year's ranking.
 
-    排名、县(市、区)、指数、排名区间(5%–95%)、考核得分、等级、一票否决, 取该年度最近一次成功运行的结果。 / Rank, county, index, rank interval, assessment score, grade and veto, from the year's latest succeeded run.
+    排名、县（市、区）、指数、排名区间（5%–95%）、考核得分、等级、一票否决，取该年度最近一次成功运行的结果。 / Rank, county, index, rank interval, assessment score, grade and veto, from the year's latest succeeded run.
 
     例 / examples:
 
@@ -450,7 +485,7 @@ def submissions(year: Optional[int] = typer.Option(None, help="报送年度 / ye
                 home: Optional[Path] = HomeOpt) -> None:
     """查看报送文件的全部版本及来源 / list every received file: version, sha256, time, status, current.
 
-    例 / example: ecoassess submissions --year 2025 -d 市林业局
+    例 / example: ecoassess submissions -d 市林业局
     """
     _set_home(home)
     from transforms.config.framework import load_departments
@@ -490,14 +525,12 @@ def status(run_id: Optional[str] = typer.Option(None, "--run", help="显示某�
     from rich.table import Table
 
     from transforms.runtime.home import Home
-    from transforms.runtime.warehouse import open_warehouse, rows
+    from transforms.runtime.sql import statement
+    from transforms.runtime.warehouse import open_warehouse
 
-    cols = ("run_id", "year", "framework_id", "status", "started_at", "finished_at", "stage_timings", "stage_counts",
-            "scored_run_id", "prefect_flow_run_id", "parameters", "fingerprints", "error", "summary")
     with open_warehouse(Home.resolve()) as con:
-        where, params = ("WHERE run_id LIKE ? || '%'", [run_id]) if run_id else ("", [])
-        found = [dict(zip(cols, r)) for r in rows(con, f"SELECT {', '.join(cols)} FROM run {where} "
-                                                       "ORDER BY started_at DESC LIMIT ?", [*params, limit])]
+        history = con.execute(statement("runs/history"), [run_id or None, run_id or None, limit])
+        found = [dict(zip([c[0] for c in history.description], r)) for r in history.fetchall()]
     console = _console()
     if not found:
         typer.echo("尚无运行记录 / no runs yet" if not run_id else f"未找到运行 {run_id} / no such run")
@@ -537,7 +570,7 @@ def status(run_id: Optional[str] = typer.Option(None, "--run", help="显示某�
 
 
 @app.command()
-def reports(year: int = typer.Option(2025, help="考核年度 / year"),
+def reports(year: Optional[int] = YearOpt,
             kind: Optional[str] = typer.Option(None, help="只列某类: county / cadre / bulletin / only one kind"),
             open_key: Optional[str] = typer.Option(None, "--open", help="打开一份报告: bulletin、县代码、干部编号或"
                                                                         "名称 / open one: bulletin, a region code, "
@@ -548,13 +581,14 @@ def reports(year: int = typer.Option(2025, help="考核年度 / year"),
 
     例 / examples:
 
-      ecoassess reports --year 2025
+      ecoassess reports
       ecoassess reports --kind county
       ecoassess reports --open 360734
       ecoassess reports --open bulletin --html
       ecoassess reports --open index
     """
     _set_home(home)
+    year = _year(year)
     import webbrowser
 
     from rich.table import Table

@@ -90,7 +90,7 @@ def test_a_run_given_only_the_home_flag_writes_everything_under_it(home_flag_run
 
 def test_run_ends_with_the_ranking(home_flag_run):
     out = home_flag_run["proc"].stdout
-    table = out[out.index("2025 年度排名 / ranking: mini"):]
+    table = out[out.index("2025年度排名 / ranking: mini"):]
     rows = [line for line in table.splitlines() if re.search(r"[甲乙丙]县", line)]
     assert [re.search(r"[甲乙丙]县", r).group(0) for r in rows] == ["丙县", "乙县", "甲县"]
     assert "耕地低于红线" in rows[1] and "不合格" in rows[1]
@@ -138,7 +138,7 @@ def test_a_long_ranking_shows_its_top_and_bottom(home_flag_run, monkeypatch, cap
     monkeypatch.setenv("ECOASSESS_HOME", str(home_flag_run["home"]))
     cli._show_ranking(2025, None, "table", top=1)
     out = capsys.readouterr().out
-    assert "丙县" in out and "甲县" in out and "乙县" not in out and "略 1 个 / 1 more" in out
+    assert "丙县" in out and "甲县" in out and "乙县" not in out and "略去1个 / 1 more" in out
     assert "ecoassess results --year 2025" in out
 
 

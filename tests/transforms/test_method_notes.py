@@ -41,9 +41,9 @@ def _joined(fw: Framework) -> str:
 def test_arithmetic_framework_notes_name_its_method_range_and_contribution():
     fw = load_framework(framework_path("ganzhou_2024"))
     text = _joined(fw)
-    assert f"计入指数的 {len(fw.indicators)} 项指标均用效能系数法" in text
+    assert f"计入指数的{len(fw.indicators)}项指标均用效能系数法" in text
     assert "考核得分 = 80 × 目标完成权重占比 + 20 ×（总指数 − 60）/（100 − 60）" in text
-    assert "第 1 层各类为所含指标的加权算术平均" in text and "的加权算术平均（w 为" in text
+    assert "第1层各类为所含指标的加权算术平均" in text and "的加权算术平均（w 为" in text
     assert "几何" not in text and "“贡献”为权数 × 个体指数" in text
     assert county_method_note(fw)["contribution"].startswith("“贡献”为权数 × 个体指数")
 
@@ -52,16 +52,16 @@ def test_geometric_framework_notes_state_goalposts_log_levels_range_and_what_a_c
     fw = Framework.model_validate(OUTSIDE)
     text = _joined(fw)
     # index range of the framework, no target term (target_points 0)
-    assert "考核得分 = 100 ×（总指数 − 0）/（100 − 0）（总指数的 0–100 对应 0–100 分）" in text
+    assert "考核得分 = 100 ×（总指数 − 0）/（100 − 0）（总指数的0–100对应0–100分）" in text
     assert "目标完成权重占比" not in text
     # normalization per indicator: the default method with its goalposts and log, the override by name
-    assert "阈值法（人均GDP（上下限 1000–100000 2017 PPP $，先取自然对数）、细颗粒物浓度（上下限 5–75 μg/m³））" in text
-    assert "目标达成法（优良水体比例）：实际值与目标值之比（逆向指标取倒数）× 100，最高 120 分" in text
+    assert "阈值法（人均GDP（上下限1000–100000 2017 PPP $，先取自然对数）、细颗粒物浓度（上下限5–75 μg/m³））" in text
+    assert "目标达成法（优良水体比例）：实际值与目标值之比（逆向指标取倒数）× 100，最高120分" in text
     assert "效能系数法" not in text
     # aggregation per level
-    assert "第 2 层各类为所含指标的加权算术平均" in text
-    assert "第 1 层的经济为所含指标的加权算术平均" in text and "第 1 层的环境为所含下级类别的加权算术平均" in text
-    assert "总指数为第 1 层各类（经济、环境）的加权几何平均" in text and "exp（Σ w·ln s）" in text
+    assert "第2层各类为所含指标的加权算术平均" in text
+    assert "第1层的经济为所含指标的加权算术平均" in text and "第1层的环境为所含下级类别的加权算术平均" in text
+    assert "总指数为第1层各类（经济、环境）的加权几何平均" in text and "exp（Σ w·ln s）" in text
     # the contribution wording says what the number is
     note = county_method_note(fw)["contribution"]
     assert "w·ln s 占 Σ w·ln s 的比例" in note and "不等于权数 × 个体指数" in note
@@ -89,6 +89,6 @@ def test_the_reports_of_a_geometric_framework_carry_its_notes_and_the_contributi
     assert g["weight"] * g["score"] == pytest.approx(25)
     renderer = Renderer(pdf=False)
     county_html = renderer.render_html("county", county)
-    assert county_method_note(fw)["contribution"] in county_html and "人均GDP（上下限 1000–100000 2017 PPP $" in county_html
+    assert county_method_note(fw)["contribution"] in county_html and "人均GDP（上下限1000–100000 2017 PPP $" in county_html
     bulletin_html = renderer.render_html("bulletin", bulletin)
     assert "（总指数 − 0）/（100 − 0）" in bulletin_html and "加权几何平均" in bulletin_html

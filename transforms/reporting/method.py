@@ -24,12 +24,12 @@ MISSING_TEXT = {
 def _formula(method: str, fw: Framework) -> str:
     return {
         "efficacy": "正向指标 60 + 40 ×（x − 最小值）/（最大值 − 最小值），逆向指标 60 + 40 ×（最大值 − x）/（最大值 − 最小值），"
-                    "最小值、最大值取当年参评县（市、区）；各县取值相同时记 100 分",
-        "minmax": "按指标体系给定的上下限线性换算为 0–100 分，正向指标 100 ×（x − 下限）/（上限 − 下限），逆向指标在下限处得 100 分，"
+                    "最小值、最大值取当年参评县（市、区）；各县取值相同时记100分",
+        "minmax": "按指标体系给定的上下限线性换算为0–100分，正向指标 100 ×（x − 下限）/（上限 − 下限），逆向指标在下限处得100分，"
                   "超出上下限按端点计",
-        "target": f"实际值与目标值之比（逆向指标取倒数）× 100，最高 {100 * fw.target_cap:g} 分",
+        "target": f"实际值与目标值之比（逆向指标取倒数）× 100，最高{100 * fw.target_cap:g}分",
         "zscore": "（x − 均值）/标准差，均值、标准差取当年参评县（市、区），逆向指标取反",
-        "rank": "按当年参评县（市、区）中的百分位次计 0–100 分",
+        "rank": "按当年参评县（市、区）中的百分位次计0–100分",
     }[method]
 
 
@@ -41,7 +41,7 @@ def _indicator_detail(ind: Indicator) -> str:
     """An indicator's own settings a reader needs to recompute its score: goalposts, logarithm."""
     parts = []
     if ind.goalposts:
-        parts.append(f"上下限 {ind.goalposts[0]:g}–{ind.goalposts[1]:g} {ind.unit}".rstrip())
+        parts.append(f"上下限{ind.goalposts[0]:g}–{ind.goalposts[1]:g} {ind.unit}".rstrip())
     if ind.log:
         parts.append("先取自然对数")
     return f"{ind.name}（{'，'.join(parts)}）" if parts else ind.name
@@ -56,14 +56,14 @@ def normalization_note(fw: Framework) -> str:
         groups.setdefault(_method_of(fw, ind), []).append(ind)
     if len(groups) == 1 and not any(i.goalposts or i.log for i in scored):
         (method,) = groups
-        return f"个体指数：计入指数的 {len(scored)} 项指标均用{METHOD_NAME[method]}，{_formula(method, fw)}。"
+        return f"个体指数：计入指数的{len(scored)}项指标均用{METHOD_NAME[method]}，{_formula(method, fw)}。"
     parts = []
     for method in sorted(groups, key=lambda m: (m != fw.normalization, list(METHOD_NAME).index(m))):
         inds = groups[method]
         named = [i for i in inds if method != fw.normalization or i.goalposts or i.log]
         who = "、".join(_indicator_detail(i) for i in named)
         if method == fw.normalization and len(named) < len(inds):
-            who = f"{len(inds)} 项指标" + (f"，其中{who}" if who else "")
+            who = f"{len(inds)}项指标" + (f"，其中{who}" if who else "")
         parts.append(f"{METHOD_NAME[method]}（{who}）：{_formula(method, fw)}")
     return "个体指数：" + "；".join(parts) + "。"
 
@@ -81,11 +81,11 @@ def aggregation_note(fw: Framework) -> str:
         for c in at:
             by_method.setdefault((methods[c.code], c.code in with_parts), []).append(c.code)
         for (method, parts), codes in by_method.items():
-            who = f"第 {depth} 层各类" if len(codes) == len(at) else f"第 {depth} 层的" + "、".join(names[c] for c in codes)
+            who = f"第{depth}层各类" if len(codes) == len(at) else f"第{depth}层的" + "、".join(names[c] for c in codes)
             lines.append(f"{who}为所含{'下级类别' if parts else '指标'}的{AGGREGATION_NAME[method]}")
     top = [c.name for c in fw.categories if c.parent is None and c.code in counted]
-    lines.append(f"总指数为第 1 层各类（{'、'.join(top)}）的{AGGREGATION_NAME[fw.aggregation.index]}")
-    formula = "；加权几何平均为 exp（Σ w·ln s），其中各项得分 s 须大于 0" if _uses_geometric(fw) else ""
+    lines.append(f"总指数为第1层各类（{'、'.join(top)}）的{AGGREGATION_NAME[fw.aggregation.index]}")
+    formula = "；加权几何平均为 exp（Σ w·ln s），其中各项得分 s 须大于0" if _uses_geometric(fw) else ""
     return "汇总：" + "；".join(lines) + f"（w 为同一上级内归一的权数）{formula}。"
 
 
@@ -110,7 +110,7 @@ def contribution_note(fw: Framework) -> str:
         return "“贡献”为权数 × 个体指数（权数为该项在全部指标中所占的比重），各项合计等于总指数"
     return ("“贡献”是把总指数按各层的汇总方式逐层分摊到各项的结果：算术平均的层级按 w·s 占 Σ w·s 的比例分摊，"
             "几何平均的层级按 w·ln s 占 Σ w·ln s 的比例（即各项在该层对数中的份额）分摊；各项合计等于总指数。"
-            "几何平均下它不等于权数 × 个体指数，也不表示该项提高 1 分时指数的变化")
+            "几何平均下它不等于权数 × 个体指数，也不表示该项提高1分时指数的变化")
 
 
 def weights_note(fw: Framework) -> str:
@@ -120,14 +120,14 @@ def weights_note(fw: Framework) -> str:
     parts = []
     if classes:
         parts.append("按 " + " : ".join(classes) + " = " + " : ".join(f"{fw.weight_classes[k]:g}" for k in classes)
-                     + " 定权")
+                     + "的比例定权")
     if explicit:
-        parts.append(f"{explicit} 项指标按指标体系给定的权数")
+        parts.append(f"{explicit}项指标按指标体系给定的权数")
     if any(i.weight is not None for i in fw.categories):
         parts.append("各类按给定的类别权数")
     zoned = sum(1 for i in scored if i.zone_weights)
     if zoned:
-        parts.append(f"{zoned} 项指标按主体功能区差异化定权")
+        parts.append(f"{zoned}项指标按主体功能区差异化定权")
     return "权数：" + "；".join(parts) + "；在同一上级内归一。"
 
 
@@ -140,12 +140,12 @@ def assessment_note(fw: Framework) -> str:
     if a.index_points:
         terms.append(f"{a.index_points:g} ×（总指数 − {lo:g}）/（{hi:g} − {lo:g}）")
     deductions = "；".join(
-        f"{d.name}每{'起' if d.kind == 'event' else '项'}扣 {d.points:g} 分" + (f"，最多 {d.max_points:g} 分" if d.max_points
+        f"{d.name}每{'起' if d.kind == 'event' else '项'}扣{d.points:g}分" + (f"，最多{d.max_points:g}分" if d.max_points
                                                                                else "")
         for d in fw.deductions)
     bands = "、".join(f"{b.grade} ≥ {b.min:g}" for b in fw.grade_bands[:-1]) + f"，其余为{fw.grade_bands[-1].grade}"
     return (f"考核得分 = {' + '.join(terms)}" + (" − 扣分" if deductions else "")
-            + f"（总指数的 {lo:g}–{hi:g} 对应 0–{a.index_points:g} 分）" * bool(a.index_points)
+            + f"（总指数的{lo:g}–{hi:g}对应0–{a.index_points:g}分）" * bool(a.index_points)
             + (f"；扣分：{deductions}" if deductions else "") + f"；等级：{bands}。")
 
 
@@ -156,7 +156,7 @@ def method_notes(fw: Framework) -> list[str]:
     u = fw.uncertainty
     alternatives = "、".join(METHOD_NAME[m] for m in u.alternative_methods)
     return [
-        f"指标体系：{fw.name}，共 {len(fw.categories)} 类 {len(fw.indicators)} 项指标；各指标的单位、方向、权数、目标值和"
+        f"指标体系：{fw.name}，共{len(fw.categories)}类{len(fw.indicators)}项指标；各指标的单位、方向、权数、目标值和"
         "责任单位见各县（市、区）报告的指标明细。",
         normalization_note(fw),
         weights_note(fw),
@@ -164,9 +164,9 @@ def method_notes(fw: Framework) -> list[str]:
         contribution_note(fw) + "。",
         f"缺失数据：{MISSING_TEXT[fw.missing_policy]}；每项缺失均在报告中注明。",
         assessment_note(fw),
-        f"排名区间：对各指标权数随机扰动 {u.draws} 次（对数正态，标准差 {u.weight_spread:g}）"
+        f"排名区间：对各指标权数随机扰动{u.draws}次（对数正态，标准差{u.weight_spread:g}）"
         + (f"并轮换使用{alternatives}" if alternatives else "")
-        + "重新排名，取第 5 至第 95 百分位，反映排名对权数设定的敏感程度。",
+        + "重新排名，取第5至第95百分位，反映排名对权数设定的敏感程度。",
         f"一票否决：{vetoes or '无'}。每项否决均列明规则、实际值与目标或事件，以及所依据的报送文件、版本和 SHA-256。",
     ]
 

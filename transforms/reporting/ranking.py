@@ -16,7 +16,7 @@ from transforms.runtime.warehouse import frame, rows
 
 # column: (Chinese heading, English heading) — the keys are the CSV/JSON field names
 COLUMNS = {
-    "rank": ("排名", "rank"), "region_code": ("代码", "code"), "county": ("县(市、区)", "county"),
+    "rank": ("排名", "rank"), "region_code": ("代码", "code"), "county": ("县（市、区）", "county"),
     "index": ("指数", "index"), "rank_interval": ("排名区间", "rank 5–95%"),
     "assessment_score": ("考核得分", "score"), "grade": ("等级", "grade"), "veto": ("一票否决", "veto"),
 }
