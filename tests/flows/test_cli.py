@@ -163,3 +163,27 @@ def test_help_reads_whole_at_80_columns(command):
     shown = set(WORD.findall(got.stdout.replace("│", " ")))
     missing = {w for text in texts for w in WORD.findall(text)} - shown
     assert not missing, (missing, got.stdout)
+
+
+# ---------------------------------------------------------------- Prefect's home, however the home is given
+# (that Prefect reads it, and writes its database there, is shown by the run above)
+PROBE = """
+import os, sys
+from pathlib import Path
+from flows import cli
+if len(sys.argv) > 1:
+    cli._set_home(Path(sys.argv[1]))  # what every command does with --home, before Prefect is imported
+print(os.environ.get("ECOASSESS_HOME", "-"), os.environ["PREFECT_HOME"])
+"""
+
+
+@pytest.mark.parametrize("given", ["flag", "environment", "default"])
+def test_prefect_state_follows_the_home_however_it_is_given(given, tmp_path):
+    env = {k: v for k, v in background.BASE_ENV.items() if not k.startswith(("PREFECT_", "ECOASSESS_"))}
+    args = [str(tmp_path / "h")] if given == "flag" else []
+    if given == "environment":
+        env["ECOASSESS_HOME"] = str(tmp_path / "h")
+    out = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=PROJECT, env=env, capture_output=True,
+                         text=True, timeout=120, check=True).stdout.split()
+    home = tmp_path / "h" if given != "default" else PROJECT / "var"
+    assert out == ["-" if given == "default" else str(home), str(home / "prefect")]
