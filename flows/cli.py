@@ -33,9 +33,10 @@ app = typer.Typer(help="生态文明建设目标评价考核 / ecological-civili
 # Chinese line breaking for rich: a line may break between two Chinese characters, but not before a
 # closing mark (，。）…) nor after an opening one (（“…), nor inside a path (`<年>/<部门>/<文件>`);
 # other text breaks at spaces as before.
-_OPENING, _CLOSING = "（《「『“‘【〔", "，。、；：？！）》」』”’】〕…"
+_OPENING, _CLOSING = "（《「『“‘【〔([{", "，。、；：？！）》」』”’】〕…)]},.;:!?"
 _HAN = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f\u2018-\u201d\u2026"
-_WRAP_WORD = re.compile(rf"\s*(?:\S*[/<>]\S*|[{_OPENING}]*[{_HAN}][{_CLOSING}]*|[{_OPENING}]*[^\s{_HAN}]+[{_CLOSING}]*|\S)\s*")
+_OPEN, _CLOSE = re.escape(_OPENING), re.escape(_CLOSING)
+_WRAP_WORD = re.compile(rf"\s*(?:\S*[/<>]\S*|[{_OPEN}]*[{_HAN}][{_CLOSE}]*|[{_OPEN}]*[^\s{_HAN}]+[{_CLOSE}]*|\S)\s*")
 
 
 def _rich_wraps_chinese() -> None:

@@ -59,7 +59,9 @@ def _home_flag_run(root: Path) -> dict:
     for place in places.values():
         place.mkdir()
     env = {k: v for k, v in background.BASE_ENV.items() if not k.startswith(("PREFECT_", "ECOASSESS_"))} | {
-        "HOME": str(places["user"]), "TMPDIR": str(places["tmp"]), "PYTHONPATH": str(PROJECT)}
+        "HOME": str(places["user"]), "TMPDIR": str(places["tmp"]), "PYTHONPATH": str(PROJECT),
+        # a loaded machine (shared test runs) can take Prefect's temporary server past its 90 s default
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "600"}
     before = _files(PROJECT)
     proc = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--year", "2025", "--framework", "mini",
                            "--data", str(data), "--inbox", str(inbox), "--no-pdf", "--home", str(root / "home")],
