@@ -29,7 +29,6 @@ app = typer.Typer(help="生态文明建设目标评价考核 / ecological-civili
                   rich_markup_mode="rich")
 
 
-
 # Chinese line breaking for rich: a line may break between two Chinese characters, but not before a
 # closing mark (，。）…) nor after an opening one (（“…), nor inside a path (`<年>/<部门>/<文件>`);
 # other text breaks at spaces as before.
@@ -418,7 +417,10 @@ def _show_ranking(year: Optional[int], framework: Optional[str], fmt: str, top: 
     from transforms.runtime.home import Home
     from transforms.runtime.warehouse import open_warehouse
 
-    with open_warehouse(Home.resolve()) as con:
+    home = Home.locate()  # read only: a home that does not exist is not created
+    if not home.warehouse.exists():
+        _fail(f"运行目录 {home.root} 中没有数据仓库，请先运行 ecoassess run / no warehouse in this home", 2)
+    with open_warehouse(home) as con:
         found = latest_scored_run(con, year, framework)
         if found is None:
             _fail(f"{year or ''}年尚无成功的考核运行，请先运行 ecoassess run / no succeeded run"

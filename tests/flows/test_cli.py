@@ -134,6 +134,8 @@ def test_results_prints_the_ranking_as_a_table_csv_and_json(home_flag_run, monke
     missing = CliRunner().invoke(cli.app, ["results", "--home", str(home), "--year", "2019"])
     assert missing.exit_code == 2 and "2019" in missing.output
     assert CliRunner().invoke(cli.app, ["results", "--home", str(home), "--format", "xml"]).exit_code == 2
+    nowhere = home.parent / "no-such-home"
+    assert CliRunner().invoke(cli.app, ["results", "--home", str(nowhere)]).exit_code == 2 and not nowhere.exists()
 
 
 def test_a_long_ranking_shows_its_top_and_bottom(home_flag_run, monkeypatch, capsys):
