@@ -196,7 +196,10 @@ def run(year: Optional[int] = typer.Option(None, help="考核年度（默认为�
     typer.echo(f"报告目录 / reports: {out['reports']}")
     typer.echo(f"目录页 / index: {Path(out['reports']) / 'index.html'}")
     typer.echo(f"清单 / manifest: {Path(out['reports']) / 'manifest.json'}")
-    _show_ranking(year, framework, "table", top=RUN_END_TOP)
+    try:
+        _show_ranking(year, framework, "table", top=RUN_END_TOP)
+    except Exception as exc:  # the run succeeded: a warehouse busy with the next queued run only hides the table
+        typer.echo(f"排名暂不能显示 / ranking not shown ({exc}); 请用 / use: ecoassess results --year {year}", err=True)
 
 
 @app.command()
