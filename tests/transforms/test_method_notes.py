@@ -41,7 +41,9 @@ def _joined(fw: Framework) -> str:
 def test_arithmetic_framework_notes_name_its_method_range_and_contribution():
     fw = load_framework(framework_path("ganzhou_2024"))
     text = _joined(fw)
-    assert f"计入指数的{len(fw.indicators)}项指标均用效能系数法" in text
+    # the stock indicators are scored on attainment (issue 18), every other indicator by the efficacy coefficient
+    assert f"效能系数法（{len(fw.indicators) - 4}项指标）" in text
+    assert "目标完成度法（耕地保有量、林下经济产业综合产值、绿色有机名特优新农产品数量、油茶产业产值）" in text
     assert "考核得分 = 80 × 目标完成权重占比 + 20 ×（总指数 − 60）/（100 − 60）" in text
     assert "第1层各类为所含指标的加权算术平均" in text and "的加权算术平均（w 为" in text
     assert "几何" not in text and "“贡献”为权数 × 个体指数" in text

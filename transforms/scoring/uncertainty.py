@@ -125,9 +125,7 @@ def _inputs(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id: st
     """Regions scored, methods drawn, weights (R,K; 0 where the zone does not assess an indicator),
     normalized scores per method (M,R,K; NaN = missing): the run's own, then each alternative's, and
     the weights kept in their category for indicators not applicable (R,K)."""
-    sc = frame(con, "SELECT region_code, indicator_code, normalized, weight, "
-                    "CASE WHEN applicable = false THEN weight ELSE 0 END AS kept FROM score "
-                    "WHERE run_id = ? AND year = ?", [run_id, year])
+    sc = frame(con, statement("scoring/rank_uncertainty_scores"), [run_id, year])
     regions = sorted(sc.filter(pl.col("normalized").is_not_null())["region_code"].unique().to_list())
     sc = sc.filter(pl.col("region_code").is_in(regions))
     codes = [i.code for i in fw.indicators]
