@@ -402,7 +402,9 @@ def test_a_long_indicator_table_starts_right_after_the_categories(tmp_path, copi
 
     ctx = county_context()
     ctx["vetoes"] = []  # a short first section: the categories end half-way down their page
-    ctx["result"]["change_balance"], ctx["satisfaction"] = None, None
+    # … and a short headline: no change, satisfaction, rank driver or grade gap sentences
+    ctx["result"]["change_balance"], ctx["satisfaction"], ctx["result"]["rank_driver"] = None, None, None
+    ctx["grade_gap"], ctx["binding_missed_names"] = None, []
     ctx["indicators"] = [dict(i, code=f"{i['code']}{k}") for k in range(copies) for i in ctx["indicators"]]
     pdf = tmp_path / "county.pdf"
     Renderer().write("county", ctx, tmp_path / "county.html", pdf)
