@@ -210,8 +210,7 @@ def parse_received(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework,
                    units: dict[tuple[str, str], float], departments: list[Department] | None = None) -> list[int]:
     """Parse every submission still `received` into observations/events/tenures (one transaction each)."""
     by_code = {d.code: d for d in (departments if departments is not None else load_departments())}
-    pending = rows(con, "SELECT submission_id, file_name, archive_path, year, department FROM submission "
-                        "WHERE status = 'received' AND kind IS NULL ORDER BY submission_id")
+    pending = rows(con, statement("intake/pending_files"))
     parsed_ids = []
     for sid, file_name, archive_path, year, department in pending:
         with transaction(con):
