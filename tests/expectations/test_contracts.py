@@ -93,7 +93,7 @@ def test_a_warning_on_a_veto_or_binding_indicator_holds_the_file_until_confirmed
         except ConfirmError as exc:
             assert "理由" in str(exc) or "department" in str(exc)
     try:
-        confirm_submission(con, first.submission_id, "已核实")
+        confirm_submission(con, first.submission_id, "已核实无误")
         raise AssertionError("an accepted file needs no confirmation")
     except ConfirmError as exc:
         assert "不是待确认" in str(exc)
@@ -243,9 +243,9 @@ def test_data_docs_and_gx_results_are_kept_in_the_home(cmini):
     pages = list((home.root / "validation" / "data_docs" / "validations").rglob("*.html"))
     assert {p.parts[-4] for p in pages} >= {"relations", "plausibility", "duplicates", "declaration"}
     stored = list((home.root / "validation" / "gx_store").rglob("*.json"))
-    assert len(stored) == 6  # generated (values, completeness) + 4 hand-written suites, in GX's own store
+    assert len(stored) == 7  # generated (values, completeness) + 5 hand-written suites, in GX's own store
     kept = json.loads((home.validation_root / str(outcome.submission_id) / "gx_result.json").read_text("utf-8"))
-    assert kept["success"] is False and len(kept["suites"]) == 6
+    assert kept["success"] is False and len(kept["suites"]) == 7
     steward = json.loads((home.validation_root / str(outcome.submission_id) / "steward.json").read_text("utf-8"))
     assert steward["data_docs"] == "validation/data_docs/index.html"
 
