@@ -20,7 +20,7 @@ import openpyxl
 from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from transforms.config.framework import Framework
@@ -86,7 +86,9 @@ def _layout(ws: Worksheet, header_row: int | None, two_rows: bool) -> tuple[int 
 
 
 def _column(item: dict, rule: dict, headers: dict[str, int], fw: Framework) -> int | None:
-    """The column of the cell a failure is about."""
+    """The column of the cell a failure is about: where the parser found it, else by its header."""
+    if item.get("column_letter"):
+        return column_index_from_string(item["column_letter"])
     if item.get("column") in headers:
         return headers[item["column"]]
     code = item.get("indicator")

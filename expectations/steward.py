@@ -30,11 +30,13 @@ def steward_report(con: duckdb.DuckDBPyConnection, submission_id: int, fw: Frame
                      for role, person, reason, at in rows(con, statement("steward/confirmations"), [submission_id])]
     names = dict(rows(con, "SELECT code, name FROM indicator")) | {i.code: i.name for i in (fw.reported_items if fw else [])}
     failed = frame(con, statement("steward/failed_rules"), [submission_id])
+    located = {key: (header, letter) for key, header, letter in rows(con, statement("steward/columns"), [submission_id])}
     rules = []
     for r in failed.iter_rows(named=True):
         items = json.loads(r["failures"] or "[]")
         for item in items:
             item["indicator_name"] = names.get(item.get("indicator"))
+            _locate(item, r["column_name"], located)
         rules.append({"rule_id": r["rule_id"], "severity": r["severity"], "severity_text": SEVERITY[r["severity"]],
                       "column": r["column_name"], "indicator_name": names.get(r["column_name"]), "rule": r["message"],
                       "expected": r["expected"], "fix": r["fix"], "count": r["unexpected_count"], "rows": items})
@@ -45,6 +47,30 @@ def steward_report(con: duckdb.DuckDBPyConnection, submission_id: int, fw: Frame
             "errors": sum(r["severity"] == "error" for r in rules),
             "warnings": sum(r["severity"] == "warning" for r in rules), "rules": rules,
             "annotated_workbook": None, "data_docs": None}  # set by validation; an unreadable file has neither
+
+
+# the checks' derived columns -> the field whose cell the steward fixes
+FIELD_OF = {"region_known": "region_code", "seat_known": "region_code", "event_year": "event_date",
+            "overlaps": "start_date", "gap_days": "end_date", "end_or_max": "end_date"}
+
+
+def _locate(item: dict, rule_column: str | None, located: dict[str, tuple[str, str]]) -> None:
+    """Name a failure's cell: `cell` (C4) and `column` (its header) from where the parser found the field
+    (the failure's indicator, else the rule's column, else the region code). Header-level failures keep
+    their own column; a failure without a row (a missing county) has no cell."""
+    by_header = {header: letter for header, letter in located.values()}
+    if item.get("column") in by_header:
+        letter = by_header[item["column"]]
+    else:
+        key = next((k for k in (item.get("indicator"), FIELD_OF.get(rule_column or "", rule_column), "region_code",
+                                "region_name") if k in located), None)
+        if key is None:
+            return
+        item.setdefault("column", located[key][0])
+        letter = located[key][1]
+    item["column_letter"] = letter
+    if item.get("row"):
+        item["cell"] = f"{letter}{item['row']}"
 
 
 def write_steward_reports(report: dict, out_dir: Path, framework_name: str, jurisdiction_name: str = "",
@@ -115,7 +141,8 @@ def steward_text(report: dict) -> str:
             lines.append(f"    修改方法: {rule['fix']}")
         for item in rule["rows"][:50]:
             where = [f"第 {item['row']} 行" if item.get("row") else None,
-                     f"“{item['column']}”列" if item.get("column") else None,
+                     (f"{item['column_letter']} 列" if item.get("column_letter") else "")
+                     + (f"“{item['column']}”" if item.get("column") else "") or None,
                      item.get("region_name") or item.get("region_code"),
                      item.get("indicator_name") or item.get("indicator"),
                      f"填报值 “{item['value']}”" if item.get("value") not in (None, "") else

@@ -93,7 +93,8 @@ class ParsedSubmission:
     sheet_reason: str | None = None  # why this sheet (XLSX) or how the text was split (CSV), for the steward
     # (row, role, text): the signature block under the table (填报人, 审核人, 联系电话, 填报日期)
     signatures: list[tuple[int, str, str]] = field(default_factory=list)
-    # "region_code"/"region_name" -> (header text, column letter), for messages naming the cell
+    # what each column holds -> (header text, column letter), so every message can name its cell:
+    # "region_code"/"region_name", an indicator code, or an event/roster field (event_date, start_date, …)
     columns: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
@@ -440,9 +441,12 @@ def _second_header_row(body: pl.DataFrame, headers: list[str], data_cols: list[s
 
 # the signature block a department puts under its table (and footnotes): a row starting with one of
 # these is the file's declaration, not data, and so is every row below it
-SIGNATURE_LABELS = ("单位负责人", "填报人", "填表人", "制表人", "审核人", "负责人", "联系人", "联系电话", "电话",
-                    "填报日期", "报送日期", "填报单位(盖章)", "填报单位（盖章）", "盖章", "注")
-_SIGNATURE_RE = re.compile("(" + "|".join(re.escape(label) for label in SIGNATURE_LABELS) + r")\s*[:：]")
+SIGNATURE_LABELS = ("单位负责人", "统计负责人", "填报人", "填表人", "制表人", "审核人", "负责人", "联系人", "联系电话",
+                    "电话", "手机", "填报日期", "填表日期", "制表日期", "报送日期", "填报单位(盖章)", "填报单位（盖章）",
+                    "报送单位(盖章)", "报送单位（盖章）", "盖章", "注")
+# a label, then its value up to the next label: `填报人：王芳  联系电话：0797-8123456`, or label and value in
+# neighbouring cells without a colon (`填报人 | 王芳`)
+_SIGNATURE_RE = re.compile("(" + "|".join(re.escape(label) for label in SIGNATURE_LABELS) + r")\s*[:：]?")
 
 
 def _split_footer(body: pl.DataFrame, data_cols: list[str]) -> tuple[pl.DataFrame, list[tuple[int, str, str]]]:
@@ -450,7 +454,7 @@ def _split_footer(body: pl.DataFrame, data_cols: list[str]) -> tuple[pl.DataFram
     the template's empty 填报人：____ lines are accepted as they are)."""
     first = body.select("row", pl.coalesce(_cell(pl.col(c)) for c in data_cols).str.replace_all(r"\s", "")
                         .alias("first"))
-    starts = first.filter(pl.col("first").str.contains("^(" + "|".join(map(re.escape, SIGNATURE_LABELS)) + ")[:：]?"))
+    starts = first.filter(pl.col("first").str.contains("^(" + "|".join(map(re.escape, SIGNATURE_LABELS)) + ")([:：]|$)"))
     if starts.is_empty():
         return body, []
     at = starts["row"][0]
@@ -627,8 +631,11 @@ def parse_submission(raw: bytes, file_name: str, framework: Framework, units: di
                      if h and h not in skip and split_unit(h)[0] in by_name}
         problems += more + _scientific_problems(long, where, file_name, grid.sheet) \
             + _fraction_problems(long, framework, where, file_name, grid.sheet)
+        out.columns |= {code: (h, column_letter(c)) for code, (h, c) in where.items()
+                        if code in set(long["indicator_code"].unique().to_list())}
         out.frame = long
         return out
+    out.columns |= {key: (h, column_letter(named[h])) for h, key in {**mapping, **OPTIONAL_HEADERS}.items() if h in named}
     dates, more = _date_problems(body, named, file_name, grid.sheet)
     problems += more
     for header, key in OPTIONAL_HEADERS.items() if kind == "tenures" else ():

@@ -246,6 +246,13 @@ def _store_parsed(con: duckdb.DuckDBPyConnection, sid: int, year: int, parsed: P
     if parsed.declared:
         con.executemany("INSERT INTO declaration VALUES (?, ?, ?, ?)",
                         [[sid, row, source, text] for row, source, text in parsed.declared])
+    if parsed.columns:
+        located = pl.DataFrame([{"submission_id": sid, "key": key, "header": header, "letter": letter}
+                                for key, (header, letter) in parsed.columns.items()],
+                               schema={"submission_id": pl.Int32, "key": pl.String, "header": pl.String,
+                                       "letter": pl.String})
+        with registered(con, located=located):
+            con.execute(statement("intake/store_columns"))
     if parsed.signatures:
         signed = pl.DataFrame([{"submission_id": sid, "row_number": row, "role": role, "text": text}
                                for row, role, text in parsed.signatures],

@@ -47,6 +47,10 @@ CREATE TABLE IF NOT EXISTS tenure (
 -- What a file says about itself (title rows, 年度/填报单位 cells), checked against its inbox folder.
 CREATE TABLE IF NOT EXISTS declaration (
     submission_id INTEGER, row_number INTEGER, source VARCHAR, text VARCHAR);
+-- Where a submission's fields are: key (region_code, region_name, an indicator code, event_date, …) ->
+-- header text and column letter, so the steward report names the cell of every failure.
+CREATE TABLE IF NOT EXISTS submission_column (
+    submission_id INTEGER, key VARCHAR, header VARCHAR, letter VARCHAR);
 -- The signature block under a table: role 填报人 | 审核人 | 联系电话 | 填报日期 | … and what follows it.
 CREATE TABLE IF NOT EXISTS signature (
     submission_id INTEGER, row_number INTEGER, role VARCHAR, text VARCHAR);
