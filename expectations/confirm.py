@@ -10,6 +10,8 @@ CLI (`ecoassess confirm`) and the web portal call the same function.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Literal
 
 import duckdb
@@ -56,10 +58,8 @@ def confirm_submission(con: duckdb.DuckDBPyConnection, submission_id: int, reaso
     return report
 
 
-def _kept(out) -> dict:
+def _kept(out: Path) -> dict:
     """What validation wrote beside the report (annotated workbook, Data Docs) and a rewrite keeps."""
-    import json
-
     try:
         old = json.loads((out / "steward.json").read_text("utf-8"))
     except (OSError, ValueError):

@@ -156,7 +156,7 @@ def plausibility_check(con: duckdb.DuckDBPyConnection, fw: Framework, sid: int, 
         severity=WARNING, meta=_meta(
             "plausibility.change", "数值较上一年度已审核数据变化过大",
             "变化不超过该指标的合理变动幅度(见各行说明; 默认为" + _bound_text(fw.checks.plausibility.default, "")
-            + ")", "核对数值与计量单位; 数值确实如此的, 请在报送说明中写明原因(警告不影响受理)")))
+            + ")", "核对数值与计量单位; 数值确实如此的, 请在报送说明中写明原因(警告不影响受理; 但否决或约束性指标的变化须部门确认(强制上报)或考核办受理后才计分)")))
     units = {i.code: " 个百分点" if i.unit == "%" else f" {i.unit}" for i in own}
 
     def failures(res: dict, data: pl.DataFrame) -> list[dict]:
