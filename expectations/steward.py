@@ -56,14 +56,16 @@ FIELD_OF = {"region_known": "region_code", "seat_known": "region_code", "event_y
 
 def _locate(item: dict, rule_column: str | None, located: dict[str, tuple[str, str]]) -> None:
     """Name a failure's cell: `cell` (C4) and `column` (its header) from where the parser found the field
-    (the failure's indicator, else the rule's column, else the region code). Header-level failures keep
-    their own column; a failure without a row (a missing county) has no cell."""
+    (the failure's indicator, else the rule's column, else the region code of a failure about a county).
+    Header-level failures keep their own column; a failure without a row (a missing county) has no cell,
+    one about the title row (a declared year) no column."""
     by_header = {header: letter for header, letter in located.values()}
     if item.get("column") in by_header:
         letter = by_header[item["column"]]
     else:
-        key = next((k for k in (item.get("indicator"), FIELD_OF.get(rule_column or "", rule_column), "region_code",
-                                "region_name") if k in located), None)
+        regional = ("region_code", "region_name") if item.get("region_code") or item.get("region_name") else ()
+        key = next((k for k in (item.get("indicator"), FIELD_OF.get(rule_column or "", rule_column), *regional)
+                    if k in located), None)
         if key is None:
             return
         item.setdefault("column", located[key][0])
