@@ -18,7 +18,7 @@ from typing import Iterator
 
 from transforms.config.framework import Framework, framework_path, load_departments, load_framework
 from transforms.intake.receive import load_units, parse_received, pull_inbox
-from transforms.runtime.home import Home, remove_temporaries
+from transforms.runtime.home import CHUNK, Home, private_dir, remove_temporaries, write_atomically
 from transforms.runtime.warehouse import frame, load_config, open_warehouse, rows
 
 
@@ -194,6 +194,19 @@ def finish_run(spec: RunSpec, run_id: str, status: str, timings: dict, counts: d
                     " error = ? WHERE run_id = ?",
                     [status, json.dumps(timings), json.dumps(counts, ensure_ascii=False, default=str),
                      json.dumps(summary, ensure_ascii=False, default=str), error, run_id])
+
+
+def leave_snapshot(spec: RunSpec) -> Path:
+    """Copy the warehouse, checkpointed, to `home.snapshot` (atomically: a reader sees the old copy or
+    the new one), at the end of every run. The submission portal checks uploads against it (last
+    year's accepted values) and so never opens the live warehouse, never waits for a run nor holds
+    one up."""
+    with open_warehouse(spec.home) as con:
+        con.execute("CHECKPOINT")  # everything in the main file: the copy needs no WAL
+    private_dir(spec.home.snapshot.parent)
+    with open(spec.home.warehouse, "rb") as src:
+        write_atomically(spec.home.snapshot, iter(lambda: src.read(CHUNK), b""))
+    return spec.home.snapshot
 
 
 # The year's validation outcome per department: files, accepted, rejected, the versions in use and

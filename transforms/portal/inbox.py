@@ -1,0 +1,43 @@
+"""Where the portal puts an upload: file names it accepts and the inbox it writes into.
+
+A name from a browser is only a label: the last path component is kept, and a name that could
+choose a place (`..`, a leading dot the run skips, control characters) or a type the run does not
+read is refused with a Chinese message. Files land in `<inbox>/<year>/<department>/<name>` through
+`write_atomically`: a temporary dot-file the run skips, renamed over the final name, so a run never
+sees half a file, and a portal killed mid-write leaves only a dot-file the next write ignores.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+from typing import BinaryIO
+
+from transforms.runtime.home import CHUNK, private_dir, write_atomically
+
+SUFFIXES = {".xlsx", ".xlsm", ".csv"}
+MAX_NAME = 120
+
+
+def clean_file_name(raw: str | None) -> tuple[str | None, str | None]:
+    """(name, None) for an acceptable file name, else (None, Chinese reason)."""
+    name = (raw or "").replace("\\", "/").split("/")[-1].strip()
+    if not name or name in (".", ".."):
+        return None, "未选择文件或文件名为空 / no file name"
+    if any(unicodedata.category(c).startswith("C") for c in name):
+        return None, "文件名含控制字符, 请改名后上传 / control characters in the file name"
+    if name.startswith((".", "~$")) or len(name) > MAX_NAME:
+        return None, f"文件名不能以“.”或“~$”开头, 且不超过 {MAX_NAME} 个字符 / unacceptable file name"
+    if Path(name).suffix.lower() not in SUFFIXES:
+        return None, (f"文件类型 {Path(name).suffix or '(无扩展名)'} 不受理, 请上传 Excel(.xlsx)或 CSV 文件 "
+                      "(旧版 .xls 请另存为 .xlsx) / only .xlsx and .csv are accepted")
+    return name, None
+
+
+def place(inbox: Path, year: int, department: str, name: str, source: BinaryIO) -> Path:
+    """Copy `source` to `<inbox>/<year>/<department>/<name>` atomically and durably."""
+    folder = private_dir(private_dir(private_dir(inbox) / str(year)) / department)
+    target = folder / name
+    source.seek(0)
+    write_atomically(target, iter(lambda: source.read(CHUNK), b""), durable=True)
+    return target
