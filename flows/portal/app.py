@@ -106,8 +106,10 @@ def create_app(portal: Portal, workers: int = 2) -> FastAPI:
         name, password = str(form.get("name", "")), str(form.get("password", ""))
         result = await run_in_threadpool(_login, request, name, password)
         if isinstance(result, HTTPException):
-            return page(request, "login.html.j2", result.status_code, login_csrf=expected,
-                        next=_local(str(form.get("next", "/"))), message=result.detail)
+            response = page(request, "login.html.j2", result.status_code, login_csrf=expected,
+                            next=_local(str(form.get("next", "/"))), message=result.detail)
+            response.headers.update(result.headers or {})
+            return response
         account, token, _ = result
         response = RedirectResponse(_local(str(form.get("next") or "/")) if form.get("next") not in (None, "", "/")
                                     else HOME_PAGE[account.role], status_code=303)
