@@ -11,8 +11,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from tests.flows.portal.portal_fixtures import (BAD, GOOD, PASSWORD, client, csrf_of, inbox_files,  # noqa: F401
-                                                 login, portal_env, prepared_portal, upload)
+from tests.support.portal import BAD, GOOD, PASSWORD, client, csrf_of, inbox_files, login, upload
 from transforms.intake.guards import MAX_FILE_BYTES
 
 

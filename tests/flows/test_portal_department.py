@@ -8,8 +8,7 @@ import json
 
 import openpyxl
 
-from tests.flows.portal.portal_fixtures import (BAD, GOOD, WARN, client, csrf_of, inbox_files, login,  # noqa: F401
-                                                 portal_env, prepared_portal, upload)
+from tests.support.portal import BAD, GOOD, WARN, client, csrf_of, inbox_files, login, upload
 
 
 def test_bad_file_is_refused_with_the_runs_findings_and_never_reaches_the_inbox(portal_env):

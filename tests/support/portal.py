@@ -1,4 +1,5 @@
-"""A portal on the mini jurisdiction: a home whose 2024 files were received and validated by the
+"""Helpers for the portal's tests (fixtures `prepared_portal`, `portal_env` in tests/flows/conftest.py):
+a portal on the mini jurisdiction: a home whose 2024 files were received and validated by the
 real stages, which then left their snapshot; accounts of every role; helpers to log in and upload.
 
 Pages are driven through FastAPI's TestClient on https://testserver (the session cookie is Secure:
@@ -13,10 +14,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 import yaml
 
-from tests.conftest import MINI_FRAMEWORK, MINI_REGIONS, csv_bytes
+from tests.support.mini import MINI_FRAMEWORK, MINI_REGIONS, csv_bytes
 from transforms.config.framework import DATA_DIR
 
 PASSWORD = "correct horse battery"
@@ -76,40 +76,6 @@ class PortalEnv:
     inbox: Path
     portal: object
     app: object
-
-
-@pytest.fixture(scope="session")
-def prepared_portal(tmp_path_factory) -> Path:
-    """Made once per session (the 2024 validation and the password hashes take ~15 s), copied per test."""
-    import os
-
-    root = tmp_path_factory.mktemp("portal-prepared")
-    data = portal_data(root)
-    before = os.environ.get("ECOASSESS_DATA")
-    os.environ["ECOASSESS_DATA"] = str(data)
-    try:
-        prepare_home(root)
-    finally:
-        if before is None:
-            os.environ.pop("ECOASSESS_DATA")
-        else:
-            os.environ["ECOASSESS_DATA"] = before
-    return root
-
-
-@pytest.fixture
-def portal_env(prepared_portal: Path, tmp_path: Path, monkeypatch) -> PortalEnv:
-    from flows.portal.app import create_app
-    from flows.portal.submissions import Portal
-    from transforms.portal.store import PortalDB
-    from transforms.runtime.home import Home
-
-    for part in ("data", "home", "inbox"):
-        shutil.copytree(prepared_portal / part, tmp_path / part, symlinks=True)
-    monkeypatch.setenv("ECOASSESS_DATA", str(tmp_path / "data"))
-    home, inbox = tmp_path / "home", tmp_path / "inbox"
-    portal = Portal(Home.locate(home), inbox, "mini", PortalDB(Home.locate(home)))
-    return PortalEnv(home, inbox, portal, create_app(portal, workers=0))
 
 
 def client(env: PortalEnv):
