@@ -69,9 +69,10 @@ def load_portal_config(data: Path | None = None) -> PortalConfig:
 
 
 def department_cells(cfg: PortalConfig, fw: Framework, department: str, year: int) -> list[Cell]:
-    """The kinds `department` submits for `year` (indicators if it answers for any), with deadlines."""
-    kinds = list(cfg.departments.get(department, []))
-    if "indicators" not in kinds and any(i.department == department for i in fw.indicators):
+    """The kinds `department` submits for `year` with their deadlines: indicators if it answers for any
+    in the framework, and the events or rosters portal.yaml lists for it."""
+    kinds = [k for k in cfg.departments.get(department, []) if k != "indicators"]
+    if any(i.department == department for i in fw.indicators):  # the framework decides who owes indicators
         kinds.insert(0, "indicators")
     return [Cell(k, cfg.kinds[k].label, date.fromisoformat(f"{year + 1}-{cfg.kinds[k].deadline or cfg.deadline}"))
             for k in KINDS if k in kinds]
