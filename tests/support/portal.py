@@ -101,3 +101,86 @@ def upload(c, page_html: str, body: bytes, name: str = "林业局_2025.csv", kin
 
 def inbox_files(inbox: Path) -> list[Path]:
     return sorted(p for p in inbox.rglob("*") if p.is_file())
+
+
+class Server:
+    """`ecoassess portal` in its own process group on a free loopback port (the real command, uvicorn
+    and its check workers); `kill()` is SIGKILL to the group, as a crash would be."""
+
+    def __init__(self, root: Path, workers: int = 2) -> None:
+        self.root, self.workers = root, workers
+
+    def __enter__(self) -> "Server":
+        import os
+        import socket
+        import subprocess
+        import sys
+        import time
+        import urllib.request
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(self.root / f"portal-{self.port}.log", "wb")
+        env = dict(os.environ, ECOASSESS_DATA=str(self.root / "data"), PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "flows.cli", "portal", "--home", str(self.root / "home"), "--inbox",
+             str(self.root / "inbox"), "--framework", "mini", "--port", str(self.port), "--workers", str(self.workers)],
+            cwd=Path(__file__).resolve().parents[2], env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/login", timeout=2):
+                    return self
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.kill()
+                    raise RuntimeError("portal did not start:\n" + (self.root / f"portal-{self.port}.log").read_text())
+                time.sleep(0.3)
+
+    def kill(self, sig=None) -> None:
+        import os
+        import signal
+
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig or signal.SIGKILL)
+        self.proc.wait(timeout=30)
+        if sig is None or sig == signal.SIGKILL:
+            return
+        self.log.close()
+
+    def __exit__(self, *exc) -> None:
+        import signal
+
+        if self.proc.poll() is None:
+            self.kill(signal.SIGTERM)
+        self.log.close()
+
+
+class ApiSession:
+    """A script's session over plain HTTP on loopback: the Secure session cookie is carried by hand
+    (a cookie jar keeps Secure cookies for https only; behind the office's proxy it is https)."""
+
+    def __init__(self, url: str, name: str, password: str = PASSWORD) -> None:
+        import httpx
+
+        self.http = httpx.Client(base_url=url, timeout=600)
+        r = self.http.post("/api/login", json={"name": name, "password": password})
+        r.raise_for_status()
+        self.csrf = r.json()["csrf"]
+        self.cookie = r.headers["set-cookie"].split(";")[0]
+
+    def headers(self) -> dict:
+        return {"Cookie": self.cookie, "X-CSRF-Token": self.csrf}
+
+    def submit(self, year: int, kind: str, name: str, body: bytes) -> "httpx.Response":  # noqa: F821
+        return self.http.post("/api/submissions", data={"year": str(year), "kind": kind},
+                              files={"file": (name, body, "text/csv")}, headers=self.headers())
+
+    def get(self, path: str, **kw):
+        return self.http.get(path, headers=self.headers(), **kw)
+
+    def post_form(self, path: str, data: dict):
+        return self.http.post(path, data=data, headers=self.headers())
