@@ -28,11 +28,14 @@ def _copy(prepared: Path, root: Path) -> None:
         shutil.copytree(prepared / part, root / part, symlinks=True)
 
 
+VALUES = {"lyj": (55, 60, 70), "zrzyj": (12, 15, 11), "sthjj": (30, 28, 25)}  # near 2024's: no change warning
+
+
 def _body(dept: str, i: int) -> bytes:
     """Distinct bytes per upload; every fifth has an error (a value out of range)."""
-    bad = i % 5 == 4
-    first = 999 if bad else 20 + i / 100
-    return csv_bytes([HEADERS[dept], f"990001,甲县,{first}", "990002,乙县,30", "990003,丙县,25"])
+    a, b, c = VALUES[dept]
+    first = 999 if i % 5 == 4 else a + i / 1000
+    return csv_bytes([HEADERS[dept], f"990001,甲县,{first}", f"990002,乙县,{b}", f"990003,丙县,{c}"])
 
 
 def _db(root: Path):

@@ -111,7 +111,6 @@ class Server:
         self.root, self.workers = root, workers
 
     def __enter__(self) -> "Server":
-        import os
         import socket
         import subprocess
         import sys
@@ -123,7 +122,12 @@ class Server:
             self.port = s.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(self.root / f"portal-{self.port}.log", "wb")
-        env = dict(os.environ, ECOASSESS_DATA=str(self.root / "data"), PYTHONUNBUFFERED="1")
+        from tests.support.background import BASE_ENV
+
+        # the session's environment as it began: importing flows in the test process set PREFECT_HOME
+        # for the default home, which the portal (and the run it starts) would otherwise inherit
+        env = {k: v for k, v in BASE_ENV.items() if not k.startswith(("PREFECT_", "ECOASSESS_"))} | {
+            "ECOASSESS_DATA": str(self.root / "data"), "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "flows.cli", "portal", "--home", str(self.root / "home"), "--inbox",
              str(self.root / "inbox"), "--framework", "mini", "--port", str(self.port), "--workers", str(self.workers)],
