@@ -154,13 +154,17 @@ def receive_upload(portal: Portal, account: Account, address: str | None, year: 
 
 
 def _send(portal: Portal, upload_id: int, explanation: str | None = None) -> None:
-    """Place the upload in the inbox as its cell's file, and take the cell's previous file out."""
+    """Place the upload in the inbox as its cell's file, and take the cell's previous file out.
+    Checks finish in any order: a passed file never displaces one uploaded after it (an explicit
+    强制上报 does: it is the department's latest word)."""
     row = portal.db.one("SELECT * FROM upload WHERE id = ?", (upload_id,))
     with portal.lock(row["department"]):
         others = portal.db.all("SELECT id, inbox_path FROM upload WHERE year = ? AND department = ? AND id != ? "
                                "AND inbox_path IS NOT NULL", (row["year"], row["department"], upload_id))
         same_cell = {o["id"] for o in portal.db.all("SELECT id FROM upload WHERE year = ? AND department = ? AND kind = ?",
                                                     (row["year"], row["department"], row["kind"]))}
+        if explanation is None and any(o["id"] in same_cell and o["id"] > upload_id for o in others):
+            return  # passed, kept, but a newer upload of the cell is in the inbox already
         taken = {Path(o["inbox_path"]).name for o in others if o["id"] not in same_cell}
         name = row["file_name"]
         if name in taken:  # another kind's current file has this name: keep both
