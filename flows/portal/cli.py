@@ -36,7 +36,8 @@ def register(app: typer.Typer, home_opt, data_opt, set_home: Callable) -> None:
                port: int = typer.Option(8000, help="端口 / port"),
                inbox: Optional[Path] = typer.Option(None, help="报送收件箱(默认 <运行目录>/inbox) / inbox the "
                                                                "portal writes and the runs read"),
-               framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id"),
+               framework: Optional[str] = typer.Option(None, help="指标体系（默认值见 data/defaults.yaml） / "
+                                                                  "framework id"),
                workers: int = typer.Option(2, min=0, help="检查进程数 / check processes"),
                forwarded_allow_ips: str = typer.Option("127.0.0.1", help="可信反向代理地址(其 X-Forwarded-For "
                                                                          "作为用户地址) / trusted proxies"),
@@ -50,13 +51,14 @@ def register(app: typer.Typer, home_opt, data_opt, set_home: Callable) -> None:
 
         from flows.portal.app import create_app
         from flows.portal.submissions import Portal
+        from transforms.config.defaults import default_framework
         from transforms.portal.store import PortalDB
         from transforms.runtime.home import Home
 
         office = Home.resolve()
         chosen = (inbox or office.root / "inbox").resolve()
         chosen.mkdir(parents=True, exist_ok=True, mode=0o750)
-        app_ = create_app(Portal(office, chosen, framework, PortalDB(office)), workers=workers)
+        app_ = create_app(Portal(office, chosen, framework or default_framework(), PortalDB(office)), workers=workers)
         typer.echo(f"报送门户 / portal: http://{host}:{port}/  运行目录 / home: {office.root}  收件箱 / inbox: {chosen}")
         uvicorn.run(app_, host=host, port=port, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips,
                     log_level="warning", server_header=False)

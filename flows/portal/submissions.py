@@ -70,8 +70,11 @@ class Portal:
         return list(range(hi, lo - 1, -1))
 
     def default_year(self) -> int:
+        """The run's default (the year before today in China), within the framework's years."""
+        from transforms.config.defaults import default_year
+
         lo, hi = self.fw.years
-        return min(max(date.today().year - 1, lo), hi)
+        return min(max(default_year(), lo), hi)
 
     def lock(self, department: str) -> threading.Lock:
         """One department's inbox folder changes one upload at a time."""
