@@ -23,7 +23,7 @@ from transforms.config.framework import Department, Framework, framework_path, l
 from transforms.intake.guards import size_refusal
 from transforms.portal.accounts import Account
 from transforms.portal.config import Cell, PortalConfig, department_cells, load_portal_config
-from transforms.portal.inbox import clean_file_name, place
+from transforms.portal.inbox import clean_file_name, place, record_confirmation
 from transforms.portal.store import PortalDB, now
 from transforms.runtime.home import CHUNK, Home, private_dir, write_atomically
 
@@ -172,6 +172,9 @@ def _send(portal: Portal, upload_id: int, explanation: str | None = None) -> Non
         name = row["file_name"]
         if name in taken:  # another kind's current file has this name: keep both
             name = f"{Path(name).stem}_{upload_id}{Path(name).suffix}"
+        if explanation:  # before the file: a run that sees the file sees its explanation too
+            record_confirmation(portal.inbox, row["year"], row["department"], row["sha256"],
+                                {"file_name": name, "reason": explanation, "person": row["account"], "at": now()})
         with open(row["archive"], "rb") as src:
             target = place(portal.inbox, row["year"], row["department"], name, src)
         with portal.db.connect() as con:

@@ -3,6 +3,7 @@ and annotated workbook, 强制上报 for warnings only, resubmission, versions, 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 
@@ -45,16 +46,20 @@ def test_warnings_are_held_until_sent_with_an_explanation(portal_env):
     done = c.post("/department/force", data={"csrf": csrf_of(r.text), "id": upload_id,
                                              "explanation": "丙县林地调查数据2026年3月发布，届时补报"})
     assert done.status_code == 200 and "强制上报" in done.text and "届时补报" in done.text
-    (placed,) = inbox_files(portal_env.inbox)
+    confirmations, placed = inbox_files(portal_env.inbox)
     assert placed.relative_to(portal_env.inbox).parts == ("2025", "lyj", "林业局_2025.csv")
     assert placed.read_bytes() == WARN
+    # the explanation travels with the file, in a dot-file the run's pull does not take as a delivery
+    assert confirmations.name == ".confirmations.json" and confirmations.parent == placed.parent
+    entry = json.loads(confirmations.read_text("utf-8"))[hashlib.sha256(WARN).hexdigest()]
+    assert entry["reason"] == "丙县林地调查数据2026年3月发布，届时补报" and entry["person"] == "lyj1"
     # a file with errors can never be forced
     bad = upload(c, done.text, BAD)
     bad_id = c.get("/api/submissions", params={"year": 2025}).json()["submissions"][0]["id"]
     refused = c.post("/department/force", data={"csrf": csrf_of(bad.text), "id": bad_id,
                                                 "explanation": "无论如何请受理这个文件吧"})
     assert refused.status_code == 409
-    assert inbox_files(portal_env.inbox) == [placed] and placed.read_bytes() == WARN
+    assert inbox_files(portal_env.inbox) == [confirmations, placed] and placed.read_bytes() == WARN
 
 
 def test_resubmission_replaces_the_inbox_file_and_every_version_is_kept(portal_env):
