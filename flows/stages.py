@@ -197,7 +197,7 @@ def leave_snapshot(spec: RunSpec) -> Path:
     one up."""
     with open_warehouse(spec.home) as con:
         con.execute("CHECKPOINT")  # everything in the main file: the copy needs no WAL
-    private_dir(spec.home.snapshot.parent)
+    remove_temporaries(private_dir(spec.home.snapshot.parent))  # a copy half-written by a killed run
     with open(spec.home.warehouse, "rb") as src:
         write_atomically(spec.home.snapshot, iter(lambda: src.read(CHUNK), b""))
     return spec.home.snapshot

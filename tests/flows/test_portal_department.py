@@ -106,3 +106,23 @@ def test_api_login_and_submission(portal_env):
     r = c.post("/api/submissions", data={"year": "2025", "kind": "indicators"},
                files={"file": ("lyj.csv", BAD, "text/csv")}, headers={"X-CSRF-Token": who["csrf"]})
     assert r.json()["status"] == "已退回" and r.json()["findings"][0]["severity"] == "error"
+
+
+def test_the_run_leaves_a_snapshot_the_portal_reads(portal_env):
+    """`stages.leave_snapshot`: a checkpointed copy, replaced atomically, a killed copy's temporary removed."""
+    import duckdb
+
+    from flows.stages import RunSpec, leave_snapshot
+    from transforms.runtime.home import Home
+
+    home = Home.locate(portal_env.home)
+    stale = home.snapshot.parent / ".warehouse.duckdb.999-dead.tmp"
+    stale.write_bytes(b"half")
+    before = home.snapshot.stat().st_ino
+    leave_snapshot(RunSpec(home, "mini", 2024, None))
+    assert not stale.exists() and home.snapshot.stat().st_ino != before  # a new file renamed into place
+    assert oct(home.snapshot.stat().st_mode & 0o777) == "0o640"
+    con = duckdb.connect(str(home.snapshot), read_only=True)
+    assert con.sql("SELECT department, year FROM current_submission ORDER BY department").fetchall() == [
+        ("lyj", 2024), ("zrzyj", 2024)]
+    con.close()
