@@ -10,7 +10,6 @@ published bulletin. API: /api/login, /api/submissions (see README).
 
 from __future__ import annotations
 
-import json
 import mimetypes
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,8 +25,8 @@ from flows.portal import office, runs
 from flows.portal.auth import (LOGIN_COOKIE, SESSION_COOKIE, LoginRequired, check_csrf, client_address, cookie_args,
                                current, login_token, require)
 from flows.portal.limits import BodyLimit, SecurityHeaders
-from flows.portal.submissions import (Portal, Refused, cell_status, force_upload, mark_interrupted, receive_upload,
-                                      return_upload, template_bytes, upload_view, uploads)
+from flows.portal.submissions import (Portal, Refused, attach_evidence, cell_status, force_upload, mark_interrupted,
+                                      receive_upload, return_upload, template_bytes, upload_view, uploads)
 from transforms.portal.accounts import Throttled, authenticate, close_session, open_session
 
 HERE = Path(__file__).resolve().parent
@@ -176,6 +175,32 @@ def create_app(portal: Portal, workers: int = 2) -> FastAPI:
                                       str(form.get("explanation", "")))
         return RedirectResponse(f"/department?year={row['year']}&shown={row['id']}#result", status_code=303)
 
+    @app.post("/department/evidence")
+    async def department_evidence(request: Request):
+        """佐证材料 for one of the department's uploads."""
+        account = require(request, "department")
+        form = await request.form()
+        await check_csrf(request, dict(form))
+        file = form.get("file")
+        if file is None or isinstance(file, str):
+            raise HTTPException(400, "请选择佐证材料文件 / no file")
+        upload_id = _int(form.get("id"))
+        await run_in_threadpool(attach_evidence, portal, account, client_address(request), upload_id, file.filename,
+                                file.file, str(form.get("note", "")))
+        row = upload_view(portal, upload_id, account)
+        return RedirectResponse(f"/department?year={row['year']}&shown={upload_id}#evidence", status_code=303)
+
+    @app.get("/evidence/{evidence_id}")
+    def evidence_file(request: Request, evidence_id: int):
+        account = require(request, "department", "office")
+        found = portal.db.one("SELECT * FROM evidence WHERE id = ? AND path != ''", (evidence_id,))
+        if found is None:
+            raise HTTPException(404, "没有这个文件 / not found")
+        upload_view(portal, found["upload_id"], account)  # 403 for another department's
+        portal.db.audit(account.name, client_address(request), "download-evidence", f"#{evidence_id}")
+        return FileResponse(found["path"], media_type=mimetypes.guess_type(found["file_name"])[0],
+                            headers=_attachment(found["file_name"]))
+
     @app.get("/template/{year}/{kind}")
     def template(request: Request, year: int, kind: str, department: str | None = None):
         account = require(request, "department", "office")
@@ -294,6 +319,3 @@ def _attachment(name: str) -> dict:
     return {"Content-Disposition": f"attachment; filename=\"download{Path(name).suffix}\"; "
                                    f"filename*=UTF-8''{quote(name)}"}
 
-
-def to_json(value) -> str:
-    return json.dumps(value, ensure_ascii=False)

@@ -242,7 +242,7 @@ def upload_view(portal: Portal, upload_id: int, account: Account | None = None) 
             "explanation": row["explanation"], "returned_reason": row["returned_reason"],
             "returned_at": row["returned_at"], "compared_year": findings.get("compared_year"),
             "annotated_workbook": findings.get("annotated_workbook"),
-            "findings": findings.get("rules", [])}
+            "findings": findings.get("rules", []), "evidence": evidence_of(portal, row["id"])}
 
 
 def uploads(portal: Portal, year: int, department: str | None = None) -> list[dict]:
@@ -303,3 +303,45 @@ def template_bytes(portal: Portal, department: str, year: int, kind: str) -> tup
             write_template(con, portal.fw, department, year, target)
         name = f"{portal.departments[department].name}_{year}年考核数据填报模板.xlsx"
         return name, target.read_bytes()
+
+
+def attach_evidence(portal: Portal, account: Account, address: str | None, upload_id: int, raw_name: str,
+                    stream: BinaryIO, note: str) -> dict:
+    """佐证材料: a PDF or image attached to one of the department's uploads (for an event or a
+    veto-relevant value, named in `note`), type- and size-checked, archived unchanged beside it."""
+    from transforms.portal.inbox import EVIDENCE_SUFFIXES, evidence_refusal
+
+    row = _own_upload(portal, account, upload_id)
+    if account.role != "department":
+        raise Refused("佐证材料由报送部门上传 / evidence is attached by the department", 403)
+    name, reason = clean_file_name(raw_name, set(EVIDENCE_SUFFIXES))
+    stream.seek(0, os.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    reason = reason or evidence_refusal(name, stream.read(16), size)
+    if reason:
+        raise Refused(reason, 413 if "上限" in reason else 415)
+    folder = private_dir(private_dir(Path(row["archive"]).parent / "evidence"))
+    with portal.db.connect() as con:
+        eid = con.execute("INSERT INTO evidence (upload_id, file_name, sha256, size, path, note, uploaded_at, account,"
+                          " address) VALUES (?, ?, '', ?, '', ?, ?, ?, ?) RETURNING id",
+                          (upload_id, name, size, (note or "").strip()[:500], now(), account.name, address)).fetchone()[0]
+    digest = hashlib.sha256()
+
+    def chunks():
+        stream.seek(0)
+        for chunk in iter(lambda: stream.read(CHUNK), b""):
+            digest.update(chunk)
+            yield chunk
+
+    path = folder / f"{eid:06d}-{name}"
+    write_atomically(path, chunks(), durable=True)
+    with portal.db.connect() as con:
+        con.execute("UPDATE evidence SET sha256 = ?, path = ? WHERE id = ?", (digest.hexdigest(), str(path), eid))
+    portal.db.audit(account.name, address, "evidence", f"#{upload_id} {name} sha256={digest.hexdigest()}")
+    return evidence_of(portal, upload_id)[-1]
+
+
+def evidence_of(portal: Portal, upload_id: int) -> list[dict]:
+    return portal.db.all("SELECT id, upload_id, file_name, sha256, size, note, uploaded_at, account FROM evidence "
+                         "WHERE upload_id = ? AND path != '' ORDER BY id", (upload_id,))

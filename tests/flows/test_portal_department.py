@@ -126,3 +126,28 @@ def test_the_run_leaves_a_snapshot_the_portal_reads(portal_env):
     assert con.sql("SELECT department, year FROM current_submission ORDER BY department").fetchall() == [
         ("lyj", 2024), ("zrzyj", 2024)]
     con.close()
+
+
+def test_evidence_attachments_are_type_and_size_checked_and_kept_unchanged(portal_env):
+    c = client(portal_env)
+    page = upload(c, login(c, "lyj1").text, GOOD)
+    upload_id = c.get("/api/submissions", params={"year": 2025}).json()["submissions"][0]["id"]
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    r = c.post("/department/evidence", data={"csrf": csrf_of(page.text), "id": upload_id, "note": "甲县林地核查报告"},
+               files={"file": ("核查报告.pdf", pdf, "application/pdf")})
+    assert r.status_code == 200 and "核查报告.pdf" in r.text and "甲县林地核查报告" in r.text
+    (evidence,) = c.get("/api/submissions", params={"year": 2025}).json()["submissions"][0]["evidence"]
+    assert evidence["sha256"] == hashlib.sha256(pdf).hexdigest()
+    assert c.get(f"/evidence/{evidence['id']}").content == pdf
+    for name, body, status in (("virus.pdf", b"MZ\x90\x00" + b"\0" * 100, 415), ("notes.docx", b"PK\x03\x04", 415),
+                               ("scan.png", b"\x89PNG\r\n\x1a\n" + b"\0" * (20 << 20), 413)):
+        r = c.post("/department/evidence", data={"csrf": csrf_of(page.text), "id": upload_id},
+                   files={"file": (name, body, "application/octet-stream")})
+        assert r.status_code == status, name
+    other = client(portal_env)
+    login(other, "zrzyj1")
+    assert other.get(f"/evidence/{evidence['id']}").status_code == 403
+    office = client(portal_env)
+    login(office, "office1")
+    assert "核查报告.pdf" in office.get("/office/department/lyj", params={"year": 2025}).text
+    assert office.get(f"/evidence/{evidence['id']}").content == pdf

@@ -20,7 +20,25 @@ SUFFIXES = {".xlsx", ".xlsm", ".csv"}
 MAX_NAME = 120
 
 
-def clean_file_name(raw: str | None) -> tuple[str | None, str | None]:
+EVIDENCE_SUFFIXES = {".pdf": (b"%PDF-",), ".png": (b"\x89PNG\r\n\x1a\n",), ".jpg": (b"\xff\xd8\xff",),
+                     ".jpeg": (b"\xff\xd8\xff",)}
+MAX_EVIDENCE_BYTES = 20 << 20
+
+
+def evidence_refusal(name: str | None, head: bytes, size: int) -> str | None:
+    """Why a 佐证材料 file is refused (Chinese), or None: a PDF or PNG/JPEG image whose first bytes
+    say so (a renamed executable is not a PDF), at most 20 MB, with a name `clean_file_name` takes."""
+    suffix = Path(name or "").suffix.lower()
+    if suffix not in EVIDENCE_SUFFIXES:
+        return "佐证材料只受理 PDF 或 PNG、JPEG 图片 / evidence must be a PDF, PNG or JPEG file"
+    if not head.startswith(EVIDENCE_SUFFIXES[suffix]):
+        return f"文件内容不是 {suffix[1:].upper()} 格式, 请上传原始文件 / the content is not a {suffix[1:].upper()}"
+    if size > MAX_EVIDENCE_BYTES:
+        return f"佐证材料超过 {MAX_EVIDENCE_BYTES >> 20} MB 上限, 请压缩后上传 / evidence over the size limit"
+    return None
+
+
+def clean_file_name(raw: str | None, suffixes: set[str] | None = None) -> tuple[str | None, str | None]:
     """(name, None) for an acceptable file name, else (None, Chinese reason)."""
     name = (raw or "").replace("\\", "/").split("/")[-1].strip()
     if not name or name in (".", ".."):
@@ -29,6 +47,8 @@ def clean_file_name(raw: str | None) -> tuple[str | None, str | None]:
         return None, "文件名含控制字符, 请改名后上传 / control characters in the file name"
     if name.startswith((".", "~$")) or len(name) > MAX_NAME:
         return None, f"文件名不能以“.”或“~$”开头, 且不超过 {MAX_NAME} 个字符 / unacceptable file name"
+    if suffixes is not None:
+        return (name, None) if Path(name).suffix.lower() in suffixes else (None, "文件类型不受理 / type not accepted")
     if Path(name).suffix.lower() not in SUFFIXES:
         return None, (f"文件类型 {Path(name).suffix or '(无扩展名)'} 不受理, 请上传 Excel(.xlsx)或 CSV 文件 "
                       "(旧版 .xls 请另存为 .xlsx) / only .xlsx and .csv are accepted")
