@@ -663,5 +663,9 @@ def reports(year: Optional[int] = YearOpt,
     _console().print(table)
 
 
+from flows.portal.cli import register as _register_portal  # noqa: E402  (after the helpers it takes)
+
+_register_portal(app, HomeOpt, DataOpt, _set_home)
+
 if __name__ == "__main__":
     app()
