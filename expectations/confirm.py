@@ -58,6 +58,30 @@ def confirm_submission(con: duckdb.DuckDBPyConnection, submission_id: int, reaso
     return report
 
 
+CONFIRMATIONS = ".confirmations.json"  # the portal's 强制上报 beside the file in the inbox (transforms/portal/inbox.py)
+
+
+def confirm_from_inbox(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework) -> list[int]:
+    """Confirm the held submissions whose department sent them anyway through the portal (强制上报):
+    `<folder>/.confirmations.json` beside the delivered file names its sha256 with the reason and who
+    gave it. Returns the submissions confirmed."""
+    done = []
+    for sid, source_path, sha in rows(con, statement("intake/held_files")):
+        path = Path(source_path).parent / CONFIRMATIONS
+        try:
+            entry = json.loads(path.read_text("utf-8")).get(sha) if path.is_file() else None
+        except (OSError, ValueError, AttributeError):
+            entry = None
+        if isinstance(entry, dict) and str(entry.get("reason") or "").strip():
+            try:
+                confirm_submission(con, sid, str(entry["reason"]), "department", str(entry.get("person") or ""),
+                                   home, fw)
+            except ConfirmError:
+                continue  # a reason too short to stand: the file stays held, its report says so
+            done.append(sid)
+    return done
+
+
 def _kept(out: Path) -> dict:
     """What validation wrote beside the report (annotated workbook, Data Docs) and a rewrite keeps."""
     try:

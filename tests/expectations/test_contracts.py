@@ -303,3 +303,35 @@ def test_the_template_carries_the_supporting_items(cmini, tmp_path):
     headers = [c.value for c in ws[2]]
     assert headers == STHJJ.split(",") + ["缺失原因说明"]  # the reason column for a missing value comes last
     assert "基础数据" in ws.cell(row=2, column=headers.index("劣Ⅴ类水体比例(%)") + 1).comment.text
+
+
+def test_a_held_file_sent_anyway_through_the_portal_is_confirmed_by_the_run(cmini, tmp_path):
+    """The portal's 强制上报 (`.confirmations.json` beside the file in the inbox) releases the held file."""
+    import hashlib
+
+    from expectations.confirm import confirm_from_inbox
+    from expectations.validate import validate_pending
+    from transforms.intake.receive import load_units, parse_received, pull_inbox
+    from transforms.portal.inbox import record_confirmation
+    from tests.support.mini import csv_bytes
+
+    home, con, fw = cmini
+    submit_good(home, con, fw, 2024, only=("zrzyj",))
+    raw = csv_bytes([ZRZYJ, "990001,甲县,10.1,8.1", "990002,乙县,14,9", "990003,丙县,12.1,10.1"])
+    inbox = tmp_path / "inbox"
+    (inbox / "2025" / "zrzyj").mkdir(parents=True)
+    (inbox / "2025" / "zrzyj" / "资源局.csv").write_bytes(raw)
+    from transforms.config.framework import Department
+
+    pull_inbox(con, home, inbox, [Department(code="zrzyj", name="市自然资源局")])
+    parse_received(con, home, fw, load_units(), [Department(code="zrzyj", name="市自然资源局")])
+    [held] = validate_pending(con, home, fw)
+    assert held.status == "held"
+    assert confirm_from_inbox(con, home, fw) == []  # nothing confirmed yet: stays held
+    record_confirmation(inbox, 2025, "zrzyj", hashlib.sha256(raw).hexdigest(),
+                        {"file_name": "资源局.csv", "reason": "耕地占补平衡核查后新增耕地已验收入库", "person": "王芳",
+                         "at": "2026-01-08 10:00"})
+    assert confirm_from_inbox(con, home, fw) == [held.submission_id]
+    assert rows(con, "SELECT status FROM submission WHERE submission_id = ?", [held.submission_id]) == [("accepted",)]
+    assert rows(con, "SELECT role, person, reason FROM confirmation") == [
+        ("department", "王芳", "耕地占补平衡核查后新增耕地已验收入库")]
