@@ -485,6 +485,38 @@ def results(year: Optional[int] = typer.Option(None, help="考核年度（默认
 
 
 @app.command()
+def confirm(submission: int = typer.Argument(..., help="报送文件编号(见 ecoassess submissions) / submission id"),
+            reason: str = typer.Option(..., "--reason", help="确认理由 / why the value stands"),
+            by: str = typer.Option("office", "--by", help="office 考核办受理 / department 部门强制上报"),
+            person: str = typer.Option("", "--person", help="确认人 / who confirms"),
+            framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id"),
+            wait: bool = WaitOpt, home: Optional[Path] = HomeOpt, data: Optional[Path] = DataOpt) -> None:
+    """确认待确认(held)的报送文件, 使其参与计分 / accept a held submission (veto or binding indicator
+    with an implausible change) on the department's (强制上报) or the office's word, with a reason.
+
+    例 / example:
+
+      ecoassess confirm 12 --by department --person 张三 --reason "2025 年完成耕地占补平衡核查, 数据以核查结果为准"
+    """
+    _set_home(home, data)
+    with _job(f"confirm {submission}", wait):
+        from expectations.confirm import ConfirmError, confirm_submission
+        from transforms.config.framework import framework_path, load_framework
+        from transforms.runtime.home import Home
+        from transforms.runtime.warehouse import open_warehouse
+
+        fw = load_framework(framework_path(framework))
+        target = Home.resolve()
+        try:
+            with open_warehouse(target) as con:
+                report = confirm_submission(con, submission, reason, by, person, target, fw)  # type: ignore[arg-type]
+        except ConfirmError as exc:
+            _fail(f"{exc} / cannot confirm", 1)
+    typer.echo(f"{report['file_name']} 第 {report['version']} 版: 已确认, 状态 {report['status']} / confirmed; "
+               "下次运行计入评分 / scored by the next run")
+
+
+@app.command()
 def submissions(year: Optional[int] = typer.Option(None, help="报送年度 / year"),
                 department: Optional[str] = typer.Option(None, "--department", "-d",
                                                           help="部门代码或名称 / department"),
@@ -508,7 +540,7 @@ def submissions(year: Optional[int] = typer.Option(None, help="报送年度 / ye
     if history.height == 0:
         typer.echo("没有报送记录 / no submissions")
     for r in history.iter_rows(named=True):
-        typer.echo(f"{'*' if r['is_current'] else ' '} {r['year']} {r['department_name']:<8} {r['kind'] or '-':<10} "
+        typer.echo(f"{'*' if r['is_current'] else ' '} #{r['submission_id']:<4} {r['year']} {r['department_name']:<8} {r['kind'] or '-':<10} "
                    f"第 {r['version'] or '-'} 版  {r['status']:<8} {r['received_at']:%Y-%m-%d %H:%M:%S}  "
                    f"sha256 {r['sha256'][:12]}  {r['file_name']}  → {r['archive_path']}")
     typer.echo("* = 当前采用的版本 / current data")

@@ -75,11 +75,15 @@ def validate(spec: RunSpec, department: str | None = None) -> list[dict]:
                                              [department, department])]
         outcomes = report_unreadable(con, spec.home, fw, unreadable)
         pending = rows(con, "SELECT count(*) FROM submission WHERE status = 'received' AND kind IS NOT NULL")[0][0]
-        if not pending:
-            return outcomes  # nothing to validate: skip importing Great Expectations (~2 s)
-        from expectations.validate import validate_pending
+        if pending:  # else skip importing Great Expectations (~2 s)
+            from expectations.validate import validate_pending
 
-        outcomes += [o.__dict__ for o in validate_pending(con, spec.home, fw, department)]
+            outcomes += [o.__dict__ for o in validate_pending(con, spec.home, fw, department)]
+        from expectations.confirm import confirm_from_inbox
+
+        confirmed = set(confirm_from_inbox(con, spec.home, fw))  # held files sent anyway through the portal
+        for o in outcomes:
+            o["status"] = "accepted" if o["submission_id"] in confirmed else o["status"]
     return sorted(outcomes, key=lambda o: o["submission_id"])
 
 

@@ -143,7 +143,8 @@ def receive_upload(portal: Portal, account: Account, address: str | None, year: 
             "rule_id": "portal.kind", "severity": "error", "severity_text": "错误(退回)", "count": None, "rows": [],
             "rule": f"文件内容是“{_kind_label(portal, result['kind'])}”, 而所选报送类型是“{_kind_label(portal, kind)}”",
             "expected": None, "fix": "请在对应的报送类型下上传该文件"})
-    state = "rejected" if result["status"] != "accepted" or result["errors"] else \
+    # `held`: a warning on a veto or binding indicator, which like any warning waits for 强制上报
+    state = "rejected" if result["status"] not in ("accepted", "held") or result["errors"] else \
         "warning" if result["warnings"] else "passed"
     with portal.db.connect() as con:
         con.execute("UPDATE upload SET state = ?, errors = ?, warnings = ?, findings = ?, report_dir = ? WHERE id = ?",

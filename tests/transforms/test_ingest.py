@@ -568,3 +568,42 @@ def test_a_copy_left_half_written_by_a_killed_run_is_removed_and_the_file_receiv
     assert [f for f, _, _ in subs] == ["a.csv", "b.csv"]
     for _, sha, path in subs:
         assert hashlib.sha256((home.root / path).read_bytes()).hexdigest() == sha
+
+
+# ---- issue 17: what a file declares about itself, and where each field is ---------------------------
+
+def test_signature_block_in_any_layout_is_the_files_declaration_not_data(mini):
+    home, con, fw = mini
+    table = [["行政区划代码", "县(市、区)", "森林覆盖率(%)", "", ""], ["990001", "甲县", 40], ["990002", "乙县", 50],
+             ["990003", "丙县", 60], [],
+             ["填报人", "王芳", "联系电话", "0797-8123456"],             # label and value in neighbouring cells
+             ["审核人：李强    填报日期：2026年1月8日"],                   # several in one cell
+             ["单位负责人：", None, "手机：____"]]                        # a template's blanks: accepted, not recorded
+    sid = _ingest(home, con, fw, _xlsx(("2025年考核数据", table)), "签名.xlsx")
+    assert rows(con, "SELECT status, kind FROM submission") == [("received", "indicators")]
+    assert rows(con, "SELECT role, text, row_number FROM signature WHERE submission_id = ? ORDER BY row_number, role",
+                [sid]) == [("填报人", "王芳", 6), ("联系电话", "0797-8123456", 6), ("填报日期", "2026年1月8日", 7),
+                           ("审核人", "李强", 7)]
+    assert len(_observations(con)) == 3 and not rows(con, "SELECT * FROM validation_result")
+    from expectations.steward import steward_report, steward_text
+
+    text = steward_text(steward_report(con, sid, fw))
+    assert "填报人: 王芳" in text and "联系电话: 0797-8123456" in text
+    assert "工作表: 2025年考核数据(依据: 工作表名含“2025”)" in text
+
+
+def test_every_parse_refusal_and_failure_names_its_cell(mini):
+    home, con, fw = mini
+    raw = _xlsx(("说明", [["填写说明"]]), ("市林业局", [["行政区划代码", "县(市、区)", "森林覆盖率(%)"], ["990001", "甲县", 40],
+                                                  ["990002", "乙县", "1.2E+01"], ["990003", "丙县", 160]]))
+    sid = _ingest(home, con, fw, raw, "b.xlsx")
+    [(message,)] = rows(con, "SELECT message FROM validation_result WHERE rule_id = 'value.scientific'")
+    assert message.startswith("文件 b.xlsx 工作表“市林业局” 第 3 行 C 列“森林覆盖率(%)”: 数值“1.2E+01”为科学计数法")
+    from expectations.steward import steward_report, steward_text
+    from expectations.validate import validate_submission
+
+    validate_submission(con, home, fw, sid, build_docs=False)
+    report = steward_report(con, sid, fw)
+    cells = {(r["rule_id"], x.get("cell"), x.get("column")) for r in report["rules"] for x in r["rows"]}
+    assert ("value.scientific", "C3", "森林覆盖率(%)") in cells and ("value.range", "C4", "森林覆盖率(%)") in cells
+    assert "第 4 行, C 列“森林覆盖率(%)”, 丙县" in steward_text(report)

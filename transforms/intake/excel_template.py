@@ -22,6 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from transforms.config.framework import Framework
 from transforms.intake.parse import column_header
 from transforms.intake.safe_cells import append_row
+from transforms.runtime.sql import statement
 from transforms.runtime.warehouse import frame
 
 HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")
@@ -102,8 +103,7 @@ def write_template(con: duckdb.DuckDBPyConnection, fw: Framework, department: st
     guide["A1"].font = Font(bold=True, size=13)
 
     ref = wb.create_sheet(f"参考_{year - 1}年已审核")
-    previous = frame(con, """SELECT region_code, indicator_code, value, note FROM current_observation
-                             WHERE department = ? AND year = ?""", [department, year - 1])
+    previous = frame(con, statement("intake/template_previous"), [department, year - 1])
     append_row(ref, ["行政区划代码", "县(市、区)"] + [column_header(i) for i in indicators + supporting]
                  + [NOTE_HEADER])
     values = {(r[0], r[1]): r[2] for r in previous.iter_rows()}
