@@ -156,8 +156,9 @@ def receive_upload(portal: Portal, account: Account, address: str | None, year: 
     return upload_view(portal, upload_id)
 
 
-def _send(portal: Portal, upload_id: int, explanation: str | None = None) -> None:
-    """Place the upload in the inbox as its cell's file, and take the cell's previous file out.
+def _send(portal: Portal, upload_id: int, explanation: str | None = None, person: str | None = None) -> None:
+    """Place the upload in the inbox as its cell's file, and take the cell's previous file out;
+    `explanation` and `person` (the account that sent it anyway, 强制上报) go beside it for the run.
     Checks finish in any order: a passed file never displaces one uploaded after it (an explicit
     强制上报 does: it is the department's latest word)."""
     row = portal.db.one("SELECT * FROM upload WHERE id = ?", (upload_id,))
@@ -173,7 +174,7 @@ def _send(portal: Portal, upload_id: int, explanation: str | None = None) -> Non
             name = f"{Path(name).stem}_{upload_id}{Path(name).suffix}"
         if explanation:  # before the file: a run that sees the file sees its explanation too
             record_confirmation(portal.inbox, row["year"], row["department"], row["sha256"],
-                                {"file_name": name, "reason": explanation, "person": row["account"], "at": now()})
+                                {"file_name": name, "reason": explanation, "person": person or row["account"], "at": now()})
         with open(row["archive"], "rb") as src:
             target = place(portal.inbox, row["year"], row["department"], name, src)
         with portal.db.connect() as con:
@@ -194,7 +195,7 @@ def force_upload(portal: Portal, account: Account, address: str | None, upload_i
     explanation = (explanation or "").strip()
     if len(explanation) < MIN_EXPLANATION:
         raise Refused(f"请填写上报说明(至少 {MIN_EXPLANATION} 个字), 说明警告所列情况的原因 / an explanation is required")
-    _send(portal, upload_id, explanation)
+    _send(portal, upload_id, explanation, account.name)
     portal.db.audit(account.name, address, "force", f"#{upload_id} {row['file_name']}: {explanation}")
     return upload_view(portal, upload_id)
 
