@@ -18,6 +18,7 @@ from pathlib import Path
 from flows.portal.submissions import Portal, Refused
 from transforms.portal.accounts import Account
 from transforms.portal.store import now
+from transforms.runtime.sql import statement
 from transforms.runtime.home import PROJECT_DIR, private_dir
 
 DEPLOYMENT = "annual_assessment/annual-assessment-manual"
@@ -104,5 +105,4 @@ def _tail(log: Path, size: int = 4000) -> str:
 def mark_lost(portal: Portal) -> None:
     """Jobs of a portal that was stopped: their process is gone or no longer ours to wait for."""
     with portal.db.connect() as con:
-        con.execute("UPDATE job SET status = 'unknown' WHERE status IN ('running', 'queued') "
-                    "AND prefect_flow_run_id IS NULL")
+        con.execute(statement("portal/mark_lost_jobs"))

@@ -26,6 +26,7 @@ from transforms.portal.config import Cell, PortalConfig, department_cells, load_
 from transforms.portal.inbox import clean_file_name, place, record_confirmation
 from transforms.portal.store import PortalDB, now
 from transforms.runtime.home import CHUNK, Home, private_dir, write_atomically
+from transforms.runtime.sql import statement
 
 STATE_LABEL = {"passed": "已通过", "warning": "有警告", "rejected": "已退回", "forced": "强制上报",
                "returned": "已退回", "checking": "检查中", "interrupted": "已退回"}
@@ -108,10 +109,8 @@ def receive_upload(portal: Portal, account: Account, address: str | None, year: 
     if refusal:
         raise Refused(refusal[1], 413)
     with portal.db.connect() as con:  # the row first: an upload is never lost, whatever happens next
-        upload_id = con.execute(
-            "INSERT INTO upload (year, department, kind, file_name, sha256, size, uploaded_at, account, address, state)"
-            " VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, 'checking') RETURNING id",
-            (year, dept, kind, name, size, now(), account.name, address)).fetchone()[0]
+        upload_id = con.execute(statement("portal/new_upload"),
+                                (year, dept, kind, name, size, now(), account.name, address)).fetchone()[0]
     folder = private_dir(private_dir(portal.db.root / "uploads") / f"{upload_id:06d}")
     archive = folder / name
     digest = hashlib.sha256()
@@ -157,14 +156,14 @@ def receive_upload(portal: Portal, account: Account, address: str | None, year: 
     return upload_view(portal, upload_id)
 
 
-def _send(portal: Portal, upload_id: int, explanation: str | None = None) -> None:
-    """Place the upload in the inbox as its cell's file, and take the cell's previous file out.
+def _send(portal: Portal, upload_id: int, explanation: str | None = None, person: str | None = None) -> None:
+    """Place the upload in the inbox as its cell's file, and take the cell's previous file out;
+    `explanation` and `person` (the account that sent it anyway, 强制上报) go beside it for the run.
     Checks finish in any order: a passed file never displaces one uploaded after it (an explicit
     强制上报 does: it is the department's latest word)."""
     row = portal.db.one("SELECT * FROM upload WHERE id = ?", (upload_id,))
     with portal.lock(row["department"]):
-        others = portal.db.all("SELECT id, inbox_path FROM upload WHERE year = ? AND department = ? AND id != ? "
-                               "AND inbox_path IS NOT NULL", (row["year"], row["department"], upload_id))
+        others = portal.db.all(statement("portal/inbox_uploads"), (row["year"], row["department"], upload_id))
         same_cell = {o["id"] for o in portal.db.all("SELECT id FROM upload WHERE year = ? AND department = ? AND kind = ?",
                                                     (row["year"], row["department"], row["kind"]))}
         if explanation is None and any(o["id"] in same_cell and o["id"] > upload_id for o in others):
@@ -175,7 +174,7 @@ def _send(portal: Portal, upload_id: int, explanation: str | None = None) -> Non
             name = f"{Path(name).stem}_{upload_id}{Path(name).suffix}"
         if explanation:  # before the file: a run that sees the file sees its explanation too
             record_confirmation(portal.inbox, row["year"], row["department"], row["sha256"],
-                                {"file_name": name, "reason": explanation, "person": row["account"], "at": now()})
+                                {"file_name": name, "reason": explanation, "person": person or row["account"], "at": now()})
         with open(row["archive"], "rb") as src:
             target = place(portal.inbox, row["year"], row["department"], name, src)
         with portal.db.connect() as con:
@@ -184,8 +183,8 @@ def _send(portal: Portal, upload_id: int, explanation: str | None = None) -> Non
                     Path(o["inbox_path"]).unlink(missing_ok=True)  # the newest file alone stands for the cell
                 if o["id"] in same_cell:
                     con.execute("UPDATE upload SET inbox_path = NULL WHERE id = ?", (o["id"],))
-            con.execute("UPDATE upload SET inbox_path = ?, state = ?, explanation = coalesce(?, explanation) "
-                        "WHERE id = ?", (str(target), "forced" if explanation else "passed", explanation, upload_id))
+            con.execute(statement("portal/place_upload"),
+                        (str(target), "forced" if explanation else "passed", explanation, upload_id))
 
 
 def force_upload(portal: Portal, account: Account, address: str | None, upload_id: int, explanation: str) -> dict:
@@ -196,7 +195,7 @@ def force_upload(portal: Portal, account: Account, address: str | None, upload_i
     explanation = (explanation or "").strip()
     if len(explanation) < MIN_EXPLANATION:
         raise Refused(f"请填写上报说明(至少 {MIN_EXPLANATION} 个字), 说明警告所列情况的原因 / an explanation is required")
-    _send(portal, upload_id, explanation)
+    _send(portal, upload_id, explanation, account.name)
     portal.db.audit(account.name, address, "force", f"#{upload_id} {row['file_name']}: {explanation}")
     return upload_view(portal, upload_id)
 
@@ -215,8 +214,7 @@ def return_upload(portal: Portal, account: Account, address: str | None, upload_
         if row["inbox_path"]:
             Path(row["inbox_path"]).unlink(missing_ok=True)
         with portal.db.connect() as con:
-            con.execute("UPDATE upload SET state = 'returned', inbox_path = NULL, returned_reason = ?, returned_by = ?, "
-                        "returned_at = ? WHERE id = ?", (reason, account.name, now(), upload_id))
+            con.execute(statement("portal/return_upload"), (reason, account.name, now(), upload_id))
     portal.db.audit(account.name, address, "return", f"#{upload_id} {row['department']} {row['file_name']}: {reason}")
     return upload_view(portal, upload_id)
 
@@ -257,10 +255,8 @@ def cell_status(portal: Portal, year: int, department: str) -> list[dict]:
     today = date.today()
     out = []
     for cell in portal.cells(department, year):
-        latest = portal.db.one("SELECT id, state, uploaded_at, returned_at FROM upload WHERE year = ? AND department = ?"
-                               " AND kind = ? ORDER BY id DESC LIMIT 1", (year, department, cell.kind))
-        in_use = portal.db.one("SELECT id FROM upload WHERE year = ? AND department = ? AND kind = ? AND "
-                               "inbox_path IS NOT NULL", (year, department, cell.kind))
+        latest = portal.db.one(statement("portal/latest_cell_upload"), (year, department, cell.kind))
+        in_use = portal.db.one(statement("portal/cell_in_inbox"), (year, department, cell.kind))
         done = in_use is not None
         state = latest["state"] if latest else None
         out.append({"kind": cell.kind, "label": cell.label, "deadline": cell.deadline.isoformat(),
@@ -324,8 +320,7 @@ def attach_evidence(portal: Portal, account: Account, address: str | None, uploa
         raise Refused(reason, 413 if "上限" in reason else 415)
     folder = private_dir(private_dir(Path(row["archive"]).parent / "evidence"))
     with portal.db.connect() as con:
-        eid = con.execute("INSERT INTO evidence (upload_id, file_name, sha256, size, path, note, uploaded_at, account,"
-                          " address) VALUES (?, ?, '', ?, '', ?, ?, ?, ?) RETURNING id",
+        eid = con.execute(statement("portal/new_evidence"),
                           (upload_id, name, size, (note or "").strip()[:500], now(), account.name, address)).fetchone()[0]
     digest = hashlib.sha256()
 
@@ -344,5 +339,4 @@ def attach_evidence(portal: Portal, account: Account, address: str | None, uploa
 
 
 def evidence_of(portal: Portal, upload_id: int) -> list[dict]:
-    return portal.db.all("SELECT id, upload_id, file_name, sha256, size, note, uploaded_at, account FROM evidence "
-                         "WHERE upload_id = ? AND path != '' ORDER BY id", (upload_id,))
+    return portal.db.all(statement("portal/upload_evidence"), (upload_id,))

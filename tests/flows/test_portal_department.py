@@ -62,6 +62,24 @@ def test_warnings_are_held_until_sent_with_an_explanation(portal_env):
     assert inbox_files(portal_env.inbox) == [confirmations, placed] and placed.read_bytes() == WARN
 
 
+def test_the_explanation_names_the_account_that_sent_the_file_anyway(portal_env):
+    """The run records the confirming user from `.confirmations.json`: the account that pressed
+    强制上报, not the colleague who uploaded the file."""
+    from tests.support.portal import PASSWORD
+    from transforms.portal.accounts import add_account
+
+    add_account(portal_env.portal.db, "lyj2", "department", "lyj", PASSWORD, {"lyj"})
+    uploader, forcer = client(portal_env), client(portal_env)
+    upload(uploader, login(uploader, "lyj1").text, WARN)
+    upload_id = uploader.get("/api/submissions", params={"year": 2025}).json()["submissions"][0]["id"]
+    page = login(forcer, "lyj2")
+    done = forcer.post("/department/force", data={"csrf": csrf_of(page.text), "id": upload_id,
+                                                  "explanation": "丙县林地调查数据2026年3月发布，届时补报"})
+    assert done.status_code == 200 and "强制上报" in done.text
+    confirmations, _ = inbox_files(portal_env.inbox)
+    assert json.loads(confirmations.read_text("utf-8"))[hashlib.sha256(WARN).hexdigest()]["person"] == "lyj2"
+
+
 def test_resubmission_replaces_the_inbox_file_and_every_version_is_kept(portal_env):
     c = client(portal_env)
     page = login(c, "lyj1")

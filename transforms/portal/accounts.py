@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from transforms.portal.store import PortalDB, now
+from transforms.runtime.sql import statement
 
 ROLES = {"office": "考核办", "department": "报送部门", "reviewer": "审阅人"}
 MIN_PASSWORD = 10
@@ -71,8 +72,7 @@ def add_account(db: PortalDB, name: str, role: str, department: str | None, pass
     with db.connect() as con:
         if con.execute("SELECT 1 FROM account WHERE name = ?", (name,)).fetchone():
             raise AccountError(f"账号 {name} 已存在 / account exists")
-        con.execute("INSERT INTO account (name, role, department, password_hash, created_at, password_changed_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?)", (name, role, department, _hasher.hash(password), now(), now()))
+        con.execute(statement("portal/new_account"), (name, role, department, _hasher.hash(password), now(), now()))
     return Account(name, role, department)
 
 
@@ -144,8 +144,7 @@ def session_account(db: PortalDB, token: str | None) -> tuple[Account, str] | No
     """(account, CSRF token) of a live session of an enabled account, else None."""
     if not token:
         return None
-    row = db.one("""SELECT a.name, a.role, a.department, s.csrf FROM session s JOIN account a ON a.name = s.account
-                    WHERE s.token_hash = ? AND s.expires_at > ? AND NOT a.disabled""", (_token_hash(token), time.time()))
+    row = db.one(statement("portal/session_account"), (_token_hash(token), time.time()))
     return (Account(row["name"], row["role"], row["department"]), row["csrf"]) if row else None
 
 

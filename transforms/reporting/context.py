@@ -306,9 +306,10 @@ class _Shared:
     def _warnings(self, code: str, used_ids: set[int]) -> list[dict]:
         """Validation warnings of the submissions this county's numbers came from: those naming this county,
         and those about the file as a whole."""
-        out = []
+        out, explained = [], set()
         for w in self.warnings:
-            if w.row["submission_id"] not in used_ids:
+            sid = w.row["submission_id"]
+            if sid not in used_ids:
                 continue
             mine = w.by_region.get(code, [])
             if not mine and w.other_counties_only:
@@ -317,7 +318,10 @@ class _Shared:
                                               "expected", "fix")}
                        | {"rows": [{"row": i.get("row"), "value": i.get("value"),
                                     "indicator": self.indicator_names.get(i.get("indicator"), i.get("indicator")),
-                                    "note": i.get("note")} for i in mine]})
+                                    "note": i.get("note")} for i in mine],
+                          # who released a held file and why (强制上报): once per file, under its first warning
+                          "confirmations": [] if sid in explained else (w.row["confirmations"] or [])})
+            explained.add(sid)
         return out
 
 

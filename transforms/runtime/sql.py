@@ -7,13 +7,16 @@ step by its name and an SQL-aware editor can check it. Frames reach SQL only thr
 
 from __future__ import annotations
 
+import sqlite3
 from contextlib import contextmanager, suppress
 from functools import cache
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, TypeVar
 
 import duckdb
 import polars as pl
+
+Connection = TypeVar("Connection", duckdb.DuckDBPyConnection, sqlite3.Connection)
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 
@@ -30,14 +33,17 @@ def statement(name: str) -> str:
 
 
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+def transaction(con: Connection, begin: str = "BEGIN") -> Iterator[Connection]:
     """BEGIN … COMMIT, or ROLLBACK and re-raise: a step either lands whole or leaves the warehouse as
-    it was (a killed run restarts from the last committed step)."""
-    con.execute("BEGIN")
+    it was (a killed run restarts from the last committed step). Also for the portal's SQLite
+    database (connected with `isolation_level=None`), which opens with `begin="BEGIN IMMEDIATE"`;
+    SQLite may already have rolled back after some errors (`in_transaction` false), DuckDB never."""
+    con.execute(begin)
     try:
         yield con
     except BaseException:
-        con.execute("ROLLBACK")
+        if getattr(con, "in_transaction", True):
+            con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
 
