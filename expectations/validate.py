@@ -24,6 +24,7 @@ from expectations.contracts import Check, contract_checks
 from expectations.steward import jurisdiction_name, steward_report, write_steward_reports
 from expectations.suites import completeness_suite, event_suite, indicator_suite, tenure_suite, with_indicator_columns
 from transforms.config.framework import Framework
+from transforms.config.posts import DEPARTMENT_HEAD
 from transforms.intake.parse import MISSING_TOKENS
 from transforms.runtime.home import Home, make_private, private_dir, write_atomically
 from transforms.runtime.warehouse import counties, frame, rows
@@ -130,7 +131,7 @@ def _frame_for(con: duckdb.DuckDBPyConnection, sid: int, kind: str, jurisdiction
         return frame(con, f"SELECT row_number, event_id, region_code, {KNOWN} AS region_known, event_date, "
                           "year(event_date) AS event_year, kind, event_id AS label FROM event WHERE submission_id = $sid",
                      p)
-    return frame(con, TENURE_FRAME_SQL, [sid])
+    return frame(con, TENURE_FRAME_SQL, {"sid": sid, "department_head": DEPARTMENT_HEAD})
 
 
 def _completeness(con: duckdb.DuckDBPyConnection, fw: Framework, sid: int, department: str, codes: list[str],
@@ -164,12 +165,12 @@ def _completeness(con: duckdb.DuckDBPyConnection, fw: Framework, sid: int, depar
 TENURE_FRAME_SQL = """
 WITH t AS (
     SELECT *, coalesce(end_date, DATE '9999-12-31') AS end_or_max,
-           CASE WHEN post = '部门主要负责人' THEN 'dept:' || coalesce(department, '?')
+           CASE WHEN post = $department_head THEN 'dept:' || coalesce(department, '?')
                 ELSE coalesce(region_code, '?') || ':' || post END AS seat
-    FROM tenure WHERE submission_id = ?
+    FROM tenure WHERE submission_id = $sid
 )
 SELECT t.row_number, t.cadre_id, t.post, t.start_date, t.end_or_max,
-       CASE WHEN t.post = '部门主要负责人' THEN t.department IN (SELECT code FROM department)
+       CASE WHEN t.post = $department_head THEN t.department IN (SELECT code FROM department)
             ELSE t.region_code IN (SELECT region_code FROM region WHERE level = 'county') END AS seat_known,
        EXISTS (SELECT 1 FROM t o WHERE o.seat = t.seat AND o.cadre_id <> t.cadre_id
                AND o.start_date <= t.end_or_max AND t.start_date <= o.end_or_max) AS overlaps,

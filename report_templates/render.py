@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ctypes.util
 import math
+import re
 import subprocess
 import threading
 import time
@@ -25,7 +26,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from report_templates.pdf_fonts import compact_fonts
 from transforms.config.framework import OP_SIGNS
@@ -110,6 +111,63 @@ def fmt_signed(value: object, unit: str | None = "score") -> str:
     return ("+" if x > 0 else MINUS) + text
 
 
+PLACES_MAX = 6  # beyond this a value and its target are the same number for any reader
+
+
+def _places(unit: str | None) -> int:
+    return DECIMALS.get(unit or "score", 2)
+
+
+def _rounded(x: float, places: int) -> float:
+    return float(f"{x:.{places}f}")
+
+
+def _holds(op: str, a: float, b: float) -> bool | None:
+    return {">=": a >= b, ">": a > b, "<=": a <= b, "<": a < b, "==": a == b}.get(op)
+
+
+def verdict_places(value: object, unit: str | None, target: object, op: object, met: object) -> int:
+    """The decimals that make a printed value agree with its verdict: the unit's usual decimals, more
+    where the value and target as printed would say the opposite of `met` (3.97 against ≥ 4.0 prints
+    3.97, not 4.0, beside its ×). The target is printed with the same decimals."""
+    places = _places(unit)
+    x, t = _number(value), _number(target)
+    if x is None or t is None or not isinstance(met, bool) or _holds(str(op), x, t) is None:
+        return places
+    while places < PLACES_MAX and _holds(str(op), _rounded(x, places), _rounded(t, places)) != met:
+        places += 1
+    return places
+
+
+def fmt_verdict(value: object, unit: str | None, target: object, op: object, met: object) -> str:
+    """A value judged against a target, with as many decimals as its verdict needs (see `verdict_places`)."""
+    return fmt_num_places(value, verdict_places(value, unit, target, op, met))
+
+
+def fmt_target(target: object, unit: str | None, value: object = None, op: object = None, met: object = None) -> str:
+    """The target beside a value printed by `fmt_verdict`: the same decimals, never fewer than its own."""
+    places = verdict_places(value, unit, target, op, met)
+    return fmt_num_places(target, places)
+
+
+def fmt_num_places(value: object, places: int) -> str:
+    x = _number(value)
+    if x is None:
+        return MISSING if value is None or isinstance(value, (int, float)) else str(value)
+    text = f"{abs(x):,.{places}f}"
+    return (MINUS + text) if x < 0 and float(text.replace(",", "")) != 0 else text
+
+
+def direction(value: object, unit: str | None = "score", sign: object = 1) -> str:
+    """"up", "down" or "" for a change as printed: a change that rounds to zero is neutral whatever
+    its sign (no colour, no arrow); `sign` −1 for an indicator where lower is better."""
+    x = _number(value)
+    if x is None or _rounded(abs(x), _places(unit)) == 0:
+        return ""
+    good = x * (_number(sign) or 1) > 0
+    return "up" if good else "down"
+
+
 def fmt_pct(value: object, places: int = 1) -> str:
     """A share given as a fraction (0.236 → 23.6%)."""
     x = _number(value)
@@ -137,10 +195,56 @@ def fmt_hash(value: object, length: int = 12) -> str:
     return MISSING if not value else str(value)[:length]
 
 
-def fmt_qty(value: object, unit: str | None = None) -> str:
-    """A number with its unit, Chinese style (no space): 2.8%, 45.12万亩; "—" when missing."""
-    text = fmt_num(value, unit)
-    return text if text == MISSING or not unit or unit in ("score", "—") else f"{text}{unit}"
+def fmt_qty(value: object, unit: str | None = None, places: int | None = None) -> Markup:
+    """A number with its unit, Chinese style (no space) and never broken across lines: 2.8%, 45.12万亩;
+    "—" when missing. `places` overrides the unit's decimals (see `verdict_places`)."""
+    text = fmt_num(value, unit) if places is None else fmt_num_places(value, places)
+    if text == MISSING or not unit or unit in ("score", "—"):
+        return Markup(escape(text))
+    return Markup('<span class="nobr">{}{}</span>').format(text, unit)
+
+
+def cjk_words(text: object) -> Markup:
+    """Break opportunities between the words of a short Chinese label (a table header), for a header
+    set `word-break: keep-all`, so it wraps 绿色低碳/转型指数 rather than 绿色低碳转/型. Chinese
+    has no spaces; official terms are mostly two-character words, so the label is cut into pairs
+    from its start, a connective (与, 和, 及) begins a three-character word and a last single
+    character stays with the word before it (主体/功能区). Latin runs and brackets stay whole."""
+    s = "" if text is None else str(text)
+    chunks, k = [], 0
+    while k < len(s):
+        if not _is_cjk(s[k]):
+            j = k
+            while j < len(s) and not _is_cjk(s[j]):
+                j += 1
+            chunks.append(s[k:j])
+            k = j
+            continue
+        n = 3 if s[k] in "与和及" else 2
+        j = k
+        while j < len(s) and j - k < n and _is_cjk(s[j]):
+            j += 1
+        if j < len(s) and _is_cjk(s[j]) and (j + 1 == len(s) or not _is_cjk(s[j + 1])):
+            j += 1  # a lone last character joins this word
+        chunks.append(s[k:j])
+        k = j
+    out, prev = Markup(""), ""
+    for c in chunks:
+        # no break before closing punctuation or inside a bracketed run
+        out += (Markup("<wbr>") if out and _is_cjk(c[0]) and _is_cjk(prev[-1]) else Markup("")) + escape(c)
+        prev = c
+    return out
+
+
+def fmt_file(name: object) -> Markup:
+    """A file name that breaks after its separators (_ . - /) rather than inside a word or a number."""
+    if not name:
+        return Markup(MISSING)
+    return Markup(re.sub(r"([_.\-/])", r"\1<wbr>", str(escape(name))))
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
 
 
 def fmt_op(op: object) -> str:
@@ -172,8 +276,9 @@ class Renderer:
         self.env = Environment(loader=FileSystemLoader(HERE), autoescape=select_autoescape(["html", "j2"]),
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.env.filters.update(num=fmt_num, signed=fmt_signed, date=fmt_date, pct=fmt_pct, sha=fmt_hash,
-                                op=fmt_op, qty=fmt_qty)
-        self.env.globals.update(has_any=has_any, diff=diff)
+                                op=fmt_op, qty=fmt_qty, words=cjk_words, file=fmt_file, direction=direction)
+        self.env.globals.update(has_any=has_any, diff=diff, verdict=fmt_verdict, target=fmt_target,
+                                verdict_places=verdict_places)
         self.css_text = (HERE / "report.css").read_text(encoding="utf-8")  # print and screen; the PDF's sheet
         # the HTML file's sheet adds screen-only rules (media features WeasyPrint would warn about)
         self.html_css_text = self.css_text + (HERE / "screen.css").read_text(encoding="utf-8")
@@ -243,7 +348,7 @@ class Renderer:
         # base_url=None keeps relative links (bulletin → county/<code>.html) relative in the PDF; the empty
         # style slot goes, else WeasyPrint would build a stylesheet object for it in every document
         return HTML(string=bare_html.replace(STYLE_SLOT, "", 1), base_url=None, url_fetcher=_refuse_fetch).write_pdf(
-            stylesheets=[self.css], font_config=self.font_config, finisher=compact_fonts)
+            stylesheets=[self.css], font_config=self.font_config, finisher=compact_fonts, pdf_tags=True)
 
 
 class StepClock:

@@ -17,22 +17,23 @@ import duckdb
 import polars as pl
 
 from transforms.config.framework import Framework
+from transforms.config.posts import DEPARTMENT_HEAD, full_title, official_title, pair_in_prose, region_kind
+from transforms.config.provenance import SYNTHETIC_MARK
 from transforms.runtime.warehouse import frame, rows
 from transforms.scoring.attribution import events_in_tenure
 
-SYNTHETIC_NOTE = "本报告所用指标数值、干部信息和事件均为演示用虚构数据, 不代表任何地区或个人的真实情况。"
-DEPARTMENT_HEAD = "部门主要负责人"
+SYNTHETIC_TAIL = "不代表任何地区或个人的真实情况。"
 METHOD_TEXT = {
-    "efficacy": "效能系数法: 正向指标 60 + 40 × (x − 最小值)/(最大值 − 最小值), 逆向指标反之, 最小值、最大值取当年参评县(市、区); 各县取值相同时记 100",
-    "minmax": "阈值法: 按指标体系给定的上下限线性换算为 0–100 分(可先取对数), 超出上下限按端点计",
-    "target": "目标达成法: 实际值与目标值之比(逆向指标取倒数) × 100, 设上限",
-    "zscore": "标准化法: (x − 均值)/标准差, 逆向指标取反",
-    "rank": "位次法: 按当年参评县(市、区)中的百分位次计 0–100 分",
+    "efficacy": "效能系数法：正向指标 60 + 40 ×（x − 最小值）/（最大值 − 最小值），逆向指标反之，最小值、最大值取当年参评县（市、区）；各县取值相同时记 100",
+    "minmax": "阈值法：按指标体系给定的上下限线性换算为 0–100 分（可先取对数），超出上下限按端点计",
+    "target": "目标达成法：实际值与目标值之比（逆向指标取倒数）× 100，设上限",
+    "zscore": "标准化法：（x − 均值）/标准差，逆向指标取反",
+    "rank": "位次法：按当年参评县（市、区）中的百分位次计 0–100 分",
 }
 MISSING_TEXT = {
-    "reweight": "缺失指标不计分, 其权数按比例分配给同类其余指标",
+    "reweight": "缺失指标不计分，其权数按比例分配给同类其余指标",
     "minimum": "缺失指标按该方法的最低分计",
-    "last_year": "缺失指标沿用上年已审核数据, 上年也缺失的按权重重新分配",
+    "last_year": "缺失指标沿用上年已审核数据，上年也缺失的按权重重新分配",
 }
 
 # For each year up to $year, the run whose results a report shows: this run for the assessed year;
@@ -101,31 +102,56 @@ def method_notes(fw: Framework) -> list[str]:
     """The bulletin's method notes, written from the framework (no hard-coded method)."""
     methods = sorted({i.normalization or fw.normalization for i in fw.indicators}, key=list(METHOD_TEXT).index)
     agg = {"arithmetic": "加权算术平均", "geometric": "加权几何平均"}
-    bands = "、".join(f"{b.grade} ≥ {b.min:g}" for b in fw.grade_bands[:-1]) + f", 其余为{fw.grade_bands[-1].grade}"
-    vetoes = "; ".join(f"{r.name}({'等级定为不合格' if r.effect == 'fail' else '等级最高为' + str(r.cap_grade)})"
+    bands = "、".join(f"{b.grade} ≥ {b.min:g}" for b in fw.grade_bands[:-1]) + f"，其余为{fw.grade_bands[-1].grade}"
+    vetoes = "；".join(f"{r.name}（{'等级定为不合格' if r.effect == 'fail' else '等级最高为' + str(r.cap_grade)}）"
                        for r in fw.veto_rules)
     return [
-        f"指标体系: {fw.name}, 共 {len(fw.categories)} 类 {len(fw.indicators)} 项指标; 各指标的单位、方向、权数、目标值和"
-        "责任单位见各县(市、区)报告的指标明细。",
-        "个体指数: " + "; ".join(METHOD_TEXT[m] for m in methods) + "。",
-        "权数: 按 " + " : ".join(f"{k}" for k in fw.weight_classes) + " = "
-        + " : ".join(f"{v:g}" for v in fw.weight_classes.values()) + " 在全部指标间归一(另有规定的按规定); "
-        f"分类指数为各类指标个体指数的{agg[fw.aggregation.category]}, 绿色发展指数为各类的{agg[fw.aggregation.index]}。",
-        f"缺失数据: {MISSING_TEXT[fw.missing_policy]}; 每项缺失均在报告中注明。",
-        f"考核得分 = {fw.assessment.target_points:g} × 目标完成权重占比 + {fw.assessment.index_points:g} × (指数 − 60)/40; "
-        f"等级: {bands}。",
-        f"排名区间: 对各指标权数随机扰动 {fw.uncertainty.draws} 次重新排名, 取第 5 至第 95 百分位, 反映排名对权数设定的敏感程度。",
-        f"一票否决: {vetoes or '无'}。每项否决均列明规则、实际值与目标或事件, 以及所依据的报送文件、版本和 SHA-256。",
+        f"指标体系：{fw.name}，共{len(fw.categories)}类{len(fw.indicators)}项指标；各指标的单位、方向、权数、目标值和"
+        "责任单位见各县（市、区）报告的指标明细。",
+        "个体指数：" + "；".join(METHOD_TEXT[m] for m in methods) + "。",
+        "权数：按 " + " : ".join(f"{k}" for k in fw.weight_classes) + " = "
+        + " : ".join(f"{v:g}" for v in fw.weight_classes.values()) + " 在全部指标间归一（另有规定的按规定）；"
+        f"分类指数为各类指标个体指数的{agg[fw.aggregation.category]}，绿色发展指数为各类的{agg[fw.aggregation.index]}。",
+        f"缺失数据：{MISSING_TEXT[fw.missing_policy]}；每项缺失均在报告中注明。",
+        f"考核得分 = {fw.assessment.target_points:g} × 目标完成权重占比 + {fw.assessment.index_points:g} ×（指数 − 60）/40；"
+        f"等级：{bands}。",
+        f"排名区间：指标权数的设定有一定主观性，将各指标权数随机扰动{fw.uncertainty.draws}次、每次重新排名，"
+        "取排名的第5至第95百分位；区间越窄，排名越不受权数设定影响。",
+        f"一票否决：{vetoes or '无'}。每项否决均列明规则、实际值与目标或事件；所依据的报送文件、版本和 SHA-256 见附件。",
     ]
 
 
-def build_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id: str,
-                   synthetic: bool = True) -> list[tuple[str, str, str, dict]]:
-    """All documents of a run as (kind, key, title, context); bulletin first, then counties, then cadres."""
+def provenance(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id: str) -> list[str]:
+    """Why this run's data is not real, read from the data itself; empty when nothing says so. Two
+    sources: the jurisdiction's regions.csv (`synthetic_note`, written by `ecoassess demo --regions`
+    and kept on the demo's invented zones) and the submissions the run used whose title rows carry
+    the demo marker (every file `ecoassess demo` writes does)."""
+    notes = [n for (n,) in rows(con, "SELECT DISTINCT trim(synthetic_note) FROM region WHERE (region_code = $j "
+                                     "OR parent_code = $j) AND trim(coalesce(synthetic_note, '')) <> '' ORDER BY 1",
+                                {"j": fw.jurisdiction})]
+    marked = rows(con, """SELECT count(DISTINCT submission_id) FROM declaration WHERE strpos(text, $mark) > 0
+                          AND submission_id IN (SELECT submission_id FROM score WHERE run_id = $run_id AND year = $year
+                                                UNION SELECT submission_id FROM current_submission WHERE year = $year)""",
+                  {"mark": SYNTHETIC_MARK, "run_id": run_id, "year": year})[0][0]
+    return ([f"{marked}份报送文件标注为{SYNTHETIC_MARK}"] if marked else []) \
+        + [f"区划配置注明：{n.rstrip('。')}" for n in notes]
+
+
+def synthetic_note(reasons: list[str]) -> str:
+    """The notice printed on every document of a run whose data is (partly) synthetic."""
+    return f"本报告所用数据含{SYNTHETIC_MARK}（{'；'.join(reasons)}），{SYNTHETIC_TAIL}"
+
+
+def build_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int,
+                   run_id: str) -> list[tuple[str, str, str, dict]]:
+    """All documents of a run as (kind, key, title, context); bulletin first, then counties, then cadres.
+    The synthetic-data notice is decided by `provenance`, never by default."""
     jurisdiction = rows(con, "SELECT name FROM region WHERE region_code = ?", [fw.jurisdiction])[0][0]
+    reasons = provenance(con, fw, year, run_id)
     doc_base = {"jurisdiction_name": jurisdiction, "year": year, "framework_name": fw.name,
-                "generated_at": datetime.now().strftime("%Y-%m-%d %H:%M"), "synthetic": synthetic,
-                "synthetic_note": SYNTHETIC_NOTE, "run_id": run_id}
+                "issuer": f"{jurisdiction}生态文明建设领导小组办公室",
+                "generated_at": datetime.now().strftime("%Y-%m-%d %H:%M"), "synthetic": bool(reasons),
+                "synthetic_note": synthetic_note(reasons) if reasons else "", "run_id": run_id}
     p = {"framework": fw.id, "run_id": run_id, "year": year}
     results = frame(con, """SELECT r.*, g.name, g.zone FROM result r JOIN region g USING (region_code)
                             WHERE run_id = $run_id AND year = $year ORDER BY rank, region_code""",
@@ -221,8 +247,8 @@ class _Shared:
     def county_title(self, r: dict) -> str:
         return f"{r['name']}{self.year}年度生态文明建设评价考核报告"
 
-    def category_scores(self, code: str) -> dict[str, float | None]:
-        return {c["code"]: self.cat_rows.get((code, c["code"]), {}).get("score") for c in self.cats}
+    def category_scores(self, code: str, column: str = "score") -> dict[str, float | None]:
+        return {c["code"]: self.cat_rows.get((code, c["code"]), {}).get(column) for c in self.cats}
 
     # ------------------------------------------------------------------ bulletin
     def bulletin(self) -> dict:
@@ -232,21 +258,34 @@ class _Shared:
             counties.append({k: r[k] for k in ("rank", "name", "region_code", "zone", "gdi", "assessment_score",
                                                "grade", "vetoed", "targets_met", "targets_total", "rank_p05",
                                                "rank_p95", "previous_gdi", "previous_rank")}
-                            | {"category_scores": self.category_scores(code), "report_href": f"county/{code}.html"})
+                            | {"category_scores": self.category_scores(code),
+                               "category_previous": self.category_scores(code, "previous_score"),
+                               "report_href": f"county/{code}.html"})
         changed = [c | {"change": c["gdi"] - c["previous_gdi"],
                         "rank_change": c["previous_rank"] - c["rank"] if c["previous_rank"] and c["rank"] else None}
                    for c in counties if c["gdi"] is not None and c["previous_gdi"] is not None]
         grades = self.results["grade"].to_list()
+        # the public bulletin prints veto evidence without rule ids and hashes: they go to its annex, numbered
+        vetoed, annex = [], []
+        for c in counties:
+            items = []
+            for item in self.vetoes.get((c["region_code"], self.year), []):
+                annex.append({"no": len(annex) + 1, "name": c["name"], "rule_id": item["rule_id"],
+                              "rule_name": item["rule_name"]}
+                             | {k: item["evidence"][k] for k in ("file_name", "version", "sha256")})
+                items.append(item | {"annex_no": len(annex)})
+            if items:
+                vetoed.append({"name": c["name"], "region_code": c["region_code"], "grade": c["grade"], "items": items})
         return {
             "doc": self.doc_base | {"kind": "bulletin", "title": self.bulletin_title},
             "categories": [{"code": c["code"], "name": c["name"]} for c in self.cats],
             "counties": counties,
             "grade_distribution": [{"grade": b.grade, "count": grades.count(b.grade)} for b in self.fw.grade_bands],
-            "vetoed": [{"name": c["name"], "region_code": c["region_code"], "grade": c["grade"],
-                        "items": self.vetoes[(c["region_code"], self.year)]}
-                       for c in counties if self.vetoes.get((c["region_code"], self.year))],
-            "movers": {"up": sorted((m for m in changed if m["change"] > 0), key=lambda m: -m["change"])[:5],
-                       "down": sorted((m for m in changed if m["change"] < 0), key=lambda m: m["change"])[:5]}
+            "grade_bands": [{"grade": b.grade, "min": b.min} for b in self.fw.grade_bands],
+            "vetoed": vetoed,
+            "annex": annex,
+            "movers": {"up": sorted((m for m in changed if round(m["change"], 2) > 0), key=lambda m: -m["change"])[:5],
+                       "down": sorted((m for m in changed if round(m["change"], 2) < 0), key=lambda m: m["change"])[:5]}
             if changed else None,
             "method_notes": method_notes(self.fw),
             "index_histogram": index_histogram(self.results),
@@ -260,9 +299,11 @@ class _Shared:
                              for s in df.head(5).iter_rows(named=True)]
         used = list({u["submission_id"]: u for u in self.common_used + self.used.get(code, [])}.values())
         used_ids = {u["submission_id"] for u in used}
+        counts = self._warning_counts(code, used_ids)
         return {
             "doc": self.doc_base | {"kind": "county", "title": self.county_title(r)},
             "county": {"region_code": code, "name": r["name"], "zone": r["zone"]},
+            "leaders": {"kind": region_kind(r["name"]) or "县（市、区）", "pair": pair_in_prose(r["name"])},
             "result": {k: r[k] for k in ("gdi", "rank", "n_regions", "assessment_score", "targets_met", "targets_total",
                                          "binding_missed", "grade", "grade_before_veto", "vetoed", "missing_count",
                                          "previous_gdi", "previous_rank", "rank_p05", "rank_median", "rank_p95",
@@ -287,17 +328,31 @@ class _Shared:
             "weaknesses": ranked(sc.filter(pl.col("peer_gap") < 0).sort("peer_gap")),
             "trend": self._trend(code),
             "cadres": [{"cadre_id": c["cadre_id"], "name": c["name"], "post": c["post"], "share": c["share"],
+                        "title": full_title(c["post"], r["name"]),
                         "start": _iso(c["start_date"]), "end": _iso(c["end_date"]), "acting": c["acting"],
                         "report_href": f"../cadre/{c['cadre_id']}.html"} for c in self.cadres.get(code, [])],
             "missing": [{"name": s["name"], "department_name": s["department_name"], "flag": s["flag"],
                          "value": s["value"], "unit": s["unit"]}
                         for s in sc.filter(pl.col("flag").is_not_null()).iter_rows(named=True)],
             "missing_policy": MISSING_TEXT[self.fw.missing_policy],
-            "submissions": [{k: u[k] for k in ("department_name", "kind", "file_name", "version", "sha256", "status",
-                                               "warnings")} | {"received_at": str(u["received_at"])[:16]}
+            "submissions": [{k: u[k] for k in ("department_name", "kind", "file_name", "version", "sha256", "status")}
+                            | {"received_at": str(u["received_at"])[:16],
+                               "warnings_here": counts[u["submission_id"]][0],
+                               "warnings_other": counts[u["submission_id"]][1]}
                             for u in sorted(used, key=lambda u: (u["department_name"] or "", u["kind"], u["version"]))],
             "warnings": self._warnings(code, used_ids),
+            "other_warnings": sum(other for _, other in counts.values()),
         }
+
+    def _warning_counts(self, code: str, used_ids: set[int]) -> dict[int, list[int]]:
+        """Per submission used: [warnings about this county or the whole file, warnings about other counties
+        only], so a county's report does not present another county's problems as its own."""
+        counts: dict[int, list[int]] = {sid: [0, 0] for sid in used_ids}
+        for w in self.warnings:
+            sid = w.row["submission_id"]
+            if sid in counts:
+                counts[sid][0 if code in w.by_region or not w.other_counties_only else 1] += 1
+        return counts
 
     def _trend(self, code: str) -> list[dict]:
         """Every year with data in the warehouse; years no run has scored are listed without numbers."""
@@ -320,7 +375,7 @@ class _Shared:
                 continue  # about other counties only
             out.append({k: w.row[k] for k in ("department_name", "file_name", "version", "rule_id", "message",
                                               "expected", "fix")}
-                       | {"rows": [{"row": i.get("row"), "value": i.get("value"),
+                       | {"scope": "county" if mine else "file", "rows": [{"row": i.get("row"), "value": i.get("value"),
                                     "indicator": self.indicator_names.get(i.get("indicator"), i.get("indicator")),
                                     "note": i.get("note")} for i in mine]})
         return out
@@ -359,7 +414,9 @@ def cadre_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run
     def post_item(p: dict) -> dict:
         dept = p.get("department")
         head = p["post"] == DEPARTMENT_HEAD
+        region_name = None if head else region_names.get(p["region_code"])
         return {"post": p["post"], "region_code": None if head else p["region_code"],
+                "title": full_title(p["post"], region_name, dept_names.get(dept) if head else None),
                 "region_name": None if head else region_names.get(p["region_code"]),
                 "department": dept, "department_name": dept_names.get(dept) if head else None,
                 "start": _iso(p["start_date"]), "end": _iso(p["end_date"]), "acting": p["acting"],
@@ -396,9 +453,11 @@ def cadre_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run
             "department_indicators": [i for d in heads for i in dept_indicators.get(d, [])],
             "record": [post_item(p) | {"vetoes": tenure_vetoes(p)} for p in record_by.get(cadre_id, [])],
             "events": [{"date": _iso(e["event_date"]), "region_name": region_names.get(e["region_code"]),
-                        "kind": e["kind"], "description": e["description"], "post": e["post"], "year": e["year"]}
+                        "kind": e["kind"], "description": e["description"], "year": e["year"],
+                        "post": official_title(e["post"], region_names.get(e["region_code"]))}
                        for e in events_by.get(cadre_id, [])],
-            "audit": [a | {"start_date": _iso(a["start_date"]), "end_date": _iso(a["end_date"])}
+            "audit": [a | {"start_date": _iso(a["start_date"]), "end_date": _iso(a["end_date"]),
+                           "title": full_title(a["post"], a["region_name"])}
                       for a in audit.get(cadre_id, [])],
         }
         ctx["veto_count"] = sum(len(p["vetoes"]) for p in ctx["record"])

@@ -13,6 +13,7 @@ import duckdb
 import polars as pl
 
 from transforms.config.framework import Framework
+from transforms.config.posts import DEPARTMENT_HEAD
 from transforms.runtime.warehouse import frame
 
 DEPARTMENT_RESULT_SQL = """
@@ -42,9 +43,9 @@ SELECT $run_id AS run_id, sp.year, sp.cadre_id, sp.name, sp.post, sp.region_code
        d.score AS department_score, d.targets_met, d.targets_total
 FROM spans sp
 LEFT JOIN result r ON r.run_id = $run_id AND r.year = sp.year AND r.region_code = sp.region_code
-                  AND sp.post <> '部门主要负责人'
+                  AND sp.post <> $department_head
 LEFT JOIN department_result d ON d.run_id = $run_id AND d.year = sp.year AND d.department = sp.department
-                             AND sp.post = '部门主要负责人'
+                             AND sp.post = $department_head
 WHERE sp.e >= sp.s AND (r.region_code IS NOT NULL OR d.department IS NOT NULL)
 """
 
@@ -65,7 +66,7 @@ def attribute_results(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, 
     con.execute("BEGIN")
     try:
         con.execute(DEPARTMENT_RESULT_SQL, {"run_id": run_id, "framework": fw.id})
-        con.execute(CADRE_RESULT_SQL, {"run_id": run_id})
+        con.execute(CADRE_RESULT_SQL, {"run_id": run_id, "department_head": DEPARTMENT_HEAD})
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
