@@ -30,6 +30,7 @@ from markupsafe import Markup, escape
 
 from report_templates.pdf_fonts import compact_fonts
 from transforms.config.framework import OP_SIGNS
+from transforms.config.posts import full_title
 from transforms.runtime.home import write_atomically  # 0640: reports name cadres
 
 HERE = Path(__file__).resolve().parent
@@ -243,6 +244,33 @@ def fmt_file(name: object) -> Markup:
     return Markup(re.sub(r"([_.\-/])", r"\1<wbr>", str(escape(name))))
 
 
+_CJK = "\u4e00-\u9fff"
+_HALF_PUNCT = re.compile(rf"(?<=[{_CJK}])\s*([,;:])\s*|\s*([,;:])\s*(?=[{_CJK}])")
+_PAREN = re.compile(r"\(([^()]*)\)")
+_DIGIT_SPACE = re.compile(rf"(?<=[{_CJK}]) +(?=[0-9])|(?<=[0-9]) +(?=[{_CJK}])")
+_FULL = {",": "，", ";": "；", ":": "："}
+
+
+def typeset(value: object) -> object:
+    """Every value a template prints, set as a Chinese document is (GB/T 15834): half-width , ; : ( )
+    next to Chinese characters become full-width, and no space stays between digits and Chinese
+    characters. Configuration and submitted text (indicator names, messages, event descriptions) are
+    printed this way without being changed where they are stored; numbers, codes and times have no
+    Chinese neighbour and are left alone, and file names are printed through `fmt_file` (Markup,
+    which is not touched) so a name is shown exactly as the file has it."""
+    if not isinstance(value, str) or isinstance(value, Markup) or not re.search(f"[{_CJK}]", value):
+        return value
+    text = _PAREN.sub(lambda m: f"（{m.group(1)}）" if re.search(f"[{_CJK}]", m.group(0)) or _cjk_around(m) else
+                      m.group(0), value)
+    text = _HALF_PUNCT.sub(lambda m: _FULL[m.group(1) or m.group(2)], text)
+    return _DIGIT_SPACE.sub("", text)
+
+
+def _cjk_around(m: re.Match) -> bool:
+    s, a, b = m.string, m.start(), m.end()
+    return (a > 0 and _is_cjk(s[a - 1])) or (b < len(s) and _is_cjk(s[b]))
+
+
 def _is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
@@ -274,11 +302,11 @@ class Renderer:
 
     def __init__(self, pdf: bool = True) -> None:
         self.env = Environment(loader=FileSystemLoader(HERE), autoescape=select_autoescape(["html", "j2"]),
-                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, finalize=typeset)
         self.env.filters.update(num=fmt_num, signed=fmt_signed, date=fmt_date, pct=fmt_pct, sha=fmt_hash,
                                 op=fmt_op, qty=fmt_qty, words=cjk_words, file=fmt_file, direction=direction)
         self.env.globals.update(has_any=has_any, diff=diff, verdict=fmt_verdict, target=fmt_target,
-                                verdict_places=verdict_places)
+                                verdict_places=verdict_places, post_title=full_title)
         self.css_text = (HERE / "report.css").read_text(encoding="utf-8")  # print and screen; the PDF's sheet
         # the HTML file's sheet adds screen-only rules (media features WeasyPrint would warn about)
         self.html_css_text = self.css_text + (HERE / "screen.css").read_text(encoding="utf-8")

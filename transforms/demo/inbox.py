@@ -299,7 +299,7 @@ def _inject(table: _Table, cols: list[tuple[int, Indicator]], counties: list[dic
         elif kind == "value.missing_explained":
             written = "—"
             table.rows[r][c] = written
-            table.rows[r][note_col] = f"{ind.name}: 本县该项统计尚未建立({SYNTHETIC})"
+            table.rows[r][note_col] = f"{ind.name}：本县该项统计尚未建立（{SYNTHETIC}）"
         elif kind == "value.missing_unexplained":
             written = ""
             table.rows[r][c] = written
@@ -424,9 +424,9 @@ def write_demo_inbox(inbox: Path, fw: Framework, years: list[int], seed: int = 2
     last = years[-1]
     n = len(counties)
     events = [["E2025-001", counties[14 % n]["region_code"], counties[14 % n]["name"], f"{last}-06-14",
-               "重特大突发环境事件", "重大", f"某化工企业尾矿库渗漏导致河段水质超标, 影响下游饮用水源({SYNTHETIC})"],
+               "重特大突发环境事件", "重大", f"某化工企业尾矿库渗漏导致河段水质超标，影响下游饮用水源（{SYNTHETIC}）"],
               ["E2025-002", counties[0]["region_code"], counties[0]["name"], f"{last}-03-18", "一般突发环境事件",
-               "一般", f"工业园区废气异味投诉, 已整改({SYNTHETIC})"]]
+               "一般", f"工业园区废气异味投诉，已整改（{SYNTHETIC}）"]]
     event_rng = np.random.default_rng(seed + 3)
     for k in range(extra_events):  # more events for larger synthetic jurisdictions
         c = counties[int(event_rng.integers(n))]
@@ -434,7 +434,7 @@ def write_demo_inbox(inbox: Path, fw: Framework, years: list[int], seed: int = 2
         events.append([f"E{last}-{k + 3:05d}", c["region_code"], c["name"],
                        f"{last}-{int(event_rng.integers(1, 13)):02d}-{int(event_rng.integers(1, 29)):02d}",
                        "重特大突发环境事件" if serious else "一般突发环境事件", "重大" if serious else "一般",
-                       f"演示事件 {k + 3}({SYNTHETIC})"])
+                       f"演示事件{k + 3}（{SYNTHETIC}）"])
     ev_dept = "sthjj" if "sthjj" in names else sorted(names)[0]
     ev_path = inbox / str(last) / ev_dept / f"生态环境事件_{last}.csv"
     ev_path.parent.mkdir(parents=True, exist_ok=True)
