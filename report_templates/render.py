@@ -206,8 +206,8 @@ def fmt_qty(value: object, unit: str | None = None, places: int | None = None) -
 
 
 def cjk_words(text: object) -> Markup:
-    """Break opportunities between the words of a short Chinese label (a table header), for a header
-    set `word-break: keep-all`, so it wraps 绿色低碳/转型指数 rather than 绿色低碳转/型. Chinese
+    """A short Chinese label (a table header) that wraps only between its words: 绿色低碳/转型指数,
+    not 绿色低碳转/型 (WeasyPrint has no `word-break: keep-all`: each word is an unbreakable span). Chinese
     has no spaces; official terms are mostly two-character words, so the label is cut into pairs
     from its start, a connective (与, 和, 及) begins a three-character word and a last single
     character stays with the word before it (主体/功能区). Latin runs and brackets stay whole."""
@@ -229,19 +229,27 @@ def cjk_words(text: object) -> Markup:
             j += 1  # a lone last character joins this word
         chunks.append(s[k:j])
         k = j
-    out, prev = Markup(""), ""
+    # a bracketed part stays with the word before it: 县（市、区） is one unit
+    merged: list[str] = []
     for c in chunks:
-        # no break before closing punctuation or inside a bracketed run
-        out += (Markup("<wbr>") if out and _is_cjk(c[0]) and _is_cjk(prev[-1]) else Markup("")) + escape(c)
-        prev = c
-    return out
+        if merged and (merged[-1].count("（") > merged[-1].count("）") or c[0] in "（(）)、"):
+            merged[-1] += c
+        else:
+            merged.append(c)
+    chunks = merged
+    # each word unbreakable; lines break between words (Chinese text may break between any two characters)
+    return Markup("").join(Markup('<span class="w">{}</span>').format(c) if _is_cjk(c[0]) else escape(c)
+                           for c in chunks)
 
 
 def fmt_file(name: object) -> Markup:
-    """A file name that breaks after its separators (_ . - /) rather than inside a word or a number."""
+    """A file name shown exactly as it is, breaking after its separators (_ . - /) rather than inside a
+    word or number: each piece up to a separator is kept whole (unless it is too long to fit a cell)."""
     if not name:
         return Markup(MISSING)
-    return Markup(re.sub(r"([_.\-/])", r"\1<wbr>", str(escape(name))))
+    pieces = re.findall(r"[^_.\-/]*[_.\-/]?", str(name))
+    return Markup("").join(Markup('<span class="w">{}</span>' if len(p) <= 16 else "{}").format(p)
+                           for p in pieces if p)
 
 
 _CJK = "\u4e00-\u9fff"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from report_templates.render import Renderer, fmt_date, fmt_num, fmt_pct, fmt_signed
+from report_templates.render import Renderer, fmt_date, fmt_file, fmt_num, fmt_pct, fmt_signed
 from tests.report_fixtures import (CONTEXTS, SHA, SYNTHETIC_NOTE, XSS, bulletin_context, cadre_context,
                                    county_context, department_head_context)
 from transforms.runtime.home import FILE_MODE
@@ -81,7 +81,7 @@ def test_county_html_content(rendered):
     html, _ = rendered["county"]
     assert 'href="#indicators"' in html and 'id="indicators"' in html
     assert "ab12cd34ef56" in html and "ab12cd34ef560" not in html  # first 12 hex of the evidence file
-    assert "events_<wbr>2025.<wbr>csv" in html and "第1版" in html  # file names break after separators
+    assert str(fmt_file("events_2025.csv")) in html and "第1版" in html  # file names break after separators
     assert html.count('class="ind-row') == 37
     assert "−1.90" in html and "+4.65" in html  # gap to the median, signed with a true minus
     assert "≥3.0" in html and "2.8%" in html  # target of GT01; the veto evidence's value with its unit
@@ -226,7 +226,7 @@ def test_bulletin_vetoes_carry_their_evidence(rendered):
     html, _ = rendered["bulletin"]
     section = html.split('id="vetoed"')[1].split("<h2")[0]
     assert section.count('class="veto"') == 3  # 章贡区 two hits, 寻乌县 one
-    assert "events_<wbr>2025.<wbr>csv" in section and "发改委_<wbr>2025.<wbr>xlsx" in section
+    assert str(fmt_file("events_2025.csv")) in section and str(fmt_file("发改委_2025.xlsx")) in section
     assert 'href="county/360702.html"' in section
     # a public bulletin: rule ids and hashes are in its annex, numbered, not in the text
     assert "ab12cd34ef56" not in section and "VETO-" not in section and "见附件第1项" in section
@@ -452,9 +452,9 @@ def test_the_bulletin_is_fit_to_publish(rendered):
     pages = _pdftotext(pdf).split("\f")
     doc = bulletin_context()["doc"]
     assert doc["run_id"] not in pages[0] and "生成时间" not in pages[0] and "运行编号" not in pages[0]
-    last_text_page = next(p for p in pages if "方法说明" in p and "目录" not in p)
+    last_text_page = next(p for p in reversed(pages[1:]) if "方法说明" in p or "按在全部指标间" in p)
     assert "生态文明建设领导小组办公室" in _flat(last_text_page)
-    annex_page = next(p for p in pages if "附件：数据来源与校验信息" in p and "目录" not in p)
+    annex_page = next(p for p in pages[1:] if "附件：数据来源与校验信息" in p)
     assert doc["run_id"] in _flat(annex_page)
     overview = html.split('id="overview"')[1].split("<h2")[0]
     assert "band-" in overview and ("↑" in overview or "↓" in overview)

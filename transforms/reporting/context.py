@@ -265,25 +265,15 @@ class _Shared:
                         "rank_change": c["previous_rank"] - c["rank"] if c["previous_rank"] and c["rank"] else None}
                    for c in counties if c["gdi"] is not None and c["previous_gdi"] is not None]
         grades = self.results["grade"].to_list()
-        # the public bulletin prints veto evidence without rule ids and hashes: they go to its annex, numbered
-        vetoed, annex = [], []
-        for c in counties:
-            items = []
-            for item in self.vetoes.get((c["region_code"], self.year), []):
-                annex.append({"no": len(annex) + 1, "name": c["name"], "rule_id": item["rule_id"],
-                              "rule_name": item["rule_name"]}
-                             | {k: item["evidence"][k] for k in ("file_name", "version", "sha256")})
-                items.append(item | {"annex_no": len(annex)})
-            if items:
-                vetoed.append({"name": c["name"], "region_code": c["region_code"], "grade": c["grade"], "items": items})
         return {
             "doc": self.doc_base | {"kind": "bulletin", "title": self.bulletin_title},
             "categories": [{"code": c["code"], "name": c["name"]} for c in self.cats],
             "counties": counties,
             "grade_distribution": [{"grade": b.grade, "count": grades.count(b.grade)} for b in self.fw.grade_bands],
             "grade_bands": [{"grade": b.grade, "min": b.min} for b in self.fw.grade_bands],
-            "vetoed": vetoed,
-            "annex": annex,
+            "vetoed": [{"name": c["name"], "region_code": c["region_code"], "grade": c["grade"],
+                        "items": self.vetoes[(c["region_code"], self.year)]}
+                       for c in counties if self.vetoes.get((c["region_code"], self.year))],
             "movers": {"up": sorted((m for m in changed if round(m["change"], 2) > 0), key=lambda m: -m["change"])[:5],
                        "down": sorted((m for m in changed if round(m["change"], 2) < 0), key=lambda m: m["change"])[:5]}
             if changed else None,
