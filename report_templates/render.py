@@ -29,6 +29,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 
 from report_templates.pdf_fonts import compact_fonts
+from transforms.config.defaults import load_defaults
 from transforms.config.framework import OP_SIGNS
 from transforms.config.posts import full_title
 from transforms.runtime.home import write_atomically  # 0640: reports name cadres
@@ -313,12 +314,20 @@ class Renderer:
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, finalize=typeset)
         self.env.filters.update(num=fmt_num, signed=fmt_signed, date=fmt_date, pct=fmt_pct, sha=fmt_hash,
                                 op=fmt_op, qty=fmt_qty, words=cjk_words, file=fmt_file, direction=direction)
-        self.env.globals.update(has_any=has_any, diff=diff, verdict=fmt_verdict, target=fmt_target,
-                                verdict_places=verdict_places, post_title=full_title)
-        self.css_text = (HERE / "report.css").read_text(encoding="utf-8")  # print and screen; the PDF's sheet
+        # palette and page thresholds from data/defaults.yaml: the sheets get the colours as custom
+        # properties; the SVG charts get the same values as Python strings, since WeasyPrint does not
+        # resolve var() in SVG (a fill="var(--accent)" prints black)
+        defaults = load_defaults()
+        self.env.globals.update(has_any=has_any, diff=diff, colours=defaults.palette.values(),
+                                grade_colours=defaults.palette.grade_values(), pagination=defaults.pagination,
+                                verdict=fmt_verdict, target=fmt_target, verdict_places=verdict_places,
+                                post_title=full_title)
+        palette_css = defaults.palette.css()
+        # print and screen; the PDF's sheet
+        self.css_text = (HERE / "report.css").read_text(encoding="utf-8") + palette_css
         # the HTML file's sheet adds screen-only rules (media features WeasyPrint would warn about)
         self.html_css_text = self.css_text + (HERE / "screen.css").read_text(encoding="utf-8")
-        self.index_assets = {"css": Markup((HERE / "index.css").read_text(encoding="utf-8")),
+        self.index_assets = {"css": Markup((HERE / "index.css").read_text(encoding="utf-8") + palette_css),
                              "js": Markup((HERE / "index.js").read_text(encoding="utf-8"))}
         self._pdf_ready = False
         self._lock = threading.Lock()
