@@ -20,24 +20,12 @@ import polars as pl
 from transforms.config.framework import Framework
 from transforms.config.posts import DEPARTMENT_HEAD, full_title, official_title, pair_in_prose, region_kind
 from transforms.config.provenance import SYNTHETIC_MARK
+from transforms.reporting.method import MISSING_TEXT, county_method_note, method_notes
 from transforms.runtime.sql import statement
 from transforms.runtime.warehouse import frame, rows
 from transforms.scoring.attribution import events_in_tenure
 
 SYNTHETIC_TAIL = "不代表任何地区或个人的真实情况。"
-METHOD_TEXT = {
-    "efficacy": "效能系数法：正向指标 60 + 40 ×（x − 最小值）/（最大值 − 最小值），逆向指标反之，最小值、最大值取当年参评县（市、区）；各县取值相同时记 100",
-    "minmax": "阈值法：按指标体系给定的上下限线性换算为 0–100 分（可先取对数），超出上下限按端点计",
-    "target": "目标达成法：实际值与目标值之比（逆向指标取倒数）× 100，设上限",
-    "zscore": "标准化法：（x − 均值）/标准差，逆向指标取反",
-    "rank": "位次法：按当年参评县（市、区）中的百分位次计 0–100 分",
-}
-MISSING_TEXT = {
-    "reweight": "缺失指标不计分，其权数按比例分配给同类其余指标",
-    "minimum": "缺失指标按该方法的最低分计",
-    "last_year": "缺失指标沿用上年已审核数据，上年也缺失的按权重重新分配",
-}
-
 
 
 def _iso(d) -> str | None:
@@ -84,29 +72,6 @@ def index_histogram(results: pl.DataFrame, max_bins: int = 30) -> dict | None:
         bins[b - first]["counts"][grade] = n
         bins[b - first]["total"] += n
     return {"width": width, "bins": bins}
-
-
-def method_notes(fw: Framework) -> list[str]:
-    """The bulletin's method notes, written from the framework (no hard-coded method)."""
-    methods = sorted({i.normalization or fw.normalization for i in fw.indicators}, key=list(METHOD_TEXT).index)
-    agg = {"arithmetic": "加权算术平均", "geometric": "加权几何平均"}
-    bands = "、".join(f"{b.grade} ≥ {b.min:g}" for b in fw.grade_bands[:-1]) + f"，其余为{fw.grade_bands[-1].grade}"
-    vetoes = "；".join(f"{r.name}（{'等级定为不合格' if r.effect == 'fail' else '等级最高为' + str(r.cap_grade)}）"
-                       for r in fw.veto_rules)
-    return [
-        f"指标体系：{fw.name}，共{len(fw.categories)}类{len(fw.indicators)}项指标；各指标的单位、方向、权数、目标值和"
-        "责任单位见各县（市、区）报告的指标明细。",
-        "个体指数：" + "；".join(METHOD_TEXT[m] for m in methods) + "。",
-        "权数：按 " + " : ".join(f"{k}" for k in fw.weight_classes) + " = "
-        + " : ".join(f"{v:g}" for v in fw.weight_classes.values()) + " 在全部指标间归一（另有规定的按规定）；"
-        f"分类指数为各类指标个体指数的{agg[fw.aggregation.category]}，绿色发展指数为各类的{agg[fw.aggregation.index]}。",
-        f"缺失数据：{MISSING_TEXT[fw.missing_policy]}；每项缺失均在报告中注明。",
-        f"考核得分 = {fw.assessment.target_points:g} × 目标完成权重占比 + {fw.assessment.index_points:g} ×（指数 − 60）/40；"
-        f"等级：{bands}。",
-        f"排名区间：指标权数的设定有一定主观性，将各指标权数随机扰动{fw.uncertainty.draws}次、每次重新排名，"
-        "取排名的第5至第95百分位；区间越窄，排名越不受权数设定影响。",
-        f"一票否决：{vetoes or '无'}。每项否决均列明规则、实际值与目标或事件；所依据的报送文件、版本和 SHA-256 见附件。",
-    ]
 
 
 def provenance(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id: str) -> list[str]:
@@ -185,6 +150,7 @@ class _Shared:
         self.warnings = [_Warning(w) for w in warnings.to_dicts()]  # failures parsed once, not once per county
         self.cadres = _by(cadres, "region_code")
         self.indicator_names = {i.code: i.name for i in fw.indicators}
+        self.method_note = county_method_note(fw)  # the same for every county: written once
         self.bulletin_title = f"{doc_base['jurisdiction_name']}{year}年度生态文明建设评价考核结果公报"
 
     def county_title(self, r: dict) -> str:
@@ -268,6 +234,7 @@ class _Shared:
                          "value": s["value"], "unit": s["unit"]}
                         for s in sc.filter(pl.col("flag").is_not_null()).iter_rows(named=True)],
             "missing_policy": MISSING_TEXT[self.fw.missing_policy],
+            "method_note": self.method_note,
             "submissions": [{k: u[k] for k in ("department_name", "kind", "file_name", "version", "sha256", "status")}
                             | {"received_at": str(u["received_at"])[:16],
                                "warnings_here": counts[u["submission_id"]][0],
