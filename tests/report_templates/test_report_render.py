@@ -451,8 +451,9 @@ def test_the_bulletin_is_fit_to_publish(rendered):
     pages = _pdftotext(pdf).split("\f")
     doc = bulletin_context()["doc"]
     assert doc["run_id"] not in pages[0] and "生成时间" not in pages[0] and "运行编号" not in pages[0]
-    last_text_page = next(p for p in reversed(pages[1:]) if "方法说明" in p or "按在全部指标间" in p)
-    assert "生态文明建设领导小组办公室" in _flat(last_text_page)
+    signed = [p for p in pages[1:] if "生态文明建设领导小组办公室" in _flat(p)]
+    assert len(signed) == 1 and "一票否决：" in _flat(signed[0])  # the 落款 shares its page with the last note
+    assert f"{len(bulletin_context()['method_notes'])}.一票否决：" in _flat(signed[0])  # numbered on, not from 1
     annex_page = next(p for p in pages[1:] if "附件：数据来源与校验信息" in p)
     assert doc["run_id"] in _flat(annex_page)
     overview = html.split('id="overview"')[1].split("<h2")[0]
