@@ -13,11 +13,8 @@ import polars as pl
 from great_expectations.expectations.metadata_types import FailureSeverity
 
 from transforms.config.framework import Framework
-<<<<<<< HEAD
 from transforms.config.posts import POSTS
-=======
 from transforms.intake.parse import column_header
->>>>>>> main
 
 ERROR, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 # Event kinds any framework accepts (DESIGN.md §5 and the graded 突发环境事件 levels); a framework's
