@@ -13,10 +13,10 @@ import polars as pl
 from great_expectations.expectations.metadata_types import FailureSeverity
 
 from transforms.config.framework import Framework
+from transforms.config.posts import POSTS
 from transforms.intake.parse import column_header
 
 ERROR, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
-POSTS = ["党委书记", "政府主要负责人", "部门主要负责人"]
 # Event kinds any framework accepts (DESIGN.md §5 and the graded 突发环境事件 levels); a framework's
 # veto rules may add more. A framework without event rules still receives the events file.
 EVENT_KINDS = {"一般突发环境事件", "较大突发环境事件", "重大突发环境事件", "重特大突发环境事件", "严重生态破坏责任事件",
@@ -157,7 +157,7 @@ def tenure_suite() -> gx.ExpectationSuite:
         "tenure.gap", "前后任之间存在空档", "后任开始日期为前任结束日期的次日", "核实空档期是否有人主持工作并补报")))
     suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column="cadre_id", severity=ERROR, meta=_meta(
         "tenure.cadre_id", "每行须有干部编号", "非空编号", "补填干部编号")))
-    suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(column="post", value_set=POSTS, severity=ERROR, meta=_meta(
+    suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(column="post", value_set=list(POSTS), severity=ERROR, meta=_meta(
         "tenure.post", "职务须为规定职务", "、".join(POSTS), "按规定职务名称填写")))
     suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column="start_date", severity=ERROR, meta=_meta(
         "tenure.start", "任职开始日期须为有效日期", "YYYY-MM-DD", "按 2024-07-01 的格式填写")))

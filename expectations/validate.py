@@ -24,6 +24,7 @@ from expectations.contracts import Check, contract_checks, guarded_items
 from expectations.steward import jurisdiction_name, steward_report, write_steward_reports
 from expectations.suites import completeness_suite, event_suite, indicator_suite, tenure_suite, with_indicator_columns
 from transforms.config.framework import Framework
+from transforms.config.posts import DEPARTMENT_HEAD
 from transforms.intake.parse import MISSING_TOKENS
 from transforms.runtime.home import Home, make_private, private_dir, write_atomically
 from transforms.runtime.sql import registered, statement, transaction
@@ -123,7 +124,7 @@ def _frame_for(con: duckdb.DuckDBPyConnection, sid: int, kind: str, jurisdiction
         return frame(con, statement("validation/indicator_rows"), p | {"missing": MISSING_TOKENS})
     if kind == "events":
         return frame(con, statement("validation/event_rows"), p)
-    return frame(con, statement("validation/tenure_rows"), [sid])
+    return frame(con, statement("validation/tenure_rows"), {"sid": sid, "department_head": DEPARTMENT_HEAD})
 
 
 def _completeness(con: duckdb.DuckDBPyConnection, fw: Framework, sid: int, department: str, codes: list[str],

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from report_templates.bulletin_xlsx import XLSX_NAME, bulletin_workbook
 from report_templates.index_site import write_index
 from report_templates.render import Renderer, StepClock
 from transforms.runtime.home import make_private, private_dir, write_atomically
@@ -103,6 +104,7 @@ class Plan:
     # the index page: rendered with the plan (it needs every document's context), written with the manifest
     index: tuple[dict, bytes] | None = None
     previous: dict[tuple[str, str], dict] = field(default_factory=dict)  # the manifest's entries before
+    tables: bytes | None = None  # bulletin.xlsx, written with the manifest when its bytes changed
 
     def chunks(self, n: int) -> list[list[Job]]:
         """`n` interleaved chunks (documents are sorted by kind, so this mixes long and short ones)."""
@@ -129,13 +131,16 @@ def plan(docs: list[tuple[str, str, str, dict]], out_dir: Path, run_id: str, yea
         jobs.append(Job(kind, key, context, out_dir / html_rel, out_dir / pdf_rel if pdf else None,
                         old.get("content_sha256") if present else None))
         entries.append({"kind": kind, "key": key, "title": title, "html": html_rel,
-                        "pdf": pdf_rel if pdf else None, "content_sha256": None, "run_id": run_id})
+                        "pdf": pdf_rel if pdf else None, "content_sha256": None, "run_id": run_id}
+                       | ({"xlsx": XLSX_NAME} if kind == "bulletin" else {}))
+    # the bulletin's tables as a workbook beside it: made here (it is small), written with the manifest
+    tables = next((bulletin_workbook(ctx) for kind, _, _, ctx in docs if kind == "bulletin"), None)
     pages: dict[str, bytes] = {}
     index = write_index(renderer, docs, {(e["kind"], e["key"]): e for e in entries}, out_dir,
                         lambda path, html: pages.__setitem__("html", html))
     manifest = {"year": year, "run_id": run_id, "framework": framework_id,
                 "synthetic": bool(docs and docs[0][3]["doc"].get("synthetic")), "index": index, "reports": entries}
-    return Plan(out_dir, manifest, jobs, (index, pages["html"]) if pages else None, previous)
+    return Plan(out_dir, manifest, jobs, (index, pages["html"]) if pages else None, previous, tables)
 
 
 _renderer_here: Renderer | None = None
@@ -219,6 +224,9 @@ def write_manifest(p: Plan, renders: list[dict]) -> Path:
     private_dir(p.out_dir)
     if p.index is not None:
         write_atomically(p.out_dir / p.index[0]["html"], p.index[1])
+    xlsx = p.out_dir / XLSX_NAME
+    if p.tables is not None and (not xlsx.exists() or xlsx.read_bytes() != p.tables):
+        write_atomically(xlsx, p.tables)
     path = p.out_dir / "manifest.json"
     text = json.dumps(p.manifest, ensure_ascii=False, indent=2)
     if not path.exists() or path.read_text("utf-8") != text:

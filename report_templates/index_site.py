@@ -12,14 +12,13 @@ from __future__ import annotations
 import hashlib
 
 from report_templates.render import Renderer
+from transforms.config.posts import full_title
 
 INDEX_HTML = "index.html"
 
 
 def _post(p: dict) -> str:
-    if p.get("department_name"):
-        return p["department_name"] + p["post"].replace("部门", "", 1)
-    return (p.get("region_name") or "") + p["post"]
+    return p.get("title") or full_title(p["post"], p.get("region_name"), p.get("department_name"))
 
 
 def index_rows(docs: list[tuple[str, str, str, dict]], entries: dict[tuple[str, str], dict]) -> list[dict]:
@@ -30,7 +29,7 @@ def index_rows(docs: list[tuple[str, str, str, dict]], entries: dict[tuple[str, 
         links = {"html": entry["html"], "pdf": entry.get("pdf")}
         if kind == "county":
             r = ctx["result"]
-            out.append({"kind": "county", "kind_label": "县(市、区)", "name": ctx["county"]["name"], "code": key,
+            out.append({"kind": "county", "kind_label": "县（市、区）", "name": ctx["county"]["name"], "code": key,
                         "unit": ctx["county"].get("zone") or "", "score": r.get("gdi"), "rank": r.get("rank"),
                         "n": r.get("n_regions"), "grade": r.get("grade") or "", "vetoed": bool(r.get("vetoed")),
                         "events": None, "title": title, **links})
@@ -46,7 +45,7 @@ def index_rows(docs: list[tuple[str, str, str, dict]], entries: dict[tuple[str, 
                 c = ctx["conclusion"]
                 score, grade, vetoed = c["score"], c["grade"] or "", c["vetoed"]
             out.append({"kind": "cadre", "kind_label": "领导干部", "name": ctx["cadre"]["name"], "code": key,
-                        "unit": "、".join(_post(p) for p in posts) or "(本年度不在任)", "score": score,
+                        "unit": "、".join(_post(p) for p in posts) or "（本年度不在任）", "score": score,
                         "rank": single.get("rank") if single else None, "n": None,
                         "grade": grade, "vetoed": vetoed,
                         "events": len(ctx.get("events", [])), "title": title, **links})

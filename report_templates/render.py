@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ctypes.util
 import math
+import re
 import subprocess
 import threading
 import time
@@ -25,11 +26,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from report_templates.pdf_fonts import compact_fonts
 from transforms.config.defaults import load_defaults
 from transforms.config.framework import OP_SIGNS
+from transforms.config.posts import full_title
 from transforms.runtime.home import write_atomically  # 0640: reports name cadres
 
 HERE = Path(__file__).resolve().parent
@@ -111,6 +113,63 @@ def fmt_signed(value: object, unit: str | None = "score") -> str:
     return ("+" if x > 0 else MINUS) + text
 
 
+PLACES_MAX = 6  # beyond this a value and its target are the same number for any reader
+
+
+def _places(unit: str | None) -> int:
+    return DECIMALS.get(unit or "score", 2)
+
+
+def _rounded(x: float, places: int) -> float:
+    return float(f"{x:.{places}f}")
+
+
+def _holds(op: str, a: float, b: float) -> bool | None:
+    return {">=": a >= b, ">": a > b, "<=": a <= b, "<": a < b, "==": a == b}.get(op)
+
+
+def verdict_places(value: object, unit: str | None, target: object, op: object, met: object) -> int:
+    """The decimals that make a printed value agree with its verdict: the unit's usual decimals, more
+    where the value and target as printed would say the opposite of `met` (3.97 against ≥ 4.0 prints
+    3.97, not 4.0, beside its ×). The target is printed with the same decimals."""
+    places = _places(unit)
+    x, t = _number(value), _number(target)
+    if x is None or t is None or not isinstance(met, bool) or _holds(str(op), x, t) is None:
+        return places
+    while places < PLACES_MAX and _holds(str(op), _rounded(x, places), _rounded(t, places)) != met:
+        places += 1
+    return places
+
+
+def fmt_verdict(value: object, unit: str | None, target: object, op: object, met: object) -> str:
+    """A value judged against a target, with as many decimals as its verdict needs (see `verdict_places`)."""
+    return fmt_num_places(value, verdict_places(value, unit, target, op, met))
+
+
+def fmt_target(target: object, unit: str | None, value: object = None, op: object = None, met: object = None) -> str:
+    """The target beside a value printed by `fmt_verdict`: the same decimals, never fewer than its own."""
+    places = verdict_places(value, unit, target, op, met)
+    return fmt_num_places(target, places)
+
+
+def fmt_num_places(value: object, places: int) -> str:
+    x = _number(value)
+    if x is None:
+        return MISSING if value is None or isinstance(value, (int, float)) else str(value)
+    text = f"{abs(x):,.{places}f}"
+    return (MINUS + text) if x < 0 and float(text.replace(",", "")) != 0 else text
+
+
+def direction(value: object, unit: str | None = "score", sign: object = 1) -> str:
+    """"up", "down" or "" for a change as printed: a change that rounds to zero is neutral whatever
+    its sign (no colour, no arrow); `sign` −1 for an indicator where lower is better."""
+    x = _number(value)
+    if x is None or _rounded(abs(x), _places(unit)) == 0:
+        return ""
+    good = x * (_number(sign) or 1) > 0
+    return "up" if good else "down"
+
+
 def fmt_pct(value: object, places: int = 1) -> str:
     """A share given as a fraction (0.236 → 23.6%)."""
     x = _number(value)
@@ -138,10 +197,91 @@ def fmt_hash(value: object, length: int = 12) -> str:
     return MISSING if not value else str(value)[:length]
 
 
-def fmt_qty(value: object, unit: str | None = None) -> str:
-    """A number with its unit, Chinese style (no space): 2.8%, 45.12万亩; "—" when missing."""
-    text = fmt_num(value, unit)
-    return text if text == MISSING or not unit or unit in ("score", "—") else f"{text}{unit}"
+def fmt_qty(value: object, unit: str | None = None, places: int | None = None) -> Markup:
+    """A number with its unit, Chinese style (no space) and never broken across lines: 2.8%, 45.12万亩;
+    "—" when missing. `places` overrides the unit's decimals (see `verdict_places`)."""
+    text = fmt_num(value, unit) if places is None else fmt_num_places(value, places)
+    if text == MISSING or not unit or unit in ("score", "—"):
+        return Markup(escape(text))
+    return Markup('<span class="nobr">{}{}</span>').format(text, unit)
+
+
+def cjk_words(text: object) -> Markup:
+    """A short Chinese label (a table header) that wraps only between its words: 绿色低碳/转型指数,
+    not 绿色低碳转/型 (WeasyPrint has no `word-break: keep-all`: each word is an unbreakable span). Chinese
+    has no spaces; official terms are mostly two-character words, so the label is cut into pairs
+    from its start, a connective (与, 和, 及) begins a three-character word and a last single
+    character stays with the word before it (主体/功能区). Latin runs and brackets stay whole."""
+    s = "" if text is None else str(text)
+    chunks, k = [], 0
+    while k < len(s):
+        if not _is_cjk(s[k]):
+            j = k
+            while j < len(s) and not _is_cjk(s[j]):
+                j += 1
+            chunks.append(s[k:j])
+            k = j
+            continue
+        n = 3 if s[k] in "与和及" else 2
+        j = k
+        while j < len(s) and j - k < n and _is_cjk(s[j]):
+            j += 1
+        if j < len(s) and _is_cjk(s[j]) and (j + 1 == len(s) or not _is_cjk(s[j + 1])):
+            j += 1  # a lone last character joins this word
+        chunks.append(s[k:j])
+        k = j
+    # a bracketed part stays with the word before it: 县（市、区） is one unit
+    merged: list[str] = []
+    for c in chunks:
+        if merged and (merged[-1].count("（") > merged[-1].count("）") or c[0] in "（(）)、"):
+            merged[-1] += c
+        else:
+            merged.append(c)
+    chunks = merged
+    # each word unbreakable; lines break between words (Chinese text may break between any two characters)
+    return Markup("").join(Markup('<span class="w">{}</span>').format(c) if _is_cjk(c[0]) else escape(c)
+                           for c in chunks)
+
+
+def fmt_file(name: object) -> Markup:
+    """A file name shown exactly as it is, breaking after its separators (_ . - /) rather than inside a
+    word or number: each piece up to a separator is kept whole (unless it is too long to fit a cell)."""
+    if not name:
+        return Markup(MISSING)
+    pieces = re.findall(r"[^_.\-/]*[_.\-/]?", str(name))
+    return Markup("").join(Markup('<span class="w">{}</span>' if len(p) <= 16 else "{}").format(p)
+                           for p in pieces if p)
+
+
+_CJK = "\u4e00-\u9fff"
+_HALF_PUNCT = re.compile(rf"(?<=[{_CJK}])\s*([,;:])\s*|\s*([,;:])\s*(?=[{_CJK}])")
+_PAREN = re.compile(r"\(([^()]*)\)")
+_DIGIT_SPACE = re.compile(rf"(?<=[{_CJK}]) +(?=[0-9])|(?<=[0-9]) +(?=[{_CJK}])")
+_FULL = {",": "，", ";": "；", ":": "："}
+
+
+def typeset(value: object) -> object:
+    """Every value a template prints, set as a Chinese document is (GB/T 15834): half-width , ; : ( )
+    next to Chinese characters become full-width, and no space stays between digits and Chinese
+    characters. Configuration and submitted text (indicator names, messages, event descriptions) are
+    printed this way without being changed where they are stored; numbers, codes and times have no
+    Chinese neighbour and are left alone, and file names are printed through `fmt_file` (Markup,
+    which is not touched) so a name is shown exactly as the file has it."""
+    if not isinstance(value, str) or isinstance(value, Markup) or not re.search(f"[{_CJK}]", value):
+        return value
+    text = _PAREN.sub(lambda m: f"（{m.group(1)}）" if re.search(f"[{_CJK}]", m.group(0)) or _cjk_around(m) else
+                      m.group(0), value)
+    text = _HALF_PUNCT.sub(lambda m: _FULL[m.group(1) or m.group(2)], text)
+    return _DIGIT_SPACE.sub("", text)
+
+
+def _cjk_around(m: re.Match) -> bool:
+    s, a, b = m.string, m.start(), m.end()
+    return (a > 0 and _is_cjk(s[a - 1])) or (b < len(s) and _is_cjk(s[b]))
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
 
 
 def fmt_op(op: object) -> str:
@@ -171,15 +311,17 @@ class Renderer:
 
     def __init__(self, pdf: bool = True) -> None:
         self.env = Environment(loader=FileSystemLoader(HERE), autoescape=select_autoescape(["html", "j2"]),
-                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, finalize=typeset)
         self.env.filters.update(num=fmt_num, signed=fmt_signed, date=fmt_date, pct=fmt_pct, sha=fmt_hash,
-                                op=fmt_op, qty=fmt_qty)
+                                op=fmt_op, qty=fmt_qty, words=cjk_words, file=fmt_file, direction=direction)
         # palette and page thresholds from data/defaults.yaml: the sheets get the colours as custom
         # properties; the SVG charts get the same values as Python strings, since WeasyPrint does not
         # resolve var() in SVG (a fill="var(--accent)" prints black)
         defaults = load_defaults()
         self.env.globals.update(has_any=has_any, diff=diff, colours=defaults.palette.values(),
-                                grade_colours=defaults.palette.grade_values(), pagination=defaults.pagination)
+                                grade_colours=defaults.palette.grade_values(), pagination=defaults.pagination,
+                                verdict=fmt_verdict, target=fmt_target, verdict_places=verdict_places,
+                                post_title=full_title)
         palette_css = defaults.palette.css()
         # print and screen; the PDF's sheet
         self.css_text = (HERE / "report.css").read_text(encoding="utf-8") + palette_css
@@ -251,7 +393,7 @@ class Renderer:
         # base_url=None keeps relative links (bulletin → county/<code>.html) relative in the PDF; the empty
         # style slot goes, else WeasyPrint would build a stylesheet object for it in every document
         return HTML(string=bare_html.replace(STYLE_SLOT, "", 1), base_url=None, url_fetcher=_refuse_fetch).write_pdf(
-            stylesheets=[self.css], font_config=self.font_config, finisher=compact_fonts)
+            stylesheets=[self.css], font_config=self.font_config, finisher=compact_fonts, pdf_tags=True)
 
 
 class StepClock:

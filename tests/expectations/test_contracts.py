@@ -230,9 +230,12 @@ def test_a_warning_reaches_the_county_report(cmini):
     assert row["note"] == "2024 年已审核值 40, 本次 44, 变化 +4 个百分点, 允许 ±3 个百分点"
     assert yi["warnings"] == []  # 乙县's value was fine: its report does not carry 甲县's warning
     lyj_row = next(s for s in jia["submissions"] if s["department_name"] == "市林业局")
-    assert lyj_row["warnings"] == 1
+    assert (lyj_row["warnings_here"], lyj_row["warnings_other"]) == (1, 0)
+    yi_lyj = next(s for s in yi["submissions"] if s["department_name"] == "市林业局")
+    assert (yi_lyj["warnings_here"], yi_lyj["warnings_other"]) == (0, 1)  # 甲县's warning, counted apart
+    assert yi["other_warnings"] == 1
     html = Renderer(pdf=False).render_html("county", jia)
-    assert "审核警告" in html and "允许 ±3 个百分点" in html
+    assert "审核警告" in html and "允许 ±3个百分点" in html  # as printed: no space between digit and 个
 
 
 def test_data_docs_and_gx_results_are_kept_in_the_home(cmini):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from expectations.validate import validate_pending
+from report_templates.render import fmt_file
 from tests.support.mini import csv_bytes
 from transforms.intake.receive import load_units, parse_received, receive_file
 from transforms.runtime.warehouse import rows
@@ -104,7 +105,7 @@ def test_validate_command_exit_status_and_chinese_report_on_several_faults(tmp_p
     assert "未找到 2025 年以前已审核的数据, 未与上年比较" in out
     data = json.loads((report / "steward.json").read_text("utf-8"))
     html = (report / "steward.html").read_text("utf-8")
-    assert "未通过, 已退回" in html and "湿地保护率" in html and "林业局_报送_审核标注.xlsx" in html
+    assert "未通过，已退回" in html and "湿地保护率" in html and "林业局_报送_审核标注.xlsx" in html
     assert "离线打开时没有样式" in html  # the Data Docs note
     assert data["status"] == "rejected" and data["encoding"] == "gb18030"
     assert {r["rule_id"] for r in data["rules"]} >= {"value.range", "value.present", "region.code_known",
@@ -293,7 +294,7 @@ def test_a_run_answers_an_unreadable_file_as_validate_does(mini_spec, mini_data,
     assert (run_answer["status"], run_answer["kind"], run_answer["errors"]) == ("rejected", "unreadable", 1)
     assert [r["rule_id"] for r in run_answer["rules"]] == ["file.unreadable"] and junk.name in message
     html = (out / "steward.html").read_text("utf-8")
-    assert "b_林业局&lt;终稿&gt;.xlsx" in html and "未通过, 已退回" in html and "测试市" in html
+    assert str(fmt_file(junk.name)) in html and "未通过，已退回" in html and "测试市" in html
     stamp = (out / "steward.html").stat().st_mtime_ns
     assert pipeline.validate(spec) == [] and (out / "steward.html").stat().st_mtime_ns == stamp  # once
 

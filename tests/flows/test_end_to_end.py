@@ -135,6 +135,36 @@ def test_county_pdf_has_selectable_chinese_and_embedded_font(demo_run):
     assert "\ufffd" not in text  # no replacement characters
 
 
+def test_every_demo_pdf_is_typeset_tagged_and_says_its_data_is_invented(demo_run):
+    """Issue 19 on the real demo output: no half-width punctuation after a Chinese character in the
+    extracted text of any PDF (GB/T 15834); the synthetic notice, decided from the demo's files and
+    regions.csv, on every one; tagged PDFs; the bulletin's tables as bulletin.xlsx, linked from the index."""
+    import re
+
+    home, _ = demo_run
+    reports = home / "reports" / "2025"
+    half = re.compile(r"[\u4e00-\u9fff][,;:()!?]|[(][\u4e00-\u9fff]")
+    found, unmarked = {}, []
+    pdfs = sorted(reports.rglob("*.pdf"))
+    assert len(pdfs) == 69
+    for pdf in pdfs:
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        hits = [text[max(0, m.start() - 10):m.end() + 10] for m in half.finditer(text)]
+        if hits:
+            found[pdf.name] = hits[:3]
+        if "演示用虚构数据" not in text or "份报送文件标注为演示用虚构数据" not in re.sub(r"\s+", "", text):
+            unmarked.append(pdf.name)
+    assert found == {} and unmarked == []
+    for pdf in (reports / "bulletin.pdf", reports / "county" / "360734.pdf"):
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        assert re.search(r"^Tagged:\s+yes", info, re.M), info
+    manifest = json.loads((reports / "manifest.json").read_text("utf-8"))
+    assert manifest["synthetic"] is True
+    bulletin = next(e for e in manifest["reports"] if e["kind"] == "bulletin")
+    assert bulletin["xlsx"] == "bulletin.xlsx" and (reports / "bulletin.xlsx").read_bytes().startswith(b"PK")
+    assert 'href="bulletin.xlsx"' in (reports / "index.html").read_text("utf-8")
+
+
 def test_run_history_links_the_prefect_run_and_its_artifacts(demo_run, client):
     from uuid import UUID
 

@@ -38,7 +38,7 @@ def test_charts_and_stylesheet_follow_the_palette(changed):
     style, body = html.split("</style>", 1)
     assert "--accent: #123456;" in style and "--muted: #654321;" in style and ".grade-合格 { color: var(--warn); }" in style
     chart = body.split('class="chart ranking-dots"')[1].split("</figure>")[0]
-    assert 'fill="#123456"' in chart and 'fill="#654321"' in chart  # dots and axis labels
+    assert 'fill="#0a0b0c"' in chart and 'fill="#654321"' in chart  # dots in their grade's colour, axis labels
     strip = body.split('aria-label="考核等级分布"')[1].split("</svg>")[0]
     assert 'fill="#0a0b0c"' in strip  # the 合格 block, the colour of the grade's text
     assert "#8b1a1a" not in html and "#66615f" not in html  # the shipped accent and muted are gone everywhere

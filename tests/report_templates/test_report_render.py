@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from report_templates.render import Renderer, fmt_date, fmt_num, fmt_pct, fmt_signed
+from report_templates.render import Renderer, fmt_date, fmt_file, fmt_num, fmt_pct, fmt_signed
 from tests.support.report_contexts import CONTEXTS, SHA, SYNTHETIC_NOTE, XSS, bulletin_context, cadre_context, county_context, department_head_context
 from transforms.runtime.home import FILE_MODE
 
@@ -80,30 +80,30 @@ def test_county_html_content(rendered):
     html, _ = rendered["county"]
     assert 'href="#indicators"' in html and 'id="indicators"' in html
     assert "ab12cd34ef56" in html and "ab12cd34ef560" not in html  # first 12 hex of the evidence file
-    assert "events_2025.csv" in html and "第 1 版" in html
+    assert str(fmt_file("events_2025.csv")) in html and "第1版" in html  # file names break after separators
     assert html.count('class="ind-row') == 37
     assert "−1.90" in html and "+4.65" in html  # gap to the median, signed with a true minus
     assert "≥3.0" in html and "2.8%" in html  # target of GT01; the veto evidence's value with its unit
-    assert "排名区间(5%–95%) 第 2–6 名" in html and "上年第 5 名" in html
+    assert '排名区间<span class="nobr">第2–6名</span>' in html and "上年第5名" in html  # a rank never broken
 
 
 @pytest.mark.parametrize("name,expected", [
-    ("county", ["章贡区", "单位GDP能耗降低率", "实际值2.8%,目标≥3.0%", "一票否决", "ab12cd34ef56", "排名区间(5%–95%)第2–6名",
+    ("county", ["章贡区", "单位GDP能耗降低率", "实际值2.8%，目标≥3.0%", "一票否决", "ab12cd34ef56", "排名区间第2–6名",
                 # every year in the warehouse, the never-scored one said so; data quality: warnings, missing, versions
-                "2021", "有已审核数据,尚未运行该年度评价", "随下一年度评价同时计算", "审核警告", "第4行·EP03:填报值51.2",
+                "2021", "有已审核数据，尚未运行该年度评价", "随下一年度评价同时计算", "审核警告", "第4行·EP03：填报值51.2",
                 "缺失数据及处理", "党政干部参加生态文明培训比例", "所用报送文件及版本", "市统计局_2025年度指标报送.xlsx",
                 # issue 18: the grade explained, the absolute change, whose target, improvement by direction
-                "距“优秀”(≥90.00分)还差2.80分", "未完成约束性目标1项:森林覆盖率", "改善21项、恶化10项",
+                "距“优秀”（≥90.00分）还差2.80分", "未完成约束性目标1项：森林覆盖率", "改善21项、恶化10项",
                 "净改善+31.3%", "相对位置", "县级分解", "改善", "不涉及的指标"]),
-    ("cadre", ["王建国", "终身追责", "寻乌县党委书记", "章贡区政府主要负责人", "党政同责", "按在任比例加权", "81.00",
-               "任期内一票否决", "VETO-EVENT", "自然资源资产离任(任中)审计", "离任审计:章贡区政府主要负责人",
-               "比较2018年与2025年", "−2.4", "+1.8", "本年度考核结果:绿色发展指数81.00,考核等级合格"]),
+    ("cadre", ["王建国", "终身追责", "寻乌县委书记", "章贡区区长", "党政同责", "按在任比例加权", "81.00",
+               "任期内一票否决", "VETO-EVENT", "自然资源资产离任（任中）审计", "离任审计：章贡区区长",
+               "比较2018年与2025年", "−2.4", "+1.8", "本年度考核结果：绿色发展指数81.00，考核等级合格"]),
     ("department_head", ["苏海燕", "市林业局主要负责人", "一岗双责", "部门内权数", "30.0%", "林下经济产业综合产值", "14/18",
-                         "在13个责任部门中列第4位", "章贡区(本部门负责指标引发)", "VETO-ENERGY", "任中审计",
+                         "在13个责任部门中列第4位", "章贡区（本部门负责指标引发）", "VETO-ENERGY", "任中审计",
                          "比较2022年与2025年"]),
     ("bulletin", ["龙南市", "等级分布", "方法说明", "排名区间", "改善", "恶化", "+25.0%", "−30.0%", "等级说明",
-                  "相对位置", "还差(分)",
-                  "实际值2.8%,目标≥3.0%", "第2版"]),  # the veto evidence's target with its operator
+                  "相对位置", "还差（分）", "附件：数据来源与校验信息", "生态文明建设领导小组办公室",
+                  "实际值2.8%，目标≥3.0%", "第2版"]),  # the veto evidence's target with its operator
     ("steward", ["市林业局_2025.xlsx", "未通过", "176.4", "森林覆盖率应在0–100之间", "按百分数填写"]),
 ])
 def test_pdf_text(rendered, name, expected):
@@ -167,14 +167,13 @@ def test_svg_chart_labels_are_the_same_text_in_html_and_pdf(rendered):
     assert "未评价" in rendered["county"][0] and "全市中位数" in rendered["county"][0]
 
 
-OUTLINE = {"county": ["总体结果与一票否决", "分类得分", "指标明细", "优势与短板", "领导干部(党政同责)", "历年变化",
+OUTLINE = {"county": ["总体结果与一票否决", "分类指数", "指标明细", "优势与短板", "领导干部（党政同责）", "历年变化",
                       "数据质量与来源", "审核警告", "缺失数据及处理", "所用报送文件及版本"],
-           "cadre": ["基本信息与任职经历", "本年度任职与考核结果", "任期内一票否决与生态环境事件(终身追责)",
-                     "任期内一票否决", "历年考核记录", "自然资源资产离任(任中)审计"],
-           "department_head": ["一岗双责: 负责指标"],
-           "bulletin": ["总体情况", "等级分布", "各县(市、区)评价考核结果", "一票否决情况", "等级说明",
-                        "较上年改善和恶化最多的县(市、区)",
-                        "方法说明"],
+           "cadre": ["基本信息与任职经历", "本年度任职与考核结果", "任期内一票否决与生态环境事件（终身追责）",
+                     "任期内一票否决", "历年考核记录", "自然资源资产离任（任中）审计"],
+           "department_head": ["一岗双责：负责指标"],
+           "bulletin": ["总体情况", "等级分布", "各县（市、区）评价考核结果", "分类指数概览", "一票否决情况", "等级说明",
+                        "较上年改善和恶化最多的县（市、区）", "方法说明", "附件：数据来源与校验信息"],
            "steward": ["审核结论", "未通过的规则及需修改的单元格", "文件信息"]}
 
 
@@ -233,8 +232,12 @@ def test_bulletin_vetoes_carry_their_evidence(rendered):
     html, _ = rendered["bulletin"]
     section = html.split('id="vetoed"')[1].split("<h2")[0]
     assert section.count('class="veto"') == 3  # 章贡区 two hits, 寻乌县 one
-    assert "events_2025.csv" in section and "发改委_2025.xlsx" in section and "ab12cd34ef56" in section
+    assert str(fmt_file("events_2025.csv")) in section and str(fmt_file("发改委_2025.xlsx")) in section
     assert 'href="county/360702.html"' in section
+    # a public bulletin: rule ids and hashes are in its annex, numbered, not in the text
+    assert "ab12cd34ef56" not in section and "VETO-" not in section and "见附件第1项" in section
+    annex = html.split('id="annex"')[1]
+    assert annex.count(SHA) == 3 and "VETO-EVENT" in annex
 
 
 def test_unknown_kind_and_missing_key_fail_loudly():
@@ -372,8 +375,8 @@ def test_a_large_bulletin_draws_the_distribution_instead(tmp_path):
     pdf = tmp_path / "bulletin.pdf"
     Renderer().write("bulletin", ctx, tmp_path / "bulletin.html", pdf)
     html = (tmp_path / "bulletin.html").read_text("utf-8")
-    assert 'class="chart ranking-dots"' not in html and 'aria-label="各县(市、区)绿色发展指数分布"' in html
-    chart = html.split('aria-label="各县(市、区)绿色发展指数分布"')[1].split("</svg>")[0]
+    assert 'class="chart ranking-dots"' not in html and 'aria-label="各县（市、区）绿色发展指数分布"' in html
+    chart = html.split('aria-label="各县（市、区）绿色发展指数分布"')[1].split("</svg>")[0]
     stacked = sum(len(b["counts"]) for b in ctx["index_histogram"]["bins"])
     assert chart.count("<rect") == stacked + 4  # a bar piece per (bin, grade), a legend swatch per grade
     text = _flat(_pdftotext(pdf))
@@ -405,10 +408,73 @@ def test_a_long_indicator_table_starts_right_after_the_categories(tmp_path, copi
     # … and a short headline: no change, satisfaction, rank driver or grade gap sentences
     ctx["result"]["change_balance"], ctx["satisfaction"], ctx["result"]["rank_driver"] = None, None, None
     ctx["grade_gap"], ctx["binding_missed_names"] = None, []
+    ctx["result"]["rank_p05"] = None  # nor the rank-interval explanation
     ctx["indicators"] = [dict(i, code=f"{i['code']}{k}") for k in range(copies) for i in ctx["indicators"]]
     pdf = tmp_path / "county.pdf"
     Renderer().write("county", ctx, tmp_path / "county.html", pdf)
     reader = PdfReader(pdf)
     page_of = {o.title: reader.get_destination_page_number(o) for o in _flatten(reader.outline)}
-    after = page_of["指标明细"] - page_of["分类得分"]
+    after = page_of["指标明细"] - page_of["分类指数"]
     assert after == (1 if copies == 1 else 0), page_of
+
+
+HALF_WIDTH_AFTER_CJK = re.compile(r"[\u4e00-\u9fff][,;:()!?]|[(][\u4e00-\u9fff]")
+
+
+def half_width_punctuation(text: str) -> list[str]:
+    """Half-width punctuation touching a Chinese character (GB/T 15834: full-width in Chinese text),
+    with some context, in text extracted from a PDF (pdftotext without -layout keeps lines whole)."""
+    return [text[max(0, m.start() - 12):m.end() + 12] for m in HALF_WIDTH_AFTER_CJK.finditer(text)]
+
+
+@pytest.mark.parametrize("name", DOCS)
+def test_pdf_text_has_only_full_width_punctuation_in_chinese(rendered, name):
+    text = subprocess.run(["pdftotext", str(rendered[name][1]), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert half_width_punctuation(text) == []
+    assert not re.search(r"[\u4e00-\u9fff] \d|\d [\u4e00-\u9fff]", html_text(rendered[name][0])), \
+        "a space between a digit and a Chinese character"
+
+
+def html_text(html: str) -> str:
+    """The visible text of a page: tags and the inline stylesheet dropped, entities decoded."""
+    body = re.sub(r"<style>.*?</style>|<svg.*?</svg>", "", html, flags=re.S)
+    return htmllib.unescape(re.sub(r"<[^>]+>", "", body))
+
+
+@pytest.mark.parametrize("name", DOCS)
+def test_pdf_is_tagged_with_language_title_and_bookmarks(rendered, name):
+    from pypdf import PdfReader
+
+    pdf = rendered[name][1]
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Tagged:\s+yes", info, re.M), info
+    reader = PdfReader(pdf)
+    assert reader.trailer["/Root"]["/Lang"] == "zh-CN"
+    assert reader.metadata.title == DOCS[name]()["doc"]["title"]
+    assert len(list(_flatten(reader.outline))) >= 3
+
+
+def test_the_bulletin_is_fit_to_publish(rendered):
+    """No run id or generation time on the cover; a 落款 (issuing office, date) after the text; rule ids
+    and hashes in the annex; the overview with colour bands and arrows; the rank chart coloured by grade."""
+    html, pdf = rendered["bulletin"]
+    pages = _pdftotext(pdf).split("\f")
+    doc = bulletin_context()["doc"]
+    assert doc["run_id"] not in pages[0] and "生成时间" not in pages[0] and "运行编号" not in pages[0]
+    signed = [p for p in pages[1:] if "生态文明建设领导小组办公室" in _flat(p)]
+    assert len(signed) == 1 and "一票否决：" in _flat(signed[0])  # the 落款 shares its page with the last note
+    assert f"{len(bulletin_context()['method_notes'])}.一票否决：" in _flat(signed[0])  # numbered on, not from 1
+    annex_page = next(p for p in pages[1:] if "附件：数据来源与校验信息" in p)
+    assert doc["run_id"] in _flat(annex_page)
+    overview = html.split('id="overview"')[1].split("<h2")[0]
+    assert "band-" in overview and ("↑" in overview or "↓" in overview)
+    chart = html.split('class="chart ranking-dots"')[1].split("</figure>")[0]
+    assert "排名区间" in chart and "#1f6f43" in chart or "#2c5f8a" in chart  # dots in grade colours
+
+
+def test_a_county_report_has_no_page_holding_only_the_colophon(rendered):
+    """The run stamp is on the cover; the last page carries content of the last section."""
+    pages = _pdftotext(rendered["county"][1]).split("\f")
+    last = [p for p in pages if p.strip()][-1]
+    assert "SHA-256" in last or "报送单位" in last  # the sources table, not a lone colophon

@@ -233,6 +233,9 @@ def bulletin_context() -> dict:
             "rank_p05": max(1, k - 1), "rank_p95": min(18, k + 3), "previous_gdi": gdi - 1.5 + (k % 4),
             "previous_rank": k + 1 + (2 if k % 3 == 0 else -1 if k else 0)})
     counties[-1]["category_scores"]["PV"] = None
+    for k, c in enumerate(counties):  # last year's sub-indices: up, down and unchanged (rounds to 0.00)
+        c["category_previous"] = {code: None if v is None else v + (0.5, -0.5, 0.001)[k % 3]
+                                  for code, v in c["category_scores"].items()}
     county = county_context()
     grades = ["优秀", "良好", "合格", "不合格"]
     return {
@@ -240,6 +243,7 @@ def bulletin_context() -> dict:
         "categories": [{"code": c, "name": n} for c, n in CATEGORIES],
         "counties": counties,
         "grade_distribution": [{"grade": g, "count": sum(c["grade"] == g for c in counties)} for g in grades],
+        "grade_bands": [{"grade": g, "min": m} for g, m in zip(grades, (90, 80, 60, 0))],
         "vetoed": [{"name": "章贡区", "region_code": "360702", "grade": "不合格", "items": county["vetoes"]},
                    {"name": "寻乌县", "region_code": "360734", "grade": "不合格", "items": county["vetoes"][1:]}],
         # changes: previous = gdi − 1.5 + k % 4, so change = 1.5 − k % 4 ∈ {+1.5, +0.5, −0.5, −1.5}

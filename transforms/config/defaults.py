@@ -47,6 +47,12 @@ class Colours(_Strict):
     blue: Colour
 
 
+def tint(colour: str, paper: float = 0.8) -> str:
+    """`colour` mixed with white (`paper` the share of white): a background light enough for text."""
+    rgb = [int(colour[k:k + 2], 16) for k in (1, 3, 5)]
+    return "#" + "".join(f"{round(c + (255 - c) * paper):02x}" for c in rgb)
+
+
 class Palette(_Strict):
     colours: Colours
     grades: dict[str, str]  # grade → colour name: the grade's text and its chart fill
@@ -71,7 +77,9 @@ class Palette(_Strict):
         """The palette as CSS: custom properties on :root and one rule per grade class."""
         props = " ".join(f"--{name.replace('_', '-')}: {value};" for name, value in self.values().items())
         grades = "\n".join(f".grade-{g} {{ color: var(--{c.replace('_', '-')}); }}" for g, c in self.grades.items())
-        return f"/* generated from data/defaults.yaml (palette) */\n:root {{ {props} }}\n{grades}\n"
+        # a light tint of each grade's colour: the bulletin's colour bands (over the zebra rows, hence !important)
+        bands = "\n".join(f".band-{g} {{ background-color: {tint(v)} !important; }}" for g, v in self.grade_values().items())
+        return f"/* generated from data/defaults.yaml (palette) */\n:root {{ {props} }}\n{grades}\n{bands}\n"
 
 
 class Pagination(_Strict):

@@ -23,9 +23,7 @@ import csv
 import io
 import json
 import re
-import zipfile
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Sequence
 
@@ -34,9 +32,11 @@ import openpyxl
 
 from transforms.config.framework import (DATA_DIR, NOT_APPLICABLE_OP, Framework, Indicator, SupportingItem,
                                          load_departments, read_csv_rows)
-from transforms.intake.safe_cells import append_row
+from transforms.config.posts import DEPARTMENT_HEAD, GOVERNMENT_HEAD, PARTY_SECRETARY
+from transforms.config.provenance import SYNTHETIC_MARK
+from transforms.intake.safe_cells import append_row, workbook_bytes
 
-SYNTHETIC = "演示用虚构数据"
+SYNTHETIC = SYNTHETIC_MARK  # in every title row, so reports can tell demo data by its files
 # How each department's demo file is written (format, encoding); the rest get UTF-8 CSV with BOM.
 FILE_FORMATS = {"lyj": "xlsx", "zrzyj": "xlsx", "slj": "xlsx", "tjj": "xlsx", "sthjj": "csv-gbk", "nyncj": "csv-gbk"}
 # Departments declaring a non-canonical unit, which ingest converts (亩 -> 万亩).
@@ -44,7 +44,6 @@ DECLARED_UNITS = {"EP05": ("亩", 10_000.0), "EQ02": ("微克/立方米", 1.0)} 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蔡蒋余杜叶程魏苏吕丁任沈姚卢钟"
 GIVEN = ["建华", "志强", "海燕", "国平", "晓东", "丽萍", "卫东", "红梅", "文斌", "永明", "雪峰", "春生", "秀英", "德明",
          "振华", "玉兰", "光辉", "立新", "慧敏", "长江", "金凤", "宏伟", "少军", "家豪", "明亮", "艳红", "建军", "桂英"]
-FIXED_ZIP_TIME = (2025, 1, 1, 0, 0, 0)
 NOTE_HEADER = "缺失原因说明"
 
 # Defect kinds and the outcome each must have: "accepted" (the parser reads the intended value),
@@ -205,19 +204,7 @@ def _write_xlsx(path: Path, title: str, header: list[str], body: list[list], she
     first = title_rows + 2  # sheet row of body[0]
     for (r, c), fmt in (formats or {}).items():
         ws.cell(row=first + r, column=c + 1).number_format = fmt
-    fixed = datetime(*FIXED_ZIP_TIME)
-    wb.properties.created = wb.properties.modified = fixed
-    raw = io.BytesIO()
-    wb.save(raw)
-    # openpyxl stamps zip entries with the current time; rewrite them so the bytes are deterministic
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":  # openpyxl writes 'modified' as now() regardless
-                data = re.sub(rb"<dcterms:modified([^>]*)>[^<]*<", rb"<dcterms:modified\1>2025-01-01T00:00:00Z<", data)
-            dst.writestr(zipfile.ZipInfo(info.filename, FIXED_ZIP_TIME), data, zipfile.ZIP_DEFLATED)
-    path.write_bytes(out.getvalue())
+    path.write_bytes(workbook_bytes(wb))
 
 
 def _tenures(counties: list[dict[str, str]], departments: dict[str, str], jurisdiction: str, last_year: int,
@@ -236,18 +223,18 @@ def _tenures(counties: list[dict[str, str]], departments: dict[str, str], jurisd
         return f"{last_year - 3 + int(rng.integers(0, 3))}-{int(rng.integers(1, 13)):02d}-01"
 
     for c in counties:
-        for post in ("党委书记", "政府主要负责人"):
+        for post in (PARTY_SECRETARY, GOVERNMENT_HEAD):
             n += 1
             rows.append([f"C{n:0{width}d}", name(), post, c["region_code"], c["name"], "", start(), "", "否"])
     first, second = rows[0], rows[2]
     first[7] = f"{last_year}-06-30"
     second[7] = f"{last_year}-06-30"
-    rows.append([first[0], first[1], "党委书记", second[3], second[4], "", f"{last_year}-07-01", "", "否"])
+    rows.append([first[0], first[1], PARTY_SECRETARY, second[3], second[4], "", f"{last_year}-07-01", "", "否"])
     n += 1
-    rows.append([f"C{n:0{width}d}", name(), "党委书记", first[3], first[4], "", f"{last_year}-07-01", "", "是"])
+    rows.append([f"C{n:0{width}d}", name(), PARTY_SECRETARY, first[3], first[4], "", f"{last_year}-07-01", "", "是"])
     for dept_name in departments.values():
         n += 1
-        rows.append([f"C{n:0{width}d}", name(), "部门主要负责人", jurisdiction, "", dept_name, start(), "", "否"])
+        rows.append([f"C{n:0{width}d}", name(), DEPARTMENT_HEAD, jurisdiction, "", dept_name, start(), "", "否"])
     return rows
 
 
@@ -318,7 +305,7 @@ def _inject(table: _Table, cols: list[tuple[int, Indicator]], counties: list[dic
         elif kind == "value.missing_explained":
             written = "—"
             table.rows[r][c] = written
-            table.rows[r][note_col] = f"{ind.name}: 本县该项统计尚未建立({SYNTHETIC})"
+            table.rows[r][note_col] = f"{ind.name}：本县该项统计尚未建立（{SYNTHETIC}）"
         elif kind == "value.missing_unexplained":
             written = ""
             table.rows[r][c] = written
@@ -443,9 +430,9 @@ def write_demo_inbox(inbox: Path, fw: Framework, years: list[int], seed: int = 2
     last = years[-1]
     n = len(counties)
     events = [["E2025-001", counties[14 % n]["region_code"], counties[14 % n]["name"], f"{last}-06-14",
-               "重特大突发环境事件", "重大", f"某化工企业尾矿库渗漏导致河段水质超标, 影响下游饮用水源({SYNTHETIC})"],
+               "重特大突发环境事件", "重大", f"某化工企业尾矿库渗漏导致河段水质超标，影响下游饮用水源（{SYNTHETIC}）"],
               ["E2025-002", counties[0]["region_code"], counties[0]["name"], f"{last}-03-18", "一般突发环境事件",
-               "一般", f"工业园区废气异味投诉, 已整改({SYNTHETIC})"]]
+               "一般", f"工业园区废气异味投诉，已整改（{SYNTHETIC}）"]]
     event_rng = np.random.default_rng(seed + 3)
     for k in range(extra_events):  # more events for larger synthetic jurisdictions
         c = counties[int(event_rng.integers(n))]
@@ -453,7 +440,7 @@ def write_demo_inbox(inbox: Path, fw: Framework, years: list[int], seed: int = 2
         events.append([f"E{last}-{k + 3:05d}", c["region_code"], c["name"],
                        f"{last}-{int(event_rng.integers(1, 13)):02d}-{int(event_rng.integers(1, 29)):02d}",
                        "重特大突发环境事件" if serious else "一般突发环境事件", "重大" if serious else "一般",
-                       f"演示事件 {k + 3}({SYNTHETIC})"])
+                       f"演示事件{k + 3}（{SYNTHETIC}）"])
     ev_dept = "sthjj" if "sthjj" in names else sorted(names)[0]
     ev_path = inbox / str(last) / ev_dept / f"生态环境事件_{last}.csv"
     ev_path.parent.mkdir(parents=True, exist_ok=True)

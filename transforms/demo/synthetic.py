@@ -72,7 +72,7 @@ def synthetic_regions(n: int, seed: int, jurisdiction: str = "900000") -> list[d
     rng = np.random.default_rng(seed + 4)
     names = _place_names(n, rng)
     zones = rng.choice(len(ZONES), size=n, p=[p for _, p in ZONES])
-    note = "虚构行政区(代码、名称、主体功能区均为演示用虚构数据)"
+    note = "虚构行政区（代码、名称、主体功能区均为演示用虚构数据）"
     rows = [{"region_code": jurisdiction, "name": "虚构市(演示)", "parent_code": "", "level": "city", "zone": "",
              "synthetic_note": note}]
     rows += [{"region_code": f"9{k + 1:05d}", "name": names[k], "parent_code": jurisdiction, "level": "county",

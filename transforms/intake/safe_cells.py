@@ -9,7 +9,13 @@ itself is not changed, so a workbook filled in and sent back reads the same valu
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
+from datetime import datetime
 from typing import Iterable
+
+from openpyxl import Workbook
 
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
@@ -34,3 +40,23 @@ def append_row(ws: Worksheet, values: Iterable[object]) -> None:
             value = neutralise(Cell(ws, value=value))
         row.append(value)
     ws.append(row)
+
+
+FIXED_ZIP_TIME = (2025, 1, 1, 0, 0, 0)
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    """The workbook as .xlsx bytes that depend on its content only: openpyxl stamps the document
+    properties and every zip entry with the current time, so the same sheet saved twice would differ
+    (a re-run that changes nothing must rewrite no file)."""
+    wb.properties.created = wb.properties.modified = datetime(*FIXED_ZIP_TIME)
+    raw = io.BytesIO()
+    wb.save(raw)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl writes 'modified' as now() regardless
+                data = re.sub(rb"<dcterms:modified([^>]*)>[^<]*<", rb"<dcterms:modified\1>2025-01-01T00:00:00Z<", data)
+            dst.writestr(zipfile.ZipInfo(info.filename, FIXED_ZIP_TIME), data, zipfile.ZIP_DEFLATED)
+    return out.getvalue()

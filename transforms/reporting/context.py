@@ -18,16 +18,17 @@ import duckdb
 import polars as pl
 
 from transforms.config.framework import Framework
+from transforms.config.posts import DEPARTMENT_HEAD, full_title, official_title, pair_in_prose, region_kind
+from transforms.config.provenance import SYNTHETIC_MARK
 from transforms.reporting.method import MISSING_TEXT, county_method_note, method_notes
 from transforms.runtime.sql import statement
 from transforms.runtime.warehouse import frame, rows
 from transforms.scoring.attribution import events_in_tenure
 
-SYNTHETIC_NOTE = "本报告所用指标数值、干部信息和事件均为演示用虚构数据, 不代表任何地区或个人的真实情况。"
-DEPARTMENT_HEAD = "部门主要负责人"
+SYNTHETIC_TAIL = "不代表任何地区或个人的真实情况。"
 # What the index change is (the efficacy coefficient rescales each year), said wherever it is shown.
-CHANGE_NOTE = ("指数变化反映的是在参评县(市、区)中相对位置的变化: 效能系数法每年按当年各县的最小值和最大值重新标定; "
-               "各指标按自身方向的实际改善或恶化见“绝对变化”(改善与恶化指标的权数之差占可比指标权数的比例)。")
+CHANGE_NOTE = ("指数变化反映的是在参评县（市、区）中相对位置的变化：效能系数法每年按当年各县的最小值和最大值重新标定；"
+               "各指标按自身方向的实际改善或恶化见“绝对变化”（改善与恶化指标的权数之差占可比指标权数的比例）。")
 MOVEMENT = {1: "改善", -1: "恶化", 0: "持平"}
 
 
@@ -59,10 +60,10 @@ def satisfaction_statement(fw: Framework, value: float | None, points: float | N
         return None
     name = next(i.name for i in fw.indicators if i.code == ps.indicator)
     if not ps.separate:
-        return f"{name}为本指标体系计入指数的一项指标(未采用国家年度评价单独评价的口径)。"
+        return f"{name}为本指标体系计入指数的一项指标（未采用国家年度评价单独评价的口径）。"
     shown = "无已审核数据" if value is None else f"{value:.2f}%"
-    extra = f", 计 {points:.2f} 分" if points else ""
-    return f"{name}: {shown}(按国家口径单独评价, 不计入指数{extra})。"
+    extra = f"，计{points:.2f}分" if points else ""
+    return f"{name}：{shown}（按国家口径单独评价，不计入指数{extra}）。"
 
 
 
@@ -112,13 +113,33 @@ def index_histogram(results: pl.DataFrame, max_bins: int = 30) -> dict | None:
     return {"width": width, "bins": bins}
 
 
-def build_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id: str,
-                   synthetic: bool = True) -> list[tuple[str, str, str, dict]]:
-    """All documents of a run as (kind, key, title, context); bulletin first, then counties, then cadres."""
+def provenance(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id: str) -> list[str]:
+    """Why this run's data is not real, read from the data itself; empty when nothing says so. Two
+    sources: the jurisdiction's regions.csv (`synthetic_note`, written by `ecoassess demo --regions`
+    and kept on the demo's invented zones) and the submissions the run used whose title rows carry
+    the demo marker (every file `ecoassess demo` writes does)."""
+    notes = [n for (n,) in rows(con, statement("reporting/provenance_regions"), {"jurisdiction": fw.jurisdiction})]
+    marked = rows(con, statement("reporting/provenance_marked_files"),
+                  {"mark": SYNTHETIC_MARK, "run_id": run_id, "year": year})[0][0]
+    return ([f"{marked}份报送文件标注为{SYNTHETIC_MARK}"] if marked else []) \
+        + [f"区划配置注明：{n.rstrip('。')}" for n in notes]
+
+
+def synthetic_note(reasons: list[str]) -> str:
+    """The notice printed on every document of a run whose data is (partly) synthetic."""
+    return f"本报告所用数据含{SYNTHETIC_MARK}（{'；'.join(reasons)}），{SYNTHETIC_TAIL}"
+
+
+def build_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int,
+                   run_id: str) -> list[tuple[str, str, str, dict]]:
+    """All documents of a run as (kind, key, title, context); bulletin first, then counties, then cadres.
+    The synthetic-data notice is decided by `provenance`, never by default."""
     jurisdiction = rows(con, "SELECT name FROM region WHERE region_code = ?", [fw.jurisdiction])[0][0]
+    reasons = provenance(con, fw, year, run_id)
     doc_base = {"jurisdiction_name": jurisdiction, "year": year, "framework_name": fw.name,
-                "generated_at": datetime.now().strftime("%Y-%m-%d %H:%M"), "synthetic": synthetic,
-                "synthetic_note": SYNTHETIC_NOTE, "run_id": run_id}
+                "issuer": f"{jurisdiction}生态文明建设领导小组办公室",
+                "generated_at": datetime.now().strftime("%Y-%m-%d %H:%M"), "synthetic": bool(reasons),
+                "synthetic_note": synthetic_note(reasons) if reasons else "", "run_id": run_id}
     p = {"framework": fw.id, "run_id": run_id, "year": year}
     results = frame(con, statement("reporting/results"), {k: p[k] for k in ("run_id", "year")})
     cats = frame(con, "SELECT code, name, weight FROM category WHERE framework_id = ? ORDER BY position", [fw.id])
@@ -176,8 +197,8 @@ class _Shared:
     def county_title(self, r: dict) -> str:
         return f"{r['name']}{self.year}年度生态文明建设评价考核报告"
 
-    def category_scores(self, code: str) -> dict[str, float | None]:
-        return {c["code"]: self.cat_rows.get((code, c["code"]), {}).get("score") for c in self.cats}
+    def category_scores(self, code: str, column: str = "score") -> dict[str, float | None]:
+        return {c["code"]: self.cat_rows.get((code, c["code"]), {}).get(column) for c in self.cats}
 
     # ------------------------------------------------------------------ bulletin
     def bulletin(self) -> dict:
@@ -187,7 +208,9 @@ class _Shared:
             counties.append({k: r[k] for k in ("rank", "name", "region_code", "zone", "gdi", "assessment_score",
                                                "grade", "vetoed", "targets_met", "targets_total", "rank_p05",
                                                "rank_p95", "previous_gdi", "previous_rank")}
-                            | {"category_scores": self.category_scores(code), "report_href": f"county/{code}.html"})
+                            | {"category_scores": self.category_scores(code),
+                               "category_previous": self.category_scores(code, "previous_score"),
+                               "report_href": f"county/{code}.html"})
         by_code = {r["region_code"]: r for r in self.results.iter_rows(named=True)}
         for c in counties:
             r = by_code[c["region_code"]]
@@ -206,6 +229,7 @@ class _Shared:
             "categories": [{"code": c["code"], "name": c["name"]} for c in self.cats],
             "counties": counties,
             "grade_distribution": [{"grade": b.grade, "count": grades.count(b.grade)} for b in self.fw.grade_bands],
+            "grade_bands": [{"grade": b.grade, "min": b.min} for b in self.fw.grade_bands],
             "vetoed": [{"name": c["name"], "region_code": c["region_code"], "grade": c["grade"],
                         "items": self.vetoes[(c["region_code"], self.year)]}
                        for c in counties if self.vetoes.get((c["region_code"], self.year))],
@@ -243,9 +267,11 @@ class _Shared:
                              for s in df.head(5).iter_rows(named=True)]
         used = list({u["submission_id"]: u for u in self.common_used + self.used.get(code, [])}.values())
         used_ids = {u["submission_id"] for u in used}
+        counts = self._warning_counts(code, used_ids)
         return {
             "doc": self.doc_base | {"kind": "county", "title": self.county_title(r)},
             "county": {"region_code": code, "name": r["name"], "zone": r["zone"]},
+            "leaders": {"kind": region_kind(r["name"]) or "县（市、区）", "pair": pair_in_prose(r["name"])},
             "result": {k: r[k] for k in ("gdi", "rank", "n_regions", "assessment_score", "targets_met", "targets_total",
                                          "binding_missed", "grade", "grade_before_veto", "vetoed", "missing_count",
                                          "previous_gdi", "previous_rank", "rank_p05", "rank_median", "rank_p95",
@@ -279,6 +305,7 @@ class _Shared:
             "weaknesses": ranked(sc.filter(pl.col("peer_gap") < 0).sort("peer_gap")),
             "trend": self._trend(code),
             "cadres": [{"cadre_id": c["cadre_id"], "name": c["name"], "post": c["post"], "share": c["share"],
+                        "title": full_title(c["post"], r["name"]),
                         "start": _iso(c["start_date"]), "end": _iso(c["end_date"]), "acting": c["acting"],
                         "report_href": f"../cadre/{c['cadre_id']}.html"} for c in self.cadres.get(code, [])],
             "missing": [{"name": s["name"], "department_name": s["department_name"], "flag": s["flag"],
@@ -288,11 +315,24 @@ class _Shared:
             "not_applicable": sc.filter(~pl.col("applicable").fill_null(True))["name"].to_list(),
             "missing_policy": MISSING_TEXT[self.fw.missing_policy],
             "method_note": self.method_note,
-            "submissions": [{k: u[k] for k in ("department_name", "kind", "file_name", "version", "sha256", "status",
-                                               "warnings")} | {"received_at": str(u["received_at"])[:16]}
+            "submissions": [{k: u[k] for k in ("department_name", "kind", "file_name", "version", "sha256", "status")}
+                            | {"received_at": str(u["received_at"])[:16],
+                               "warnings_here": counts[u["submission_id"]][0],
+                               "warnings_other": counts[u["submission_id"]][1]}
                             for u in sorted(used, key=lambda u: (u["department_name"] or "", u["kind"], u["version"]))],
             "warnings": self._warnings(code, used_ids),
+            "other_warnings": sum(other for _, other in counts.values()),
         }
+
+    def _warning_counts(self, code: str, used_ids: set[int]) -> dict[int, list[int]]:
+        """Per submission used: [warnings about this county or the whole file, warnings about other counties
+        only], so a county's report does not present another county's problems as its own."""
+        counts: dict[int, list[int]] = {sid: [0, 0] for sid in used_ids}
+        for w in self.warnings:
+            sid = w.row["submission_id"]
+            if sid in counts:
+                counts[sid][0 if code in w.by_region or not w.other_counties_only else 1] += 1
+        return counts
 
     def _trend(self, code: str) -> list[dict]:
         """Every year with data in the warehouse; years no run has scored are listed without numbers."""
@@ -316,7 +356,7 @@ class _Shared:
                 continue  # about other counties only
             out.append({k: w.row[k] for k in ("department_name", "file_name", "version", "rule_id", "message",
                                               "expected", "fix")}
-                       | {"rows": [{"row": i.get("row"), "value": i.get("value"),
+                       | {"scope": "county" if mine else "file", "rows": [{"row": i.get("row"), "value": i.get("value"),
                                     "indicator": self.indicator_names.get(i.get("indicator"), i.get("indicator")),
                                     "note": i.get("note")} for i in mine],
                           # who released a held file and why (强制上报): once per file, under its first warning
@@ -368,7 +408,9 @@ def cadre_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run
     def post_item(p: dict) -> dict:
         dept = p.get("department")
         head = p["post"] == DEPARTMENT_HEAD
+        region_name = None if head else region_names.get(p["region_code"])
         return {"post": p["post"], "region_code": None if head else p["region_code"],
+                "title": full_title(p["post"], region_name, dept_names.get(dept) if head else None),
                 "region_name": None if head else region_names.get(p["region_code"]),
                 "department": dept, "department_name": dept_names.get(dept) if head else None,
                 "start": _iso(p["start_date"]), "end": _iso(p["end_date"]), "acting": p["acting"],
@@ -409,10 +451,12 @@ def cadre_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run
             "department_indicators": [i for d in heads for i in dept_indicators.get(d, [])],
             "record": [post_item(p) | {"vetoes": tenure_vetoes(p)} for p in record_by.get(cadre_id, [])],
             "events": [{"date": _iso(e["event_date"]), "region_name": region_names.get(e["region_code"]),
-                        "kind": e["kind"], "description": e["description"], "post": e["post"], "year": e["year"]}
+                        "kind": e["kind"], "description": e["description"], "year": e["year"],
+                        "post": official_title(e["post"], region_names.get(e["region_code"]))}
                        for e in events_by.get(cadre_id, [])],
             "audit": [a | {"start_date": _iso(a["start_date"]), "end_date": _iso(a["end_date"]),
-                           "incumbent": a["end_date"] is None or a["end_date"].year > year}
+                           "incumbent": a["end_date"] is None or a["end_date"].year > year,
+                           "title": full_title(a["post"], a["region_name"])}
                       for a in audit.get(cadre_id, [])],
         }
         ctx["veto_count"] = sum(len(p["vetoes"]) for p in ctx["record"])

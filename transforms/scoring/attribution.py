@@ -13,6 +13,7 @@ import duckdb
 import polars as pl
 
 from transforms.config.framework import Framework
+from transforms.config.posts import DEPARTMENT_HEAD
 from transforms.runtime.sql import statement, transaction
 from transforms.runtime.warehouse import frame
 
@@ -23,7 +24,7 @@ def attribute_results(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, 
     Returns the number of cadre results for `year`."""
     with transaction(con):
         con.execute(statement("scoring/department_result"), {"run_id": run_id, "framework": fw.id})
-        con.execute(statement("scoring/cadre_result"), {"run_id": run_id})
+        con.execute(statement("scoring/cadre_result"), {"run_id": run_id, "department_head": DEPARTMENT_HEAD})
     return con.sql("SELECT count(*) FROM cadre_result WHERE run_id = ? AND year = ?",
                    params=[run_id, year]).fetchall()[0][0]
 

@@ -13,7 +13,7 @@ SELECT $run_id AS run_id, sp.year, sp.cadre_id, sp.name, sp.post, sp.region_code
        d.score AS department_score, d.targets_met, d.targets_total, d.rank AS department_rank, d.n_departments
 FROM spans sp
 LEFT JOIN result r ON r.run_id = $run_id AND r.year = sp.year AND r.region_code = sp.region_code
-                  AND sp.post <> '部门主要负责人'
+                  AND sp.post <> $department_head
 LEFT JOIN department_result d ON d.run_id = $run_id AND d.year = sp.year AND d.department = sp.department
-                             AND sp.post = '部门主要负责人'
+                             AND sp.post = $department_head
 WHERE sp.e >= sp.s AND (r.region_code IS NOT NULL OR d.department IS NOT NULL)
