@@ -31,7 +31,7 @@ class FileCheck:
 def check_file(file: Path, dept: Department, year: int, fw: Framework, fw_path: Path, office: Home,
                report: Path | None = None) -> FileCheck:
     """Validate `file` for `dept` and `year` on a copy of `office`'s warehouse; with `report`, copy the
-    steward report (HTML, JSON), the annotated workbook and the Data Docs there."""
+    steward report (HTML, JSON) and the annotated workbook there."""
     office_db = office.warehouse
     # the file is read in chunks, never whole (one over the size limit is refused unread)
     with open(file, "rb") as fh, tempfile.TemporaryDirectory(prefix="ecoassess-validate-") as tmp:
@@ -56,6 +56,4 @@ def check_file(file: Path, dept: Department, year: int, fw: Framework, fw_path: 
             result = json.loads((out / "steward.json").read_text("utf-8"))
             if report:
                 shutil.copytree(out, report, dirs_exist_ok=True)
-                if (scratch.validation_root / "data_docs").exists():
-                    shutil.copytree(scratch.validation_root / "data_docs", report / "data_docs", dirs_exist_ok=True)
     return FileCheck(result, last)

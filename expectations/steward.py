@@ -41,7 +41,7 @@ def steward_report(con: duckdb.DuckDBPyConnection, submission_id: int, fw: Frame
             "sheet": sheet, "header_row": header_row, "received_at": str(received_at), "status": status,
             "errors": sum(r["severity"] == "error" for r in rules),
             "warnings": sum(r["severity"] == "warning" for r in rules), "rules": rules,
-            "annotated_workbook": None, "data_docs": None}  # set by validation; an unreadable file has neither
+            "annotated_workbook": None}  # set by validation; an unreadable file has none
 
 
 def write_steward_reports(report: dict, out_dir: Path, framework_name: str, jurisdiction_name: str = "",

@@ -275,7 +275,6 @@ def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=
         typer.echo(f"审核报告 / reports: {report / 'steward.html'}, {report / 'steward.json'}")
         if result.get("annotated_workbook"):
             typer.echo(f"标注副本 / annotated workbook: {report / result['annotated_workbook']}")
-        typer.echo(f"GX Data Docs(离线无样式 / unstyled offline): {report / 'data_docs' / 'index.html'}")
     elif result.get("annotated_workbook"):
         typer.echo("加 --report <目录> 可得到标注副本和 HTML 报告 / add --report DIR for the annotated workbook")
     raise typer.Exit(0 if result["status"] == "accepted" else 1)

@@ -1,11 +1,13 @@
-"""Stage progress for the operator: the flows announce stages, the CLI shows them with rich.
+"""Stage progress for the operator: the flows announce stages, the CLI shows them with rich, and
+Prefect's run logger carries the same lines to the UI (CLI and worker runs alike).
 
-The flow runs in the CLI's process, so a process-wide list of listeners is enough; without one
-(a deployment run on a worker) announcing is a no-op and Prefect's UI shows the task runs instead.
+The flow runs in the CLI's process, so a process-wide list of listeners is enough for the terminal;
+a deployment run on a worker has none, and its progress shows in the run's logs in the UI.
 """
 
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from typing import Iterator, Protocol
 
@@ -23,14 +25,33 @@ class Listener(Protocol):
 _listeners: list[Listener] = []
 
 
+def label(stage: str) -> str:
+    """The Chinese name of a stage (task names in the Prefect UI, log lines)."""
+    return LABELS.get(stage, stage).split(" / ")[0]
+
+
+def log() -> logging.Logger | logging.LoggerAdapter:
+    """Prefect's logger of the running flow or task (its lines show in the UI), else a plain one."""
+    from prefect.exceptions import MissingContextError
+    from prefect.logging import get_run_logger
+
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger("ecoassess")
+
+
 def begin(stage: str, total: int | None = None) -> None:
     for listener in _listeners:
         listener.begin(stage, total)
 
 
-def advance(stage: str, n: int = 1) -> None:
+def advance(stage: str, n: int = 1, detail: str | None = None) -> None:
+    """`n` more items of `stage` done; `detail` (e.g. 第 3/15 个文件: 市林业局 《…》) goes to the run's log."""
     for listener in _listeners:
         listener.advance(stage, n)
+    if detail:
+        log().info(f"{label(stage)}: {detail}")
 
 
 def end(stage: str) -> None:

@@ -38,6 +38,18 @@ class RunSpec:
         return load_framework(framework_path(self.framework_id))
 
 
+def check_configuration(spec: RunSpec) -> None:
+    """What the CLI checks before a run, for runs started any way (a deployment on a worker): the
+    framework loads and the inbox, if given, is a folder. Raises `ConfigError` with a Chinese message
+    (no task retries: retrying cannot help)."""
+    from transforms.config.framework import ConfigError
+
+    spec.framework  # noqa: B018  (loads and validates data/frameworks/<id>.yaml; ConfigError names file and entry)
+    if spec.inbox is not None and not spec.inbox.is_dir():
+        raise ConfigError(f"收件箱不存在或不是目录: {spec.inbox}。请检查部署参数 inbox 或环境变量 ECOASSESS_INBOX"
+                          f"(应为 <年度>/<部门代码>/<文件> 的上级目录)。 / inbox not found: {spec.inbox}")
+
+
 def start_run(spec: RunSpec, parameters: dict, prefect_flow_run_id: str | None) -> str:
     """Record a new run (status `running`). Called under the run lock, so a run still marked
     `running` was killed before it could finish: it is marked `interrupted`."""
@@ -66,8 +78,17 @@ def ingest(spec: RunSpec) -> dict:
 
 def validate(spec: RunSpec, department: str | None = None) -> list[dict]:
     """Validate the parsed files not yet decided; files that could not be read at all get the
-    steward's report too (`report_unreadable`). One outcome per file decided now."""
+    steward's report too (`report_unreadable`). One outcome per file decided now; progress per file
+    (第 i/n 个文件, with the department) on the terminal and in the run's log."""
     from expectations.steward import report_unreadable
+    from flows import progress
+
+    def on_file(i: int, n: int, dept_name: str, file_name: str) -> None:
+        if i == 1:
+            progress.begin("validate", n)
+        else:
+            progress.advance("validate")
+        progress.log().info(f"{progress.label('validate')}: 第 {i}/{n} 个文件, {dept_name}《{file_name}》")
 
     fw = spec.framework
     with open_warehouse(spec.home) as con:
@@ -80,7 +101,8 @@ def validate(spec: RunSpec, department: str | None = None) -> list[dict]:
             return outcomes  # nothing to validate: skip importing Great Expectations (~2 s)
         from expectations.validate import validate_pending
 
-        outcomes += [o.__dict__ for o in validate_pending(con, spec.home, fw, department)]
+        outcomes += [o.__dict__ for o in validate_pending(con, spec.home, fw, department, on_file)]
+        progress.advance("validate")
     return sorted(outcomes, key=lambda o: o["submission_id"])
 
 
@@ -237,10 +259,14 @@ def run_summary(spec: RunSpec, run_id: str | None) -> dict:
                                          s.message FROM submission s LEFT JOIN department d ON d.code = s.department
                                   WHERE s.year = ? ORDER BY s.department, s.kind, s.version""", [spec.year])
         by_department = frame(con, BY_DEPARTMENT_SQL, [spec.year, spec.year])
-        ranking = rows(con, """SELECT r.rank, g.name, round(r.gdi, 2), round(r.assessment_score, 2), r.grade
+        ranking = rows(con, """SELECT r.rank, g.name, round(r.gdi, 2), round(r.assessment_score, 2), r.grade,
+                                      coalesce((SELECT string_agg(DISTINCT h.rule_name, '、' ORDER BY h.rule_name)
+                                                FROM veto_hit h WHERE h.run_id = r.run_id
+                                                AND h.region_code = r.region_code), '—')
                                FROM result r JOIN region g USING (region_code) WHERE r.run_id = ?
                                AND r.year = ? ORDER BY r.rank""", [run_id, spec.year])
     return {"grades": dict(grades), "vetoed": {n: list(r) for n, r in vetoed},
             "validation": [dict(zip(("部门", "类型", "文件", "版本", "状态", "说明"), v)) for v in validation],
             "validation_by_department": by_department.to_dicts(),
-            "ranking": [dict(zip(("排名", "县(市、区)", "绿色发展指数", "考核得分", "等级"), r)) for r in ranking]}
+            "ranking": [dict(zip(("排名", "县(市、区)", "绿色发展指数", "考核得分", "等级", "一票否决"), r))
+                        for r in ranking]}

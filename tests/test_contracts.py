@@ -163,19 +163,16 @@ def test_a_warning_reaches_the_county_report(cmini):
     assert "审核警告" in html and "允许 ±3 个百分点" in html
 
 
-def test_data_docs_and_gx_results_are_kept_in_the_home(cmini):
+def test_gx_results_are_kept_in_the_home_and_no_data_docs_are_built(cmini):
     home, con, fw = cmini
     outcome = submit(home, con, fw, STHJJ_BAD, "sthjj")
-    index = home.root / "validation" / "data_docs" / "index.html"
-    assert index.exists() and f"submission-{outcome.submission_id}" in index.read_text("utf-8")
-    pages = list((home.root / "validation" / "data_docs" / "validations").rglob("*.html"))
-    assert {p.parts[-4] for p in pages} >= {"relations", "plausibility", "duplicates", "declaration"}
+    assert not (home.root / "validation" / "data_docs").exists()  # GX's pages need a CDN: the steward report instead
     stored = list((home.root / "validation" / "gx_store").rglob("*.json"))
     assert len(stored) == 6  # generated (values, completeness) + 4 hand-written suites, in GX's own store
     kept = json.loads((home.validation_root / str(outcome.submission_id) / "gx_result.json").read_text("utf-8"))
     assert kept["success"] is False and len(kept["suites"]) == 6
     steward = json.loads((home.validation_root / str(outcome.submission_id) / "steward.json").read_text("utf-8"))
-    assert steward["data_docs"] == "validation/data_docs/index.html"
+    assert "data_docs" not in steward
 
 
 def test_run_summary_gives_the_outcome_per_department(cmini):
