@@ -13,13 +13,9 @@ import polars as pl
 from great_expectations.expectations.metadata_types import FailureSeverity
 
 from transforms.config.framework import Framework
+from transforms.intake.vocabulary import EVENT_KINDS, POSTS
 
 ERROR, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
-POSTS = ["党委书记", "政府主要负责人", "部门主要负责人"]
-# Event kinds any framework accepts (DESIGN.md §5 and the graded 突发环境事件 levels); a framework's
-# veto rules may add more. A framework without event rules still receives the events file.
-EVENT_KINDS = {"一般突发环境事件", "较大突发环境事件", "重大突发环境事件", "重特大突发环境事件", "严重生态破坏责任事件",
-               "造成恶劣社会影响的环境污染责任事件", "统计数据造假"}
 
 
 def _meta(rule_id: str, rule: str, expected: str, fix: str, indicator: str | None = None) -> dict:

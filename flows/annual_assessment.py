@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator
 
 from prefect import flow, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
-from prefect.runtime import flow_run
+from prefect.runtime import deployment, flow_run
 
 from flows import progress, stages
 from flows.report_subflow import render_reports
@@ -51,7 +51,7 @@ def _home_held(home: Home, what: str) -> Iterator[None]:
     once; a deployment run waits its turn instead, logging whom it waits for: runs of one deployment
     queue in Prefect (the deployment's concurrency limit), this queues runs of different deployments
     on the same home (the yearly run behind a manual re-render)."""
-    queued = flow_run.get_deployment_id() is not None
+    queued = deployment.id is not None
     with exclusive(home, what=what, wait=queued, on_wait=lambda info: progress.log().info(
             f"运行目录 {home.root} 正被另一任务使用(进程 {info.get('pid', '?')}, {info.get('what', '')}), 排队等待")):
         yield

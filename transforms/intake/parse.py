@@ -282,6 +282,7 @@ def parse_submission(raw: bytes, file_name: str, framework: Framework, units: di
     data_cols = [c for c in grid.frame.columns if c != "row"]
     # drop rows that are entirely empty (Excel leaves them after the table)
     body = body.filter(pl.any_horizontal([pl.col(c).str.strip_chars().fill_null("") != "" for c in data_cols]))
+    body = _without_signature(body, data_cols)
     named = {h: c for h, c in zip(headers, data_cols) if h}
     declared = _declarations(grid.frame.slice(0, header_idx), body, named, data_cols)
     problems: list[Problem] = list(grid.problems)
@@ -331,6 +332,18 @@ def parse_submission(raw: bytes, file_name: str, framework: Framework, units: di
             problems.append(Problem("header.missing_column", "error", f"缺少必填列“{header}”。", header_row, header,
                                     f"表头含“{header}”", "使用下发的报送模板"))
     return ParsedSubmission(kind, grid.encoding, header_row, body.select(cols), problems, grid.sheet, declared)
+
+
+SIGNATURE_START = r"^(填报人|填表人|审核人|单位负责人|联系电话|填报日期)[:：]"
+
+
+def _without_signature(body: pl.DataFrame, data_cols: list[str]) -> pl.DataFrame:
+    """The table without the signature block under it: a row starting with 填报人： (or 审核人, 联系电话,
+    填报日期, as the templates have it) and every row below it are the file's signature, not data."""
+    first = body.select("row", pl.coalesce([_cell(pl.col(c)) for c in data_cols]).str.replace_all(r"\s", "")
+                        .alias("first"))
+    starts = first.filter(pl.col("first").str.contains(SIGNATURE_START))
+    return body if starts.is_empty() else body.filter(pl.col("row") < starts["row"][0])
 
 
 def _declarations(above: pl.DataFrame, body: pl.DataFrame, named: dict[str, str], data_cols: list[str]
