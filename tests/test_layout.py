@@ -81,3 +81,19 @@ def test_the_checker_sees_function_level_and_relative_imports(tmp_path: Path) ->
     src.write_text("def f():\n    from transforms.runtime import home\n    import flows.stages\n", "utf-8")
     assert _imports(src, "transforms.x", {"transforms.runtime.home", "flows.stages"}) == {
         "transforms.runtime.home", "flows.stages"}
+
+
+def test_tests_mirror_the_folders_and_import_no_other_test_module() -> None:
+    """Test modules sit in tests/<package>/ (tests/test_layout.py, about the whole tree, at the top) and
+    share code only through tests/support/ and conftest fixtures."""
+    tests = PROJECT / "tests"
+    misplaced = sorted(str(p.relative_to(tests)) for p in tests.rglob("test_*.py")
+                       if p.parent != tests and p.parent.name not in LAYERS)
+    crossing = []
+    for path in tests.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            crossing += [f"{path.relative_to(tests)} imports {n}" for n in names
+                         if n.startswith("tests.") and n.rpartition(".")[2].startswith(("test_", "conftest"))]
+    assert misplaced == [] and crossing == []

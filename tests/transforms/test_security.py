@@ -12,7 +12,7 @@ from pathlib import Path
 
 import openpyxl
 
-from tests.bad_files import csv_bytes, lyj_csv, lyj_rows
+from tests.support.corpus import csv_bytes, lyj_csv, lyj_rows
 from transforms.config.framework import load_departments
 from transforms.intake.receive import load_units, parse_received, pull_inbox, receive_file
 from transforms.runtime.warehouse import load_config, rows
@@ -40,8 +40,8 @@ def test_workbooks_we_write_hold_no_formulas(mini_data, tmp_path):
     """The department template carries county names from data/: even names that look like
     formulas are written as text (with Excel's quote prefix) and read back unchanged."""
     from transforms.config.framework import load_framework
-    from transforms.runtime.home import Home
     from transforms.intake.excel_template import write_template
+    from transforms.runtime.home import Home
     from transforms.runtime.warehouse import connect
 
     lines = (mini_data / "regions.csv").read_text("utf-8").splitlines()

@@ -1,6 +1,6 @@
 """Run the real CLI (and so the real Prefect flow) with a pause planted at one point of one stage.
 
-`python -m tests.fault_driver STAGE MARKER CLI-ARGS...` installs the pause, then runs
+`python -m tests.support.fault_driver STAGE MARKER CLI-ARGS...` installs the pause, then runs
 `flows.cli` with CLI-ARGS. When the run reaches the point it writes MARKER and sleeps, so the
 test can SIGKILL it exactly there. Stages:
 

@@ -8,17 +8,11 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from pathlib import Path
-
-import pytest
-import yaml
 
 from expectations.validate import Outcome, validate_pending
-from tests.conftest import MINI_FRAMEWORK, csv_bytes
-from transforms.config.framework import load_framework
-from transforms.runtime.home import Home
+from tests.support.mini import MINI_FRAMEWORK, csv_bytes
 from transforms.intake.receive import load_units, parse_received, receive_file
-from transforms.runtime.warehouse import connect, load_config, rows
+from transforms.runtime.warehouse import rows
 
 CONTRACTS = {
     "indicators_extra": [
@@ -87,19 +81,6 @@ def contracts_framework() -> dict:
     doc["supporting_items"] = extra["supporting_items"]
     doc["checks"] = extra["checks"]
     return doc
-
-
-@pytest.fixture
-def cmini(mini_data: Path, tmp_path: Path):
-    """(home, connection, framework) of the mini jurisdiction with the data contracts above."""
-    path = mini_data / "frameworks" / "mini.yaml"
-    path.write_text(yaml.safe_dump(contracts_framework(), allow_unicode=True), "utf-8")
-    fw = load_framework(path)
-    home = Home.resolve(tmp_path / "home")
-    con = connect(home.warehouse)
-    load_config(con, fw, path, mini_data)
-    yield home, con, fw
-    con.close()
 
 
 def submit(home, con, fw, lines: list[str] | bytes, department: str, year: int = 2025,

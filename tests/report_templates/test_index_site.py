@@ -1,6 +1,6 @@
 """The year's index page, driven in Debian's headless Chromium as a reader would use it: filter, sort,
 follow a link; from file://, with no request leaving the folder. Never skipped: `make setup` installs
-chromium (see tests/chromium.py for how the browser is driven and why)."""
+chromium (see tests/support/chromium.py for how the browser is driven and why)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 
 from flows.publish import publish
 from report_templates.render import Renderer
-from tests.chromium import Chromium
-from tests.report_fixtures import bulletin_context, cadre_context, county_context, department_head_context
+from tests.support.chromium import Chromium
+from tests.support.report_contexts import bulletin_context, cadre_context, county_context, department_head_context
 from transforms.runtime.home import DIR_MODE, FILE_MODE
 
 # (code, name, gdi, rank, grade, vetoed): four counties, one without an index (no accepted data)

@@ -5,7 +5,7 @@ only what changed, rendering on a local Dask cluster, and the status/reports com
 
 The tests share one home and run in file order (each builds on the state the previous left). The
 Prefect server and the demo run are prepared in the background from the session's first test on
-(tests/background.py), so this module runs last.
+(tests/support/background.py), so this module runs last.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests import background
+from tests.support import background
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 DEMO_INBOX = PROJECT / "data" / "demo" / "inbox"
 
 
@@ -59,9 +59,10 @@ def _snapshot(root: Path) -> dict[Path, tuple[int, int]]:
 
 @pytest.fixture(scope="module")
 def client(prefect_server):
-    import flows  # noqa: F401  (configures Prefect before its first import)
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    import flows  # noqa: F401  (configures Prefect before its first import)
 
     with temporary_settings(updates={PREFECT_API_URL: prefect_server}):
         with get_client(sync_client=True) as c:
@@ -81,7 +82,7 @@ background.prepare("end_to_end_demo_run", {"demo_run"}, _demo_run)
 @pytest.fixture(scope="module")
 def demo_run(prefect_server) -> tuple[Path, subprocess.CompletedProcess]:
     """The demo year, run by the CLI against the real server (the session's; started in the
-    background at the first test of the session, see tests/background.py)."""
+    background at the first test of the session, see tests/support/background.py)."""
     return background.result("end_to_end_demo_run")
 
 

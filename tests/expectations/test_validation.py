@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import csv_bytes
 from expectations.validate import validate_pending
+from tests.support.mini import csv_bytes
 from transforms.intake.receive import load_units, parse_received, receive_file
 from transforms.runtime.warehouse import rows
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 GOOD = ["行政区划代码,县(市、区),森林覆盖率(%)", "990001,甲县,40", "990002,乙县,50", "990003,丙县,60"]
 
 
@@ -177,8 +177,8 @@ def test_long_form_unknown_indicator_and_unit_are_named(mini):
 
 # ---- every expectation kind: a passing and a failing case -------------------------------------
 
-from tests.validation_fixtures import (EVENTS, GOOD as GOOD_BY_YEAR, LYJ, STHJJ, TENURES, ZRZYJ, cmini,  # noqa: E402,F401
-                                       failed, submit, submit_good)
+from tests.support.validation import EVENTS, LYJ, STHJJ, TENURES, ZRZYJ, failed, submit, submit_good  # noqa: E402,F401
+from tests.support.validation import GOOD as GOOD_BY_YEAR
 
 STHJJ_BAD = ["测试市2025年度考核数据 — 市生态环境局", STHJJ,
              "990001,甲县,30,100,80,330,320,2",    # 优良 330 > 监测 320; 100·330/320 = 103.1 ≠ 100

@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import csv_bytes
+from tests.support.mini import csv_bytes
+from tests.support.scoring import EVENTS, FILES, TENURES, submit_accepted
 from transforms.intake.receive import load_units, parse_received, receive_file
-from tests.test_scoring import FILES, submit_accepted
+from transforms.runtime.warehouse import rows
 from transforms.scoring.attribution import attribute_results, events_in_tenure
 from transforms.scoring.score import score_year
 from transforms.scoring.veto import apply_vetoes
-from transforms.runtime.warehouse import rows
-
-EVENTS = ["事件编号,行政区划代码,县(市、区),事件日期,事件类型,严重程度,事件描述",
-          "E1,990003,丙县,2025-06-14,重特大突发环境事件,重大,尾矿库渗漏<script>x</script>",
-          "E2,990001,甲县,2025-03-01,一般突发环境事件,一般,异味投诉"]
-TENURES = ["干部编号,姓名,职务,行政区划代码,县(市、区),任职开始,任职结束,是否代理",
-           "K1,赵一,党委书记,990001,甲县,2020-01-01,2025-06-30,否",   # moves to 丙县 on 1 July
-           "K1,赵一,党委书记,990003,丙县,2025-07-01,,否",
-           "K2,钱二,政府主要负责人,990001,甲县,2022-05-01,,否",
-           "K3,孙三,党委书记,990003,丙县,2019-01-01,2025-06-30,否",
-           "K4,李四,党委书记,990001,甲县,2025-07-01,,是"]
 
 
 @pytest.fixture

@@ -13,11 +13,10 @@ import pytest
 import yaml
 
 from transforms.config.framework import DATA_DIR, framework_path, load_departments, load_framework, read_csv_rows
-from transforms.demo.inbox import (CELL_DEFECTS, FILE_DEFECTS, _counties, _region_targets, expected_outcomes,
-                             indicator_values, write_demo_inbox)
+from transforms.demo.inbox import CELL_DEFECTS, FILE_DEFECTS, _counties, _region_targets, expected_outcomes, indicator_values, write_demo_inbox
 from transforms.demo.synthetic import write_synthetic_dataset
-from transforms.runtime.home import Home
 from transforms.intake.receive import load_units, parse_received, pull_inbox
+from transforms.runtime.home import Home
 from transforms.runtime.warehouse import connect, load_config, rows
 
 COMMITTED = DATA_DIR / "demo" / "inbox"

@@ -8,13 +8,12 @@ import json
 
 import pytest
 
-from tests.test_scoring import FILES, submit_accepted
-from tests.test_veto_attribution import EVENTS, TENURES
-from transforms.scoring.attribution import attribute_results
+from tests.support.scoring import EVENTS, FILES, TENURES, submit_accepted
 from transforms.reporting.context import build_contexts
+from transforms.runtime.warehouse import rows
+from transforms.scoring.attribution import attribute_results
 from transforms.scoring.score import score_year
 from transforms.scoring.veto import apply_vetoes
-from transforms.runtime.warehouse import rows
 
 # Efficacy, weights A ½, B ⅓, C ⅙ (see test_scoring for the method).
 # 2022–2024 (FILES): A 40/50/60 -> 60/80/100, B 10/30/20 -> 100/60/80, C 5/5/5 -> 100 each;

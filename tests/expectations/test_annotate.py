@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 
 from expectations.annotate import FILLS, SHEET
-from tests.validation_fixtures import GOOD, STHJJ, cmini, failed, submit  # noqa: F401
+from tests.support.validation import GOOD, STHJJ, failed, submit  # noqa: F401
 from transforms.runtime.warehouse import rows
 
 HEADER = STHJJ.split(",")

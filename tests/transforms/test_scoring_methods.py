@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 import yaml
 
-from tests.conftest import MINI_FRAMEWORK, scored
+from tests.support.mini import MINI_FRAMEWORK, scored
 from transforms.config.framework import ConfigError, load_framework
-from transforms.scoring.uncertainty import Tree, index_of, rank_uncertainty
 from transforms.runtime.warehouse import rows
+from transforms.scoring.uncertainty import Tree, index_of, rank_uncertainty
 
 JIA, YI, BING = "990001", "990002", "990003"
 BANDS = [{"grade": "优秀", "min": 90}, {"grade": "良好", "min": 80}, {"grade": "合格", "min": 60},

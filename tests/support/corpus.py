@@ -6,7 +6,7 @@ workbook made with msoffcrypto-tool, and bombs. The mini jurisdiction is tests/c
 counties 990001 甲县, 990002 乙县, 990003 丙县; indicators A 森林覆盖率(%, 0–100, 市林业局 lyj),
 B 细颗粒物浓度(μg/m³, 0–300, 市生态环境局 sthjj), C 耕地保有量(万亩, 0–200, 市自然资源局 zrzyj).
 
-Run as a script (`python -m tests.bad_files DATA HOME CASE_ID`) it puts one heavy case through the
+Run as a script (`python -m tests.support.corpus DATA HOME CASE_ID`) it puts one heavy case through the
 submission path in a fresh process and prints a JSON line with its outcome, time and peak memory,
 so the test can bound both with resource limits.
 """
@@ -364,8 +364,8 @@ def run_case(data_dir: str, home_dir: str, case_id: str) -> dict:
     from pathlib import Path
 
     from transforms.config.framework import load_framework
-    from transforms.runtime.home import Home
     from transforms.intake.receive import load_units, parse_received, receive_file
+    from transforms.runtime.home import Home
     from transforms.runtime.warehouse import connect, rows
 
     case = next(c for c in CASES if c.id == case_id)

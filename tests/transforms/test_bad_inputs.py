@@ -26,14 +26,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.bad_files import CASES, YEAR, Case, csv_bytes, events_csv, lyj_csv
-from tests.conftest import MINI_FRAMEWORK, MINI_REGIONS
+from tests.support.corpus import CASES, YEAR, Case, csv_bytes, events_csv, lyj_csv
+from tests.support.mini import MINI_FRAMEWORK, MINI_REGIONS
 from transforms.config.framework import DATA_DIR, load_framework
-from transforms.runtime.home import Home
 from transforms.intake.receive import load_units, parse_received, receive_file
+from transforms.runtime.home import Home
 from transforms.runtime.warehouse import connect, load_config, rows
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 CASE_SECONDS = 30      # an ordinary case takes well under a second
 HEAVY_SECONDS = 60     # a bomb or a 50 MB file, in a child process
 HEAVY_ADDRESS_SPACE = 3 << 30   # the child's virtual memory limit (imports alone reserve ~1 GiB)
@@ -191,7 +191,7 @@ def test_heavy_submission_bounded_time_and_memory(case: Case, baseline, tmp_path
     def limit():
         resource.setrlimit(resource.RLIMIT_AS, (HEAVY_ADDRESS_SPACE, HEAVY_ADDRESS_SPACE))
 
-    proc = subprocess.run([sys.executable, "-m", "tests.bad_files", str(data), str(tmp_path / "home"), case.id],
+    proc = subprocess.run([sys.executable, "-m", "tests.support.corpus", str(data), str(tmp_path / "home"), case.id],
                           cwd=PROJECT, capture_output=True, text=True, timeout=HEAVY_SECONDS, preexec_fn=limit,
                           env=os.environ | {"POLARS_MAX_THREADS": "2"})
     assert proc.returncode == 0, proc.stderr[-3000:]

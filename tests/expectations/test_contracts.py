@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.validation_fixtures import (GOOD, LYJ, STHJJ, ZRZYJ, cmini, current_fingerprint, failed,  # noqa: F401
-                                       submit, submit_good)
+from tests.support.validation import GOOD, LYJ, STHJJ, ZRZYJ, current_fingerprint, failed, submit, submit_good  # noqa: F401
 from transforms.runtime.warehouse import rows
 
 STHJJ_BAD = ["测试市2025年度考核数据 — 市生态环境局", STHJJ,
@@ -136,8 +135,8 @@ def test_a_rejected_submission_leaves_accepted_data_unchanged(cmini):
 
 def test_a_warning_reaches_the_county_report(cmini):
     from report_templates.render import Renderer
-    from transforms.scoring.attribution import attribute_results
     from transforms.reporting.context import build_contexts
+    from transforms.scoring.attribution import attribute_results
     from transforms.scoring.score import score_year
     from transforms.scoring.veto import apply_vetoes
 
@@ -197,7 +196,7 @@ def test_framework_contracts_are_validated_on_load(tmp_path):
     import pytest
     import yaml
 
-    from tests.validation_fixtures import contracts_framework
+    from tests.support.validation import contracts_framework
     from transforms.config.framework import ConfigError, load_framework
 
     def load(change) -> str:

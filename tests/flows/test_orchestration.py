@@ -14,11 +14,11 @@ import pytest
 import yaml
 
 from flows.publish import plan, relative_paths, render_jobs, render_pooled, write_manifest
-from tests.report_fixtures import CONTEXTS
+from tests.support.report_contexts import CONTEXTS
 from transforms.runtime.home import Home
 from transforms.runtime.lock import RunLocked, exclusive, holder
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 
 HOLD = """
 import sys
@@ -182,14 +182,14 @@ def test_prefect_yaml_deployments_serve_as_declared(monkeypatch):
 
 
 def test_only_file_system_failures_are_retried():
-    import flows  # noqa: F401
+    import errno
+
     from prefect.states import Failed
 
+    import flows  # noqa: F401
     from flows.annual_assessment import ingest, validate
     from flows.report_subflow import render
     from flows.task_policy import _transient
-
-    import errno
 
     assert _transient(None, None, Failed(data=OSError(errno.EIO, "share unreachable")))
     assert _transient(None, None, Failed(data=OSError(errno.ENOSPC, "disk full")))

@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 
 from report_templates.render import Renderer, fmt_date, fmt_num, fmt_pct, fmt_signed
-from tests.report_fixtures import (CONTEXTS, SHA, SYNTHETIC_NOTE, XSS, bulletin_context, cadre_context,
-                                   county_context, department_head_context)
+from tests.support.report_contexts import CONTEXTS, SHA, SYNTHETIC_NOTE, XSS, bulletin_context, cadre_context, county_context, department_head_context
 from transforms.runtime.home import FILE_MODE
 
 DOCS = dict(CONTEXTS, department_head=department_head_context)

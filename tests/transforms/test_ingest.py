@@ -11,10 +11,10 @@ import openpyxl
 import pytest
 import yaml
 
-from tests.conftest import MINI_FRAMEWORK, csv_bytes
+from tests.support.mini import MINI_FRAMEWORK, csv_bytes
 from transforms.config.framework import ConfigError, Department, Framework, load_departments, load_framework
-from transforms.intake.receive import load_units, parse_received, pull_inbox, receive_file, submission_history
 from transforms.intake.parse import ParseError, parse_submission
+from transforms.intake.receive import load_units, parse_received, pull_inbox, receive_file, submission_history
 from transforms.runtime.warehouse import rows
 
 
@@ -395,8 +395,8 @@ def test_every_department_template_of_the_demo_framework_ingests_unchanged(tmp_p
     """The real framework and counties: each department's template, filled with in-range values
     (one left empty with a reason), parses with no problem into every county × indicator."""
     from transforms.config.framework import DATA_DIR, framework_path
-    from transforms.runtime.home import Home
     from transforms.intake.excel_template import write_template
+    from transforms.runtime.home import Home
     from transforms.runtime.warehouse import connect, load_config
 
     fw_path = framework_path("ganzhou_2024")

@@ -2,8 +2,8 @@
 the next run offline; disk full and a read-only report folder while rendering.
 
 One home is prepared and abused in order (in the background from the session's first test on, see
-tests/background.py, so this module runs last): each killed run is the real CLI and Prefect flow
-in its own process group, paused at a planted point (tests/fault_driver.py) and killed there.
+tests/support/background.py, so this module runs last): each killed run is the real CLI and Prefect flow
+in its own process group, paused at a planted point (tests/support/fault_driver.py) and killed there.
 After every kill the warehouse must open and pass an integrity check; after all of them, one
 ordinary run must complete with the network blocked (a network namespace with loopback only, if
 this machine allows one, plus a socket guard), leaving complete, parseable, non-world-readable
@@ -28,9 +28,9 @@ import duckdb
 import pytest
 
 from flows.task_policy import cores
-from tests import background
+from tests.support import background
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 DEMO_INBOX = PROJECT / "data" / "demo" / "inbox"
 TABLES = {"framework", "category", "indicator", "indicator_zone_weight", "region", "region_target", "department",
           "submission", "observation", "event", "tenure", "validation_result", "validation_run", "run", "score",
@@ -53,7 +53,7 @@ def _start_paused(home: Path, inbox: Path, stage: str, log: Path) -> tuple[subpr
     marker = home.parent / f"paused-{stage}"
     marker.unlink(missing_ok=True)
     out = open(log, "w")
-    proc = subprocess.Popen([sys.executable, "-m", "tests.fault_driver", stage, str(marker),
+    proc = subprocess.Popen([sys.executable, "-m", "tests.support.fault_driver", stage, str(marker),
                              *_cli(home, inbox)], cwd=PROJECT, env=_env(home), stdout=out, stderr=out,
                             start_new_session=True)  # its own process group: the Prefect server dies with it
     deadline = time.monotonic() + STEP_SECONDS
@@ -189,7 +189,7 @@ def _recover(home: Path, inbox: Path) -> dict:
     (original.parent / "市城管局_2025年考核数据_更正.csv").write_text("\r\n".join(lines) + "\r\n", "utf-8-sig")
     guard_log = home.parent / "network-attempts.log"
     blocker = _network_blocker()
-    env = _env(home, PYTHONPATH=str(PROJECT / "tests" / "netguard"), ECOASSESS_NETGUARD_LOG=str(guard_log))
+    env = _env(home, PYTHONPATH=str(PROJECT / "tests" / "support" / "netguard"), ECOASSESS_NETGUARD_LOG=str(guard_log))
     t0 = time.monotonic()
     proc = subprocess.run([*blocker, sys.executable, "-m", "flows.cli", *_cli(home, inbox)], cwd=PROJECT, env=env,
                           capture_output=True, text=True, timeout=STEP_SECONDS * 2)
@@ -204,7 +204,7 @@ def _faults(root: Path) -> dict:
     return {"prepared": (home, inbox), "killed": killed, "recovered": _recover(home, inbox)}
 
 
-# started at the session's first test and run in the background meanwhile (tests/background.py)
+# started at the session's first test and run in the background meanwhile (tests/support/background.py)
 background.prepare("faults", {"prepared", "killed", "recovered"}, _faults)
 
 
@@ -386,7 +386,7 @@ def test_rendering_into_a_full_or_read_only_disk(recovered, into_disk, case):
 
 def test_same_submission_delivered_twice_is_one_version(mini, tmp_path):
     from expectations.validate import validate_pending
-    from tests.bad_files import lyj_csv
+    from tests.support.corpus import lyj_csv
     from transforms.config.framework import load_departments
     from transforms.intake.receive import load_units, parse_received, pull_inbox
 
@@ -410,7 +410,7 @@ def test_two_versions_in_quick_succession_the_later_one_is_current(mini, tmp_pat
     """The correction is saved a moment after the original but its name sorts first: versions
     follow delivery order (modification time), so the correction is current and both are kept."""
     from expectations.validate import validate_pending
-    from tests.bad_files import lyj_csv
+    from tests.support.corpus import lyj_csv
     from transforms.config.framework import load_departments
     from transforms.intake.receive import load_units, parse_received, pull_inbox
 

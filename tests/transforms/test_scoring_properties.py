@@ -15,10 +15,10 @@ import yaml
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import MINI_FRAMEWORK, MINI_REGIONS
+from tests.support.mini import MINI_FRAMEWORK, MINI_REGIONS
 from transforms.config.framework import DATA_DIR, load_framework
-from transforms.scoring.score import score_year
 from transforms.runtime.warehouse import connect, load_config, rows
+from transforms.scoring.score import score_year
 
 REGIONS = ["990001", "990002", "990003"]
 METHODS = ["efficacy", "minmax", "target", "zscore", "rank"]
