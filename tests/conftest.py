@@ -33,8 +33,10 @@ def _start_prefect_server(state: Path) -> dict:
     # test_end_to_end); DO_NOT_TRACK is left out for the same reason
     env = {k: v for k, v in background.BASE_ENV.items() if not k.startswith("PREFECT_") and k != "DO_NOT_TRACK"} | {
         "PREFECT_HOME": str(state), "PREFECT_UI_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING",
-        # automations fire within a second or two (the notification test waits for one)
-        "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "true"}
+        # automations on (the notification test waits for one); a queued deployment run is offered again
+        # after 2 s instead of 30 (the queueing test)
+        "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "true",
+        "PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS": "2"}
     proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port",
                              str(port)], cwd=Path(__file__).resolve().parent.parent, env=env, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)

@@ -5,8 +5,8 @@ from a CDN, are no longer built): it opens in headless Chromium from file:// wit
 from __future__ import annotations
 
 from expectations.steward import write_steward_reports
-from tests.chromium import FLAGS, Chromium
-from tests.report_fixtures import steward_context
+from tests.support.chromium import FLAGS, Chromium
+from tests.support.report_contexts import steward_context
 
 
 def test_steward_report_works_offline_in_chromium(tmp_path, monkeypatch):
@@ -16,7 +16,7 @@ def test_steward_report_works_offline_in_chromium(tmp_path, monkeypatch):
     html = page.read_text("utf-8")
     assert "http://" not in html and "https://" not in html and "<link" not in html  # nothing fetched
 
-    monkeypatch.setattr("tests.chromium.FLAGS", FLAGS + ["--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>"])
+    monkeypatch.setattr("tests.support.chromium.FLAGS", FLAGS + ["--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>"])
     with Chromium() as browser:
         browser.send("Network.enable", session=True)
         browser.open(page.as_uri())

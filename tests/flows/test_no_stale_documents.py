@@ -12,7 +12,7 @@ import pytest
 
 from flows.publish import publish
 from report_templates.render import Renderer
-from tests.report_fixtures import CONTEXTS
+from tests.support.report_contexts import CONTEXTS
 
 
 def _docs(cadre_suffix: str = "", cadre: bool = True) -> list[tuple[str, str, str, dict]]:

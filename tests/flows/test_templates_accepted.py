@@ -16,7 +16,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from tests import background
+from tests.support import background
 from transforms.config.framework import framework_path, load_framework
 from transforms.intake.excel_template import submission_template
 from transforms.intake.vocabulary import POSTS, SEVERITIES
