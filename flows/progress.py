@@ -19,6 +19,7 @@ LABELS = {"ingest": "接收报送 / ingest", "validate": "数据审核 / validat
 class Listener(Protocol):
     def begin(self, stage: str, total: int | None) -> None: ...
     def advance(self, stage: str, n: int) -> None: ...
+    def note(self, stage: str, text: str) -> None: ...
     def end(self, stage: str) -> None: ...
 
 
@@ -46,12 +47,17 @@ def begin(stage: str, total: int | None = None) -> None:
         listener.begin(stage, total)
 
 
-def advance(stage: str, n: int = 1, detail: str | None = None) -> None:
-    """`n` more items of `stage` done; `detail` (e.g. 第 3/15 个文件: 市林业局 《…》) goes to the run's log."""
+def advance(stage: str, n: int = 1) -> None:
     for listener in _listeners:
         listener.advance(stage, n)
-    if detail:
-        log().info(f"{label(stage)}: {detail}")
+
+
+def note(stage: str, text: str) -> None:
+    """What `stage` is working on now (e.g. 第 3/15 个文件, 市林业局《…》): beside its bar on the terminal
+    and a line in the run's log (the Prefect UI)."""
+    for listener in _listeners:
+        listener.note(stage, text)
+    log().info(f"{label(stage)}: {text}")
 
 
 def end(stage: str) -> None:
@@ -77,8 +83,13 @@ class RichListener:
         if stage in self.ids:
             self.progress.advance(self.ids[stage], n)
 
+    def note(self, stage: str, text: str) -> None:
+        if stage in self.ids:
+            self.progress.update(self.ids[stage], description=f"{LABELS.get(stage, stage)}: {text}")
+
     def end(self, stage: str) -> None:
         if stage in self.ids:
+            self.progress.update(self.ids[stage], description=LABELS.get(stage, stage))
             task = self.progress.tasks[self.ids[stage]]
             self.progress.update(self.ids[stage], total=task.total or 1, completed=task.total or 1)
 

@@ -88,7 +88,7 @@ def validate(spec: RunSpec, department: str | None = None) -> list[dict]:
             progress.begin("validate", n)
         else:
             progress.advance("validate")
-        progress.log().info(f"{progress.label('validate')}: 第 {i}/{n} 个文件, {dept_name}《{file_name}》")
+        progress.note("validate", f"第 {i}/{n} 个文件, {dept_name}《{file_name}》")
 
     fw = spec.framework
     with open_warehouse(spec.home) as con:
