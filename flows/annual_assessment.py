@@ -244,8 +244,9 @@ def revalidate_department(department: str, year: int, framework: str = "ganzhou_
     spec = RunSpec(Home.resolve(), framework, year, Path(inbox) if inbox else None)
     stages.check_configuration(spec)
     with _home_held(spec.home, f"revalidate {dept.code} {year}"):
-        ingest(spec)
+        progress.log().info(f"{progress.label('ingest')}: {_counts_text(ingest(spec))}")
         outcomes = validate(spec, dept.code)
+        progress.log().info(f"{progress.label('validate')}: 完成; {_counts_text(outcomes)}")
     create_table_artifact(key="revalidation", description=f"{dept.name} {year} 年度重新审核 / revalidation",
                           table=outcomes or [{"说明": "没有新的报送文件 / no new files"}])
     return outcomes
@@ -271,7 +272,9 @@ def rerender(year: int, framework: str = "ganzhou_2024", pdf: bool = True, worke
         scored = stages.latest_scored_run(spec)
         if scored is None:
             raise ValueError(f"{year} 年尚无成功的考核运行 / no succeeded run for {year}")
+        progress.log().info(f"{progress.label('report')}: 开始, 依据运行 {scored}")
         out = render_reports(spec, scored, pdf, workers, dask, force)
+        progress.log().info(f"{progress.label('report')}: 完成; {_counts_text(out)}")
     create_markdown_artifact(key="rerender-summary", markdown=(
         f"# {year} 年度报告重新生成 / re-render\n\n- 依据运行 / from run: `{scored}`\n"
         f"- 报告 / documents: {out['documents']}, 本次生成 / rendered: {out['rendered']}\n"
