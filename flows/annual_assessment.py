@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import time
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -24,6 +23,7 @@ from flows import progress, stages
 from flows.report_subflow import render_reports
 from flows.stages import RunSpec
 from flows.task_policy import ON_FILES, ONCE
+from transforms.config.defaults import default_framework, default_year
 from transforms.runtime.home import Home
 from transforms.runtime.lock import exclusive
 
@@ -37,7 +37,7 @@ attribute = task(stages.attribute, name=progress.label("attribute"), **ONCE)
 
 def _year() -> int:
     """The year a run assesses: its `year` parameter, else the previous calendar year (the schedule)."""
-    return flow_run.parameters.get("year") or date.today().year - 1
+    return flow_run.parameters.get("year") or default_year()
 
 
 def _run_name(what: str) -> Callable[[], str]:
@@ -172,21 +172,24 @@ def _publish_artifacts(run_id: str, spec: RunSpec, status: str, log: StageLog, s
 
 
 @flow(name="annual_assessment", flow_run_name=_run_name("考核"), log_prints=True)
-def annual_assessment(year: int | None = None, framework: str = "ganzhou_2024", inbox: str | None = None,
+def annual_assessment(year: int | None = None, framework: str | None = None, inbox: str | None = None,
                       pdf: bool = True, workers: int | None = None, dask: str | None = None,
                       force_render: bool = False) -> dict:
     """Run the year's assessment end to end on the home in $ECOASSESS_HOME (default `var/`).
 
+    Without a year (the scheduled deployment) it assesses the year before today in Asia/Shanghai;
+    without a framework, the one of data/defaults.yaml (both resolved when the flow runs).
+
     Args:
         year: 考核年度, 如 2025; 留空则考核上一年度(每年 3 月的定时运行即如此)
-        framework: 指标体系代码(data/frameworks/ 下的文件名, 不含 .yaml)
+        framework: 指标体系代码(data/frameworks/ 下的文件名, 不含 .yaml); 留空则用 data/defaults.yaml 中的默认体系
         inbox: 报送收件箱目录, 其中为 <年度>/<部门代码>/<文件>; 留空则只用已收到的文件
         pdf: 是否同时生成 PDF 报告(不生成时, 内容有变化的旧 PDF 会被删除)
         workers: 生成报告的进程数, 留空则用全部处理器核心
         dask: 在 Dask 集群上生成报告: "local" 为本次运行临时建立的集群, 或调度器地址 tcp://主机:8786
         force_render: 重新生成全部报告, 即使内容未变(更换字体后使用)
     """
-    year = year or date.today().year - 1
+    year, framework = year or default_year(), framework or default_framework()
     home = Home.resolve()
     spec = RunSpec(home, framework, year, Path(inbox) if inbox else None)
     stages.check_configuration(spec)  # a missing inbox or a bad framework: a Chinese message at once, no retries
@@ -225,14 +228,15 @@ def annual_assessment(year: int | None = None, framework: str = "ganzhou_2024", 
 
 @flow(name="revalidate_department", flow_run_name=lambda: f"{_year()}年度{flow_run.parameters['department']}重新审核",
       log_prints=True)
-def revalidate_department(department: str, year: int, framework: str = "ganzhou_2024",
+def revalidate_department(department: str, year: int | None = None, framework: str | None = None,
                           inbox: str | None = None) -> list[dict]:
-    """After a steward's resubmission: pull the inbox and validate that department's new files only.
+    """After a steward's resubmission: pull the inbox and validate that department's new files only
+    (year and framework default as in `annual_assessment`).
 
     Args:
         department: 重新报送的部门, 部门代码(如 lyj)或名称(如 市林业局)
-        year: 报送年度, 如 2025
-        framework: 指标体系代码(data/frameworks/ 下的文件名, 不含 .yaml)
+        year: 报送年度, 如 2025; 留空则为上一年度
+        framework: 指标体系代码(data/frameworks/ 下的文件名, 不含 .yaml); 留空则用默认体系
         inbox: 报送收件箱目录, 其中为 <年度>/<部门代码>/<文件>
     """
     from transforms.config.framework import load_departments
@@ -241,6 +245,7 @@ def revalidate_department(department: str, year: int, framework: str = "ganzhou_
     dept = resolve_department(department, load_departments())
     if dept is None:
         raise ValueError(f"未知部门 {department!r} / unknown department")
+    year, framework = year or default_year(), framework or default_framework()
     spec = RunSpec(Home.resolve(), framework, year, Path(inbox) if inbox else None)
     stages.check_configuration(spec)
     with _home_held(spec.home, f"revalidate {dept.code} {year}"):
@@ -253,19 +258,21 @@ def revalidate_department(department: str, year: int, framework: str = "ganzhou_
 
 
 @flow(name="rerender", flow_run_name=_run_name("报告重新生成"), log_prints=True)
-def rerender(year: int, framework: str = "ganzhou_2024", pdf: bool = True, workers: int | None = None,
+def rerender(year: int | None = None, framework: str | None = None, pdf: bool = True, workers: int | None = None,
              dask: str | None = None, force: bool = False) -> dict:
     """Re-render the year's documents from its latest succeeded run (after a template change, or
-    with `force` after a font change); documents whose content is unchanged keep their files.
+    with `force` after a font change); documents whose content is unchanged keep their files. Year and
+    framework default as in `annual_assessment`.
 
     Args:
-        year: 考核年度, 如 2025
-        framework: 指标体系代码(data/frameworks/ 下的文件名, 不含 .yaml)
+        year: 考核年度, 如 2025; 留空则为上一年度
+        framework: 指标体系代码(data/frameworks/ 下的文件名, 不含 .yaml); 留空则用默认体系
         pdf: 是否同时生成 PDF 报告
         workers: 生成报告的进程数, 留空则用全部处理器核心
         dask: 在 Dask 集群上生成报告: "local" 或调度器地址 tcp://主机:8786
         force: 重新生成全部报告, 即使内容未变(更换字体后使用)
     """
+    year, framework = year or default_year(), framework or default_framework()
     spec = RunSpec(Home.resolve(), framework, year, None)
     stages.check_configuration(spec)
     with _home_held(spec.home, f"rerender {year}"):
