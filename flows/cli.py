@@ -320,7 +320,8 @@ def template(department: str = typer.Argument(..., help="部门代码或名称, 
     _set_home(home, data)
     year, framework = _year(year), _framework(framework)
     from transforms.config.framework import framework_path, load_departments, load_framework
-    from transforms.intake.excel_template import KINDS, submission_template
+    from transforms.intake.excel_template import KINDS
+    from transforms.intake.templates import submission_template
     from transforms.intake.receive import resolve_department
     from transforms.runtime.home import Home
     from transforms.runtime.warehouse import load_config, open_warehouse

@@ -18,7 +18,7 @@ import pytest
 
 from tests.support import background
 from transforms.config.framework import framework_path, load_framework
-from transforms.intake.excel_template import submission_template
+from transforms.intake.templates import submission_template
 from transforms.intake.vocabulary import POSTS, SEVERITIES
 from transforms.runtime.home import Home
 from transforms.runtime.warehouse import load_config, open_warehouse

@@ -11,7 +11,7 @@ Every template (this one, and the events file and cadre roster of `record_templa
 and header cells locked (the sheet is protected without a password: the input cells stay open, a
 clerk cannot overwrite a header by accident), and under the table a block for 填报人 / 联系电话 /
 填报日期 with the submission deadline, where the parser reads it as the file's signature, not data.
-`submission_template` writes any of them for (department, kind, year).
+`templates.submission_template` writes any of them for (department, kind, year).
 """
 
 from __future__ import annotations
@@ -96,19 +96,6 @@ def write_guide(wb, title: str, lines: list[str]) -> None:
     guide["A1"].font = Font(bold=True, size=13)
     for row in guide.iter_rows(min_row=2):
         row[0].alignment = Alignment(wrap_text=True, vertical="top")
-
-
-def submission_template(con: duckdb.DuckDBPyConnection, fw: Framework, department: str, kind: str, year: int,
-                        path: Path) -> Path:
-    """The Excel template of one kind of submission (`indicators`, `events`, `tenures`) for a department
-    and year, written to `path` (the CLI's `template` command and the portal's download use this)."""
-    if kind not in KINDS:
-        raise ValueError(f"未知的模板类型 {kind!r}, 可选: {'、'.join(KINDS)} / unknown template kind")
-    if kind == "indicators":
-        return write_template(con, fw, department, year, path)
-    from transforms.intake.record_templates import write_record_template
-
-    return write_record_template(con, fw, department, kind, year, path)
 
 
 def data_sheet_name(year: int) -> str:
