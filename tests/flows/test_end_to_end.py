@@ -211,7 +211,7 @@ def test_deployments_are_created_and_a_worker_runs_one(demo_run, prefect_server,
     assert [(s.schedule.cron, s.schedule.timezone) for s in yearly.schedules] == [("0 6 15 3 *", "Asia/Shanghai")]
     assert deployments["annual-assessment-manual"].parameters["inbox"] == str(DEMO_INBOX)
 
-    assert all(d.concurrency_limit == 1 and d.concurrency_options.collision_strategy == "ENQUEUE"
+    assert all(d.global_concurrency_limit.limit == 1 and d.concurrency_options.collision_strategy == "ENQUEUE"
                for d in deployments.values())  # runs of a deployment queue instead of failing on the home
     run_form = deployments["annual-assessment-manual"].parameter_openapi_schema["properties"]
     assert run_form["year"]["description"].startswith("考核年度") and "收件箱" in run_form["inbox"]["description"]
