@@ -361,7 +361,7 @@ def test_filled_template_ingests_and_validates_without_edit(mini, tmp_path):
     path = write_template(con, fw, "lyj", 2025, tmp_path / "模板.xlsx")
     wb = openpyxl.load_workbook(path)
     ws = wb.worksheets[0]
-    assert [c.value for c in ws[2]] == ["行政区划代码", "县(市、区)", "森林覆盖率(%)", "缺失原因说明"]
+    assert [c.value for c in ws[2] if c.value] == ["行政区划代码", "县(市、区)", "森林覆盖率(%)", "缺失原因说明"]
     assert ws.data_validations.dataValidation[0].formula2 == "100"
     assert wb.sheetnames[1] == "填报说明" and "缺失原因说明" in "".join(c.value for c in wb["填报说明"]["A"])
     for row, value in zip(range(3, 6), (40, 50.5, 61)):
