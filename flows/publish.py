@@ -115,11 +115,11 @@ class Plan:
 
 
 def plan(docs: list[tuple[str, str, str, dict]], out_dir: Path, run_id: str, year: int, framework_id: str,
-         pdf: bool = True, renderer: Renderer | None = None, force: bool = False) -> Plan:
+         pdf: bool = True, force: bool = False) -> Plan:
     """A job per document. A document whose HTML is there is given the content hash the manifest lists
     for it: the worker leaves it alone, files and modification times included, if its page hashes the
     same (unless `force`); a PDF run then only adds a missing PDF. The index page is written with the
-    manifest, once it is known which PDFs are there (`renderer` is kept for the signature's sake)."""
+    manifest, once it is known which PDFs are there."""
     if out_dir.parent.name == "reports":
         private_dir(out_dir.parent)  # the reports root of the home
     private_dir(out_dir)
@@ -256,6 +256,6 @@ def publish(docs: list[tuple[str, str, str, dict]], out_dir: Path, run_id: str, 
             force: bool = False) -> tuple[Path, int]:
     """Plan, render (over `workers` processes; only documents whose content changed are written),
     then write the manifest. Returns the manifest path and the number of documents written."""
-    p = plan(docs, out_dir, run_id, year, framework_id, pdf=pdf, renderer=renderer, force=force)
+    p = plan(docs, out_dir, run_id, year, framework_id, pdf=pdf, force=force)
     results = render_pooled(p.jobs, workers, renderer) if p.jobs else []
     return write_manifest(p, results), sum(r["rendered"] for r in results)
