@@ -26,7 +26,7 @@ from transforms.runtime.home import Home
 plan_report = task(stages.plan_report, name="规划报告", **ONCE)
 
 
-@task(name="生成报告", task_run_name="生成报告(一批)", **ON_FILES)
+@task(name="生成报告", **ON_FILES)
 def render(chunk: Any, pool: Any = None) -> dict:
     """Render a chunk of documents (`flows.publish.Chunk`): in a worker process of `pool`, or
     where this task runs (a Dask worker); those whose content changed are written."""
