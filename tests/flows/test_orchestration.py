@@ -237,3 +237,32 @@ def test_validation_reports_progress_file_by_file_with_the_department(mini_spec,
     assert seen == [("begin", "validate", 2), ("note", "validate", "第 1/2 个文件, 市林业局《林业局.csv》"),
                     ("advance", "validate", 1), ("note", "validate", "第 2/2 个文件, 市林业局《林业局_更正.csv》"),
                     ("advance", "validate", 1)]
+
+
+def test_a_deployment_run_waits_for_the_home_a_cli_run_stops(held_home, monkeypatch):
+    """Runs of different deployments on one home (the yearly run while a re-render holds it) queue on the
+    home's lock; outside a deployment (CLI, `flow()`) a second run stops at once as before."""
+    import types
+
+    import flows.annual_assessment as flow
+
+    home, proc = held_home
+    with pytest.raises(RunLocked):
+        with flow._home_held(home, "rerender 2025"):
+            pytest.fail("granted while held")
+    monkeypatch.setattr(flow, "deployment", types.SimpleNamespace(id="a-deployment-id"))
+    events: list[str] = []
+
+    def second() -> None:
+        with flow._home_held(home, "annual_assessment 2025"):
+            events.append("acquired")
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    time.sleep(1.0)
+    assert events == []  # waiting, not failed
+    proc.stdin.write("\n")
+    proc.stdin.flush()
+    proc.wait(timeout=30)
+    thread.join(timeout=30)
+    assert events == ["acquired"]
