@@ -20,12 +20,14 @@ import openpyxl
 from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from transforms.config.framework import Framework
 from transforms.intake import guards
-from transforms.intake.parse import EVENT_HEADERS, LONG_INDICATOR_HEADERS, LONG_VALUE_HEADERS, REGION_CODE_HEADERS, REGION_NAME_HEADERS, TENURE_HEADERS, decode_text, split_unit
+from transforms.intake.parse import (EVENT_HEADERS, KNOWN_HEADERS, LONG_INDICATOR_HEADERS, LONG_VALUE_HEADERS,
+                                     REGION_CODE_HEADERS, REGION_NAME_HEADERS, TENURE_HEADERS, decode_text,
+                                     header_text, sniff_delimiter, split_unit)
 from transforms.intake.safe_cells import neutralise
 from transforms.runtime.home import private_dir, write_atomically
 
@@ -51,7 +53,7 @@ def _csv_workbook(raw: bytes, file_name: str) -> openpyxl.Workbook:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "数据"
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text, file_name))
     code_cols: set[int] = set()
     for cells in reader:
         row = reader.line_num
@@ -66,21 +68,27 @@ def _csv_workbook(raw: bytes, file_name: str) -> openpyxl.Workbook:
     return wb
 
 
-def _layout(ws: Worksheet) -> tuple[int | None, dict[str, int]]:
-    """Header row and header text -> column, found as the parser finds them."""
-    known = REGION_CODE_HEADERS | REGION_NAME_HEADERS | set(TENURE_HEADERS)
-    for r, values in enumerate(ws.iter_rows(min_row=1, max_row=30, values_only=True), start=1):
-        cells = [str(v).strip() if v is not None else "" for v in values]
-        if any(c in known for c in cells):
-            headers: dict[str, int] = {}
-            for j, c in enumerate(cells, start=1):
-                headers.setdefault(c, j)
-            return r, headers
-    return None, {}
+def _layout(ws: Worksheet, header_row: int | None, two_rows: bool) -> tuple[int | None, dict[str, int]]:
+    """Header row and header text -> column: the row the parser read (a header over two rows: both
+    rows' texts), else found as the parser finds it."""
+    if header_row is None:
+        for r, values in enumerate(ws.iter_rows(min_row=1, max_row=30, values_only=True), start=1):
+            if any(header_text(str(v)) in KNOWN_HEADERS for v in values if v is not None):
+                header_row = r
+                break
+        else:
+            return None, {}
+    headers: dict[str, int] = {}
+    for r in range(header_row, header_row + (2 if two_rows else 1)):
+        for j, v in enumerate(next(ws.iter_rows(min_row=r, max_row=r, values_only=True), ()), start=1):
+            headers.setdefault(header_text(str(v)) if v is not None else "", j)
+    return header_row, headers
 
 
 def _column(item: dict, rule: dict, headers: dict[str, int], fw: Framework) -> int | None:
-    """The column of the cell a failure is about."""
+    """The column of the cell a failure is about: where the parser found it, else by its header."""
+    if item.get("column_letter"):
+        return column_index_from_string(item["column_letter"])
     if item.get("column") in headers:
         return headers[item["column"]]
     code = item.get("indicator")
@@ -100,11 +108,12 @@ def _clear_previous(wb: openpyxl.Workbook) -> None:
     """A resubmitted annotated copy: drop our earlier marks before adding the new ones."""
     if SHEET in wb.sheetnames:
         del wb[SHEET]
-    for row in wb.worksheets[0].iter_rows():
-        for cell in row:
-            if cell.comment is not None and cell.comment.author == AUTHOR:
-                cell.comment = None
-                cell.fill = NO_FILL
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.comment is not None and cell.comment.author == AUTHOR:
+                    cell.comment = None
+                    cell.fill = NO_FILL
 
 
 def annotate_workbook(raw: bytes, file_name: str, report: dict, fw: Framework, out_dir: Path) -> Path | None:
@@ -126,8 +135,8 @@ def annotate_workbook(raw: bytes, file_name: str, report: dict, fw: Framework, o
         logging.getLogger(__name__).warning("审核标注副本未生成 / no annotated copy of %s: %s", file_name, exc)
         return None
     _clear_previous(wb)
-    ws = wb.worksheets[0]
-    header_row, headers = _layout(ws)
+    ws = wb[report["sheet"]] if report.get("sheet") in wb.sheetnames else wb.worksheets[0]  # the sheet read
+    header_row, headers = _layout(ws, report.get("header_row"), "表头占两行" in (report.get("sheet_reason") or ""))
     notes: dict[tuple[int, int], list[str]] = {}
     worst: dict[tuple[int, int], str] = {}
     listing = []
@@ -156,7 +165,7 @@ def annotate_workbook(raw: bytes, file_name: str, report: dict, fw: Framework, o
         old = c.comment.text + "\n\n" if c.comment is not None else ""
         c.comment = Comment(old + "\n\n".join(texts), AUTHOR, width=360, height=max(120, 60 * len(texts)))
         c.fill = FILLS[severity]
-    _write_listing(wb.create_sheet(SHEET), report, listing)
+    _write_listing(wb.create_sheet(SHEET), report, listing, ws.title)
     stem = re.sub(r"[^\w.\-]", "_", Path(Path(file_name).name).stem)[:80] or "submission"
     path = private_dir(out_dir) / f"{stem}_审核标注{'.xlsm' if suffix == '.xlsm' else '.xlsx'}"
     buffer = io.BytesIO()
@@ -165,13 +174,13 @@ def annotate_workbook(raw: bytes, file_name: str, report: dict, fw: Framework, o
     return path
 
 
-def _write_listing(ws: Worksheet, report: dict, listing: list[list]) -> None:
-    verdict = "通过" if report["status"] == "accepted" else "未通过(退回)"
+def _write_listing(ws: Worksheet, report: dict, listing: list[list], data_sheet: str) -> None:
+    verdict = {"accepted": "通过", "held": "待确认"}.get(report["status"], "未通过(退回)")
     write_text(ws.cell(row=1, column=1), f"审核问题清单 — {report['file_name']}(第 {report['version'] or '-'} 版): "
                                          f"{verdict}, 错误 {report['errors']} 项, 警告 {report['warnings']} 项")
     ws.cell(row=1, column=1).font = Font(bold=True, size=13)
-    write_text(ws.cell(row=2, column=1), "在第一个工作表中按批注逐格修改(红色为错误, 黄色为警告), 保存后重新报送本文件即可。"
-                                         "本工作表不会被读取。")
+    write_text(ws.cell(row=2, column=1), f"在工作表“{data_sheet}”中按批注逐格修改(红色为错误, 黄色为警告), 保存后重新报送"
+                                         "本文件即可。本工作表不会被读取。")
     header = ["序号", "类别", "规则编号", "规则", "单元格", "行", "县(市、区)", "指标", "填报值", "说明", "期望", "修改方法"]
     for j, h in enumerate(header, start=1):
         ws.cell(row=4, column=j, value=h).font = Font(bold=True)

@@ -29,10 +29,11 @@ class FileCheck:
 
 
 def check_file(file: Path, dept: Department, year: int, fw: Framework, fw_path: Path, office: Home,
-               report: Path | None = None) -> FileCheck:
-    """Validate `file` for `dept` and `year` on a copy of `office`'s warehouse; with `report`, copy the
+               report: Path | None = None, warehouse: Path | None = None) -> FileCheck:
+    """Validate `file` for `dept` and `year` on a copy of `office`'s warehouse (or of `warehouse`,
+    e.g. the snapshot a run leaves: the portal never opens the live one); with `report`, copy the
     steward report (HTML, JSON) and the annotated workbook there."""
-    office_db = office.warehouse
+    office_db = warehouse or office.warehouse
     # the file is read in chunks, never whole (one over the size limit is refused unread)
     with open(file, "rb") as fh, tempfile.TemporaryDirectory(prefix="ecoassess-validate-") as tmp:
         sha = hashlib.file_digest(fh, "sha256").hexdigest()

@@ -35,6 +35,10 @@ from transforms.runtime.sql import registered, statement
 from transforms.runtime.warehouse import frame
 
 MIN_ITEMS_FOR_DUPLICATES = 3  # with one or two items (often 100 %) equal rows are normal
+# a resend of last year's file: this share of the file's values equal last year's accepted ones,
+# with at least this many compared (whatever the number of items: most departments report one or two)
+RESEND_SHARE = 0.9
+RESEND_MIN_VALUES = 3
 
 
 @dataclass
@@ -152,7 +156,7 @@ def plausibility_check(con: duckdb.DuckDBPyConnection, fw: Framework, sid: int, 
         severity=WARNING, meta=_meta(
             "plausibility.change", "数值较上一年度已审核数据变化过大",
             "变化不超过该指标的合理变动幅度(见各行说明; 默认为" + _bound_text(fw.checks.plausibility.default, "")
-            + ")", "核对数值与计量单位; 数值确实如此的, 请在报送说明中写明原因(警告不影响受理)")))
+            + ")", "核对数值与计量单位; 数值确实如此的, 请在报送说明中写明原因(警告不影响受理; 但否决或约束性指标的变化须部门确认(强制上报)或考核办受理后才计分)")))
     units = {i.code: " 个百分点" if i.unit == "%" else f" {i.unit}" for i in own}
 
     def failures(res: dict, data: pl.DataFrame) -> list[dict]:
@@ -194,6 +198,26 @@ def duplicate_check(con: duckdb.DuckDBPyConnection, fw: Framework, sid: int, dep
     return Check(suite, data, failures)
 
 
+def resend_check(con: duckdb.DuckDBPyConnection, fw: Framework, sid: int, department: str, year: int) -> Check:
+    """Last year's file sent again: all or nearly all values equal to the last accepted year's (an
+    error: scoring it would give this year the old numbers). A value that truly did not change is
+    explained in the note column and then not counted."""
+    data = frame(con, statement("contracts/resend"), {"department": department, "year": year, "sid": sid,
+                                                         "min_values": RESEND_MIN_VALUES, "share": RESEND_SHARE})
+    suite = gx.ExpectationSuite(name=f"{fw.id}.{department}.resend")
+    suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(column="resend", value_set=[False], severity=ERROR, meta=_meta(
+        "resend.last_year", "文件的数值与上一年度已审核数据全部或几乎全部相同, 疑为重报了上年的文件",
+        f"{year} 年度的新数据(与上年相同的数值不超过 {RESEND_SHARE:.0%})",
+        f"换成 {year} 年度的文件; 个别数值确与上年相同(如数据未更新)的, 在“备注”列逐行说明原因后重新报送")))
+
+    def failures(res: dict, data: pl.DataFrame) -> list[dict]:
+        return [{"row": None, "region_code": None, "region_name": None, "indicator": None, "value": None,
+                 "note": f"{r['n_values']} 个数值中 {r['n_same']} 个与 {r['previous_year']} 年已审核数据相同"}
+                for r in _failed_keys(res, data).iter_rows(named=True)]
+
+    return Check(suite, data, failures)
+
+
 def declaration_check(con: duckdb.DuckDBPyConnection, fw: Framework, sid: int, department: str, year: int
                       ) -> Check:
     """The year and department a file declares must be those of the folder it was sent in.
@@ -225,6 +249,17 @@ def declaration_check(con: duckdb.DuckDBPyConnection, fw: Framework, sid: int, d
     return Check(suite, data, failures)
 
 
+def guarded_items(fw: Framework) -> set[str]:
+    """Indicators whose value decides more than a score: a binding target (约束性指标) or a one-vote
+    veto. A plausibility warning on one of them holds the file until someone confirms the value."""
+    binding = {i.code for i in fw.indicators if i.binding}
+    vetoed = set(binding) if any(r.indicators == "binding" for r in fw.veto_rules) else set()
+    for rule in fw.veto_rules:
+        vetoed |= {rule.indicator} if rule.indicator else set()
+        vetoed |= set(rule.indicators) if isinstance(rule.indicators, list) else set()
+    return binding | vetoed
+
+
 def contract_checks(con: duckdb.DuckDBPyConnection, fw: Framework, sid: int, kind: str, department: str,
                     year: int, region_names: dict[str, str]) -> list[Check]:
     """The hand-written suites that apply to one submission."""
@@ -232,6 +267,7 @@ def contract_checks(con: duckdb.DuckDBPyConnection, fw: Framework, sid: int, kin
     if kind == "indicators":
         relations = relation_check(con, fw, sid, department, year, region_names)
         checks += [c for c in (relations,) if c] + [
+            resend_check(con, fw, sid, department, year),
             plausibility_check(con, fw, sid, department, year, region_names),
             duplicate_check(con, fw, sid, department, year, region_names)]
     return checks

@@ -15,29 +15,64 @@ from transforms.runtime.sql import statement
 from transforms.runtime.warehouse import frame, rows
 
 SEVERITY = {"error": "错误(退回)", "warning": "警告(受理)"}
+VERDICT = {"accepted": "通过", "held": "待确认(否决或约束性指标变化过大, 暂不计分)"}
 
 
 def steward_report(con: duckdb.DuckDBPyConnection, submission_id: int, fw: Framework | None = None) -> dict:
     """One submission's validation outcome as a JSON-ready dict, failures grouped by rule
     (with the framework, supporting items are named too)."""
     (department, dept_name, year, kind, file_name, version, sha256, encoding, status, received_at, sheet,
-     header_row) = rows(con, statement("steward/submission"), [submission_id])[0]
+     header_row, sheet_reason) = rows(con, statement("steward/submission"), [submission_id])[0]
+    # the file's own declaration under its table, and who released a held file
+    signatures = [{"row": r, "role": role, "text": text}
+                  for r, role, text in rows(con, statement("steward/signatures"), [submission_id])]
+    confirmations = [{"role": role, "person": person, "reason": reason, "confirmed_at": str(at)}
+                     for role, person, reason, at in rows(con, statement("steward/confirmations"), [submission_id])]
     names = dict(rows(con, "SELECT code, name FROM indicator")) | {i.code: i.name for i in (fw.reported_items if fw else [])}
     failed = frame(con, statement("steward/failed_rules"), [submission_id])
+    located = {key: (header, letter) for key, header, letter in rows(con, statement("steward/columns"), [submission_id])}
     rules = []
     for r in failed.iter_rows(named=True):
         items = json.loads(r["failures"] or "[]")
         for item in items:
             item["indicator_name"] = names.get(item.get("indicator"))
+            _locate(item, r["column_name"], located)
         rules.append({"rule_id": r["rule_id"], "severity": r["severity"], "severity_text": SEVERITY[r["severity"]],
                       "column": r["column_name"], "indicator_name": names.get(r["column_name"]), "rule": r["message"],
                       "expected": r["expected"], "fix": r["fix"], "count": r["unexpected_count"], "rows": items})
     return {"submission_id": submission_id, "department": department, "department_name": dept_name, "year": year,
             "kind": kind, "file_name": file_name, "version": version, "sha256": sha256, "encoding": encoding,
-            "sheet": sheet, "header_row": header_row, "received_at": str(received_at), "status": status,
+            "sheet": sheet, "sheet_reason": sheet_reason, "header_row": header_row, "received_at": str(received_at),
+            "status": status, "signatures": signatures, "confirmations": confirmations,
             "errors": sum(r["severity"] == "error" for r in rules),
             "warnings": sum(r["severity"] == "warning" for r in rules), "rules": rules,
             "annotated_workbook": None}  # set by validation; an unreadable file has none
+
+
+# the checks' derived columns -> the field whose cell the steward fixes
+FIELD_OF = {"region_known": "region_code", "seat_known": "region_code", "event_year": "event_date",
+            "overlaps": "start_date", "gap_days": "end_date", "end_or_max": "end_date"}
+
+
+def _locate(item: dict, rule_column: str | None, located: dict[str, tuple[str, str]]) -> None:
+    """Name a failure's cell: `cell` (C4) and `column` (its header) from where the parser found the field
+    (the failure's indicator, else the rule's column, else the region code of a failure about a county).
+    Header-level failures keep their own column; a failure without a row (a missing county) has no cell,
+    one about the title row (a declared year) no column."""
+    by_header = {header: letter for header, letter in located.values()}
+    if item.get("column") in by_header:
+        letter = by_header[item["column"]]
+    else:
+        regional = ("region_code", "region_name") if item.get("region_code") or item.get("region_name") else ()
+        key = next((k for k in (item.get("indicator"), FIELD_OF.get(rule_column or "", rule_column), *regional)
+                    if k in located), None)
+        if key is None:
+            return
+        item.setdefault("column", located[key][0])
+        letter = located[key][1]
+    item["column_letter"] = letter
+    if item.get("row"):
+        item["cell"] = f"{letter}{item['row']}"
 
 
 def write_steward_reports(report: dict, out_dir: Path, framework_name: str, jurisdiction_name: str = "",
@@ -86,12 +121,18 @@ def _html_renderer():
 
 def steward_text(report: dict) -> str:
     """Plain-text version for the terminal: one line per failing cell, naming file, row, county, indicator."""
-    verdict = "通过" if report["status"] == "accepted" else "未通过(退回)"
+    verdict = VERDICT.get(report["status"], "未通过(退回)")
     lines = [f"文件: {report['file_name']}  部门: {report['department_name'] or report['department']}  "
              f"年度: {report['year']}  版本: {report['version'] or '-'}  编码: {report['encoding'] or '-'}"
              + (f"  工作表: {report['sheet']}" if report.get("sheet") else "")
+             + (f"(依据: {report['sheet_reason']})" if report.get("sheet_reason") else "")
              + (f"  表头在第 {report['header_row']} 行" if report.get("header_row") else ""),
              f"审核结果: {verdict}; 错误 {report['errors']} 项, 警告 {report['warnings']} 项"]
+    if report.get("signatures"):
+        lines.append("文件声明: " + "; ".join(f"{s['role']}: {s['text']}" for s in report["signatures"]))
+    for c in report.get("confirmations") or []:
+        lines.append(f"{'部门确认(强制上报)' if c['role'] == 'department' else '考核办受理'}"
+                     f"{'(' + c['person'] + ')' if c['person'] else ''} {c['confirmed_at'][:16]}: {c['reason']}")
     if report.get("annotated_workbook"):
         lines.append(f"标注副本: {report['annotated_workbook']} (问题单元格已标色并附批注; 改正后可直接重新报送该副本)")
     for rule in report["rules"]:
@@ -102,6 +143,8 @@ def steward_text(report: dict) -> str:
             lines.append(f"    修改方法: {rule['fix']}")
         for item in rule["rows"][:50]:
             where = [f"第 {item['row']} 行" if item.get("row") else None,
+                     (f"{item['column_letter']} 列" if item.get("column_letter") else "")
+                     + (f"“{item['column']}”" if item.get("column") else "") or None,
                      item.get("region_name") or item.get("region_code"),
                      item.get("indicator_name") or item.get("indicator"),
                      f"填报值 “{item['value']}”" if item.get("value") not in (None, "") else

@@ -21,7 +21,7 @@ import pandas as pd
 import polars as pl
 
 from expectations.annotate import annotate_workbook
-from expectations.contracts import Check, contract_checks
+from expectations.contracts import Check, contract_checks, guarded_items
 from expectations.steward import jurisdiction_name, steward_report, write_steward_reports
 from expectations.suites import completeness_suite, event_suite, indicator_suite, tenure_suite, with_indicator_columns
 from transforms.config.framework import Framework
@@ -230,13 +230,18 @@ def _validate(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework, sid: in
     parse_errors, parse_warnings = rows(con, statement("validation/parse_problems"), [sid])[0]
     errors = parse_errors + results.filter(~pl.col("success") & (pl.col("severity") == "error")).height
     warnings = parse_warnings + results.filter(~pl.col("success") & (pl.col("severity") == "warning")).height
-    status = "rejected" if errors else "accepted"
+    held = [] if errors else _held_items(results, guarded_items(fw))
+    names = {i.code: i.name for i in fw.reported_items}
+    status = "rejected" if errors else "held" if held else "accepted"
+    message = f"{errors} 项错误, {warnings} 项警告" + (
+        f"; 否决或约束性指标({'、'.join(names.get(c, c) for c in held)})的数值变化过大, 暂不计分, 待部门确认(强制上报)或考核办受理"
+        if held else "")
     with transaction(con), registered(con, results=results, runs=runs):
         con.execute("DELETE FROM validation_result WHERE submission_id = ? AND expectation_type <> 'parse'", [sid])
         con.execute("INSERT INTO validation_result BY NAME SELECT * FROM results")
         con.execute("INSERT INTO validation_run SELECT submission_id, suite_name, success, now(), gx_result FROM runs")
         con.execute("UPDATE submission SET status = ?, message = ? WHERE submission_id = ?",
-                    [status, f"{errors} 项错误, {warnings} 项警告", sid])
+                    [status, message, sid])
     out = private_dir(home.validation_root / str(sid))
     write_atomically(out / "gx_result.json", json.dumps(
         {"success": all(r["success"] for r in gx_results), "suites": gx_results},
@@ -246,6 +251,12 @@ def _validate(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework, sid: in
     report["annotated_workbook"] = workbook.name if workbook else None
     write_steward_reports(report, out, fw.name, jurisdiction_name(con, fw))
     return Outcome(sid, department, file_name, version, status, errors, warnings), keys
+
+
+def _held_items(results: pl.DataFrame, guarded: set[str]) -> list[str]:
+    """The guarded indicators (veto, binding target) named by a failed plausibility warning."""
+    failed = results.filter(~pl.col("success") & (pl.col("rule_id") == "plausibility.change"))["failures"].to_list()
+    return sorted({f["indicator"] for text in failed for f in json.loads(text or "[]") if f.get("indicator") in guarded})
 
 
 def validate_pending(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework, department: str | None = None,

@@ -216,6 +216,7 @@ def annual_assessment(year: int | None = None, framework: str | None = None, inb
             try:
                 summary = stages.run_summary(spec, scored if not error else None)
                 stages.finish_run(spec, run_id, status, steps.timings, steps.counts, summary, error)
+                stages.leave_snapshot(spec)  # for the portal's checks: accepted data as of this run
                 _publish_artifacts(run_id, spec, status, steps, summary, error)
             except Exception:
                 if not error:
@@ -252,6 +253,7 @@ def revalidate_department(department: str, year: int | None = None, framework: s
         progress.log().info(f"{progress.label('ingest')}: {_counts_text(ingest(spec))}")
         outcomes = validate(spec, dept.code)
         progress.log().info(f"{progress.label('validate')}: 完成; {_counts_text(outcomes)}")
+        stages.leave_snapshot(spec)
     create_table_artifact(key="revalidation", description=f"{dept.name} {year} 年度重新审核 / revalidation",
                           table=outcomes or [{"说明": "没有新的报送文件 / no new files"}])
     return outcomes

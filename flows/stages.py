@@ -18,7 +18,8 @@ from typing import Iterator
 
 from transforms.config.framework import Framework, framework_path, load_departments, load_framework
 from transforms.intake.receive import load_units, parse_received, pull_inbox
-from transforms.runtime.home import Home, remove_temporaries
+from transforms.reporting.ranking import interval_text, ranking, veto_text
+from transforms.runtime.home import CHUNK, Home, private_dir, remove_temporaries, write_atomically
 from transforms.runtime.sql import statement
 from transforms.runtime.warehouse import frame, load_config, open_warehouse, rows
 
@@ -95,12 +96,16 @@ def validate(spec: RunSpec, department: str | None = None) -> list[dict]:
                                              [department, department])]
         outcomes = report_unreadable(con, spec.home, fw, unreadable)
         pending = rows(con, "SELECT count(*) FROM submission WHERE status = 'received' AND kind IS NOT NULL")[0][0]
-        if not pending:
-            return outcomes  # nothing to validate: skip importing Great Expectations (~2 s)
-        from expectations.validate import validate_pending
+        if pending:  # else skip importing Great Expectations (~2 s)
+            from expectations.validate import validate_pending
 
-        outcomes += [o.__dict__ for o in validate_pending(con, spec.home, fw, department, on_file)]
-        progress.advance("validate")
+            outcomes += [o.__dict__ for o in validate_pending(con, spec.home, fw, department, on_file)]
+            progress.advance("validate")
+        from expectations.confirm import confirm_from_inbox
+
+        confirmed = set(confirm_from_inbox(con, spec.home, fw))  # held files sent anyway through the portal
+        for o in outcomes:
+            o["status"] = "accepted" if o["submission_id"] in confirmed else o["status"]
     return sorted(outcomes, key=lambda o: o["submission_id"])
 
 
@@ -212,6 +217,19 @@ def finish_run(spec: RunSpec, run_id: str, status: str, timings: dict, counts: d
                      json.dumps(summary, ensure_ascii=False, default=str), error, run_id])
 
 
+def leave_snapshot(spec: RunSpec) -> Path:
+    """Copy the warehouse, checkpointed, to `home.snapshot` (atomically: a reader sees the old copy or
+    the new one), at the end of every run. The submission portal checks uploads against it (last
+    year's accepted values) and so never opens the live warehouse, never waits for a run nor holds
+    one up."""
+    with open_warehouse(spec.home) as con:
+        con.execute("CHECKPOINT")  # everything in the main file: the copy needs no WAL
+    remove_temporaries(private_dir(spec.home.snapshot.parent))  # a copy half-written by a killed run
+    with open(spec.home.warehouse, "rb") as src:
+        write_atomically(spec.home.snapshot, iter(lambda: src.read(CHUNK), b""))
+    return spec.home.snapshot
+
+
 def run_summary(spec: RunSpec, run_id: str | None) -> dict:
     """Counts for the operator and the Prefect artifacts: grades, vetoes, validation per department
     and per file, rejected files, ranking (grades and ranking empty without a scored run)."""
@@ -220,9 +238,10 @@ def run_summary(spec: RunSpec, run_id: str | None) -> dict:
         vetoed = rows(con, statement("summary/vetoed"), [run_id])
         validation = rows(con, statement("summary/validation_files"), [spec.year])
         by_department = frame(con, statement("summary/by_department"), [spec.year, spec.year])
-        ranking = rows(con, statement("summary/ranking"), [run_id, spec.year])
+        ranked = ranking(con, run_id, spec.year).to_dicts() if run_id else []
     return {"grades": dict(grades), "vetoed": {n: list(r) for n, r in vetoed},
             "validation": [dict(zip(("部门", "类型", "文件", "版本", "状态", "说明"), v)) for v in validation],
             "validation_by_department": by_department.to_dicts(),
-            "ranking": [dict(zip(("排名", "县(市、区)", "绿色发展指数", "考核得分", "等级", "一票否决"), r))
-                        for r in ranking]}
+            "ranking": [{"排名": r["rank"], "县(市、区)": r["county"], "指数": r["index"], "排名区间": interval_text(r),
+                         "考核得分": r["assessment_score"], "等级": r["grade"], "一票否决": veto_text(r)}
+                        for r in ranked]}

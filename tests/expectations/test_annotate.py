@@ -137,3 +137,29 @@ def test_no_annotated_copy_for_a_clean_file(cmini):
     outcome = submit(home, con, fw, GOOD[2025]["lyj"], "lyj")
     assert outcome.status == "accepted"
     assert not list((home.validation_root / str(outcome.submission_id)).glob("*_审核标注.xlsx"))
+
+
+def test_marks_land_on_the_sheet_the_data_was_read_from_and_match_the_listing(cmini):
+    """An instructions sheet in front: the marks go on the data sheet, one per cell the report lists."""
+    home, con, fw = cmini
+    wb = openpyxl.Workbook()
+    wb.active.title = "填报说明"
+    wb.active.append(["请在“2025年数据”工作表中填写"])
+    ws = wb.create_sheet("2025年数据")
+    ws.append(HEADER)
+    for line in (["990001", "甲县", 400, 90.0, 80, 324, 360, 2],      # PM2.5 400 > 300
+                 ["990002", "乙县", 25, 85.0, 90, 306, 360, 5],
+                 ["990003", "乙县", 20, 80.0, 70, 292, 365, 10]):    # code of 丙县, name of 乙县
+        ws.append(line)
+    raw = io.BytesIO()
+    wb.save(raw)
+    outcome = submit(home, con, fw, raw.getvalue(), "sthjj", name="说明在前.xlsx")
+    assert outcome.status == "rejected"
+    back = openpyxl.load_workbook(_annotated(home, outcome))
+    assert _flagged(back["填报说明"]) == {}
+    assert _flagged(back["2025年数据"]) == {"C2": "error", "A4": "error"}
+    assert "990003" in back["2025年数据"]["A4"].comment.text and "乙县" in back["2025年数据"]["A4"].comment.text
+    listing = list(back[SHEET].iter_rows(min_row=5, values_only=True))
+    n_failures = sum(len(found) for _, found in failed(con, outcome.submission_id).values())
+    assert len(listing) == n_failures == 2 and {r[4] for r in listing} == {"C2", "A4"}
+    assert "“2025年数据”" in back[SHEET]["A2"].value

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from tests.support.validation import GOOD, LYJ, STHJJ, ZRZYJ, current_fingerprint, failed, submit, submit_good  # noqa: F401
-from transforms.runtime.warehouse import rows
+from transforms.runtime.warehouse import connect, rows
 
 STHJJ_BAD = ["测试市2025年度考核数据 — 市生态环境局", STHJJ,
              "990001,甲县,30,100,80,330,320,2",    # 优良 330 > 监测 320; 100·330/320 = 103.125, |100 − 103.125| > 0.5
@@ -55,7 +56,8 @@ def test_plausibility_warns_with_last_accepted_value_and_bound_and_accepts(cmini
     # C: relative bound 2 %: 12 -> 12.5 (+4.2 %) warns, 10 -> 10.1 (+1 %) does not
     zr = submit(home, con, fw, [ZRZYJ, "990001,甲县,10.1,8", "990002,乙县,11,9", "990003,丙县,12.5,10"], "zrzyj")
     assert (lyj.status, lyj.errors, lyj.warnings) == ("accepted", 0, 1)
-    assert (zr.status, zr.errors, zr.warnings) == ("accepted", 0, 1)
+    # C (耕地保有量) carries a binding target and a veto: its warning holds the file (see the test below)
+    assert (zr.status, zr.errors, zr.warnings) == ("held", 0, 1)
     [(row, name, code, value, note)] = [(f["row"], f["region_name"], f["indicator"], f["value"], f["note"])
                                         for f in failed(con, lyj.submission_id)["plausibility.change"][1]]
     assert (row, name, code, value) == (2, "甲县", "A", "44")
@@ -65,6 +67,77 @@ def test_plausibility_warns_with_last_accepted_value_and_bound_and_accepts(cmini
     # the warned values are the ones in use
     assert rows(con, "SELECT value FROM current_observation WHERE indicator_code = 'A' AND region_code = '990001' "
                      "AND year = 2025") == [(44.0,)]
+
+
+def test_a_warning_on_a_veto_or_binding_indicator_holds_the_file_until_confirmed(cmini):
+    from expectations.confirm import ConfirmError, confirm_submission
+    from expectations.steward import steward_report, steward_text
+
+    home, con, fw = cmini
+    submit_good(home, con, fw, 2024, only=("zrzyj",))
+    first = submit(home, con, fw, GOOD[2025]["zrzyj"], "zrzyj")
+    assert first.status == "accepted"
+    before = current_fingerprint(con)
+    # 乙县's 耕地保有量 11 -> 14 万亩 (+27 %, bound 2 %): the value that decides the veto is not scored on a warning
+    held = submit(home, con, fw, [ZRZYJ, "990001,甲县,10.1,8.1", "990002,乙县,14,9", "990003,丙县,12.1,10.1"],
+                  "zrzyj", name="zr_v2.csv")
+    assert (held.status, held.errors, held.warnings) == ("held", 0, 1)
+    assert current_fingerprint(con) == before  # version 1 stays current while version 2 waits
+    text = steward_text(steward_report(con, held.submission_id, fw))
+    assert "待确认" in text and "乙县" in text and "耕地保有量" in text
+    assert "暂不计分" in rows(con, "SELECT message FROM submission WHERE submission_id = ?", [held.submission_id])[0][0]
+    for bad in ({"reason": ""}, {"reason": "确认无误", "role": "county"}):
+        try:
+            confirm_submission(con, held.submission_id, **bad)
+            raise AssertionError(f"confirmed with {bad}")
+        except ConfirmError as exc:
+            assert "理由" in str(exc) or "department" in str(exc)
+    try:
+        confirm_submission(con, first.submission_id, "已核实无误")
+        raise AssertionError("an accepted file needs no confirmation")
+    except ConfirmError as exc:
+        assert "不是待确认" in str(exc)
+    # the department confirms (强制上报): recorded with the submission, shown in its report, then scored
+    report = confirm_submission(con, held.submission_id, "2025 年完成耕地占补平衡核查, 新增耕地 3 万亩已验收", "department",
+                                "王芳", home, fw)
+    assert report["status"] == "accepted"
+    assert [(c["role"], c["person"]) for c in report["confirmations"]] == [("department", "王芳")]
+    assert rows(con, "SELECT value FROM current_observation WHERE region_code = '990002' AND indicator_code = 'C' "
+                     "AND year = 2025") == [(14.0,)]
+    saved = json.loads((home.validation_root / str(held.submission_id) / "steward.json").read_text("utf-8"))
+    assert saved["confirmations"][0]["reason"].startswith("2025 年完成耕地占补平衡核查")
+    html = (home.validation_root / str(held.submission_id) / "steward.html").read_text("utf-8")
+    assert "部门确认(强制上报)" in html and "王芳" in html
+
+
+def test_the_office_confirms_a_held_file_from_the_command_line(cmini, mini_data):
+    import subprocess
+    import sys
+
+    from tests.support import background
+
+    home, con, fw = cmini
+    submit_good(home, con, fw, 2024, only=("zrzyj",))
+    held = submit(home, con, fw, [ZRZYJ, "990001,甲县,10.1,8.1", "990002,乙县,14,9", "990003,丙县,12.1,10.1"],
+                  "zrzyj")
+    assert held.status == "held"
+    con.close()
+    env = {k: v for k, v in background.BASE_ENV.items() if not k.startswith("PREFECT_")}
+
+    def cli(*reason: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "flows.cli", "confirm", str(held.submission_id), "--home",
+                               str(home.root), "--data", str(mini_data), "--framework", "mini", "--person", "考核办李强",
+                               *reason], cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True,
+                              text=True, timeout=300)
+
+    refused = cli("--reason", "  ")
+    assert refused.returncode == 1 and "理由" in refused.stderr, refused.stderr
+    done = cli("--reason", "经核查属实, 考核办受理")
+    assert done.returncode == 0 and "已确认" in done.stdout, done.stdout + done.stderr
+    with connect(home.warehouse) as again:
+        assert rows(again, "SELECT status FROM submission WHERE submission_id = ?", [held.submission_id]) == \
+            [("accepted",)]
+        assert rows(again, "SELECT role, person, reason FROM confirmation") == [("office", "考核办李强", "经核查属实, 考核办受理")]
 
 
 def test_plausibility_uses_the_last_accepted_year_not_a_rejected_file(cmini):
@@ -167,9 +240,9 @@ def test_gx_results_are_kept_in_the_home_and_no_data_docs_are_built(cmini):
     outcome = submit(home, con, fw, STHJJ_BAD, "sthjj")
     assert not (home.root / "validation" / "data_docs").exists()  # GX's pages need a CDN: the steward report instead
     stored = list((home.root / "validation" / "gx_store").rglob("*.json"))
-    assert len(stored) == 6  # generated (values, completeness) + 4 hand-written suites, in GX's own store
+    assert len(stored) == 7  # generated (values, completeness) + 5 hand-written suites, in GX's own store
     kept = json.loads((home.validation_root / str(outcome.submission_id) / "gx_result.json").read_text("utf-8"))
-    assert kept["success"] is False and len(kept["suites"]) == 6
+    assert kept["success"] is False and len(kept["suites"]) == 7
     steward = json.loads((home.validation_root / str(outcome.submission_id) / "steward.json").read_text("utf-8"))
     assert "data_docs" not in steward
 
@@ -227,3 +300,35 @@ def test_the_template_carries_the_supporting_items(cmini, tmp_path):
     headers = [c.value for c in ws[2]]
     assert headers == STHJJ.split(",") + ["缺失原因说明"]  # the reason column for a missing value comes last
     assert "基础数据" in ws.cell(row=2, column=headers.index("劣Ⅴ类水体比例(%)") + 1).comment.text
+
+
+def test_a_held_file_sent_anyway_through_the_portal_is_confirmed_by_the_run(cmini, tmp_path):
+    """The portal's 强制上报 (`.confirmations.json` beside the file in the inbox) releases the held file."""
+    import hashlib
+
+    from expectations.confirm import confirm_from_inbox
+    from expectations.validate import validate_pending
+    from transforms.intake.receive import load_units, parse_received, pull_inbox
+    from transforms.portal.inbox import record_confirmation
+    from tests.support.mini import csv_bytes
+
+    home, con, fw = cmini
+    submit_good(home, con, fw, 2024, only=("zrzyj",))
+    raw = csv_bytes([ZRZYJ, "990001,甲县,10.1,8.1", "990002,乙县,14,9", "990003,丙县,12.1,10.1"])
+    inbox = tmp_path / "inbox"
+    (inbox / "2025" / "zrzyj").mkdir(parents=True)
+    (inbox / "2025" / "zrzyj" / "资源局.csv").write_bytes(raw)
+    from transforms.config.framework import Department
+
+    pull_inbox(con, home, inbox, [Department(code="zrzyj", name="市自然资源局")])
+    parse_received(con, home, fw, load_units(), [Department(code="zrzyj", name="市自然资源局")])
+    [held] = validate_pending(con, home, fw)
+    assert held.status == "held"
+    assert confirm_from_inbox(con, home, fw) == []  # nothing confirmed yet: stays held
+    record_confirmation(inbox, 2025, "zrzyj", hashlib.sha256(raw).hexdigest(),
+                        {"file_name": "资源局.csv", "reason": "耕地占补平衡核查后新增耕地已验收入库", "person": "王芳",
+                         "at": "2026-01-08 10:00"})
+    assert confirm_from_inbox(con, home, fw) == [held.submission_id]
+    assert rows(con, "SELECT status FROM submission WHERE submission_id = ?", [held.submission_id]) == [("accepted",)]
+    assert rows(con, "SELECT role, person, reason FROM confirmation") == [
+        ("department", "王芳", "耕地占补平衡核查后新增耕地已验收入库")]

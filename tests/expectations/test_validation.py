@@ -32,7 +32,7 @@ def test_good_file_is_accepted_and_gx_result_kept(mini):
     suites = dict(rows(con, "SELECT suite_name, gx_result FROM validation_run"))
     # generated from the framework, then the hand-written contracts that apply to the department
     assert set(suites) == {"mini.lyj.indicators", "mini.lyj.completeness", "mini.lyj.declaration",
-                           "mini.lyj.plausibility", "mini.lyj.duplicates"}
+                           "mini.lyj.resend", "mini.lyj.plausibility", "mini.lyj.duplicates"}
     gx = json.loads(suites["mini.lyj.indicators"])
     assert gx["success"] is True and len(gx["results"]) == 7  # code present+known, unique, required; A: present, missing-with-reason, range
     complete = json.loads(suites["mini.lyj.completeness"])  # A for every county
@@ -94,10 +94,11 @@ def test_validate_command_exit_status_and_chinese_report_on_several_faults(tmp_p
     assert proc.returncode == 1, proc.stderr
     out = proc.stdout
     assert "林业局 报送.csv" in out and "未通过" in out
-    assert "第 3 行, 章贡区, 森林覆盖率, 填报值 “150”" in out
-    assert "第 3 行, 章贡区, 湿地保护率, 填报值 “abc”" in out
-    assert "第 4 行, 360799" in out and "缺少该县(市、区)" in out
-    assert "第 5 行, 南康区, 森林覆盖率, 填报值 “=1+1”" in out
+    # each failing cell by row, column letter and header
+    assert "第 3 行, C 列“森林覆盖率(%)”, 章贡区, 森林覆盖率, 填报值 “150”" in out
+    assert "第 3 行, D 列“湿地保护率(%)”, 章贡区, 湿地保护率, 填报值 “abc”" in out
+    assert "第 4 行, A 列“行政区划代码”, 360799" in out and "缺少该县(市、区)" in out
+    assert "第 5 行, C 列“森林覆盖率(%)”, 南康区, 森林覆盖率, 填报值 “=1+1”" in out
     assert "[错误(退回)] 文件声明的年度与报送年度不一致" in out
     assert "第 1 行, 填报值 “赣州市2024年度生态文明建设考核指标数据填报表 — 市林业局”, 标题声明为 2024 年度" in out
     assert "未找到 2025 年以前已审核的数据, 未与上年比较" in out
@@ -138,14 +139,23 @@ def test_validate_command_passes_with_a_warning_against_the_office_data(tmp_path
     before = office.warehouse.read_bytes()
     wb = openpyxl.load_workbook(next((demo / "2025" / "lyj").glob("*.xlsx")))
     ws = wb.worksheets[0]
-    col = next(c.column for c in ws[2] if str(c.value).startswith("森林覆盖率"))
-    ws.cell(row=3, column=col).value = round(ws.cell(row=3, column=col).value + 5, 2)  # forest cover: bound ±3
+    col = next(c.column for c in ws[2] if str(c.value).startswith("湿地保护率"))
+    ws.cell(row=3, column=col).value = round(ws.cell(row=3, column=col).value - 15, 2)  # wetland: bound ±10
     wb.save(tmp_path / "林业局_2025.xlsx")
     proc = _validate_cli(str(tmp_path / "林业局_2025.xlsx"), "-d", "lyj", "--year", "2025", "--home", str(office.root))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "审核结果: 通过; 错误 0 项, 警告 1 项" in proc.stdout
     assert "[警告(受理)] 数值较上一年度已审核数据变化过大" in proc.stdout
-    assert "第 3 行, 章贡区, 森林覆盖率" in proc.stdout and "允许 ±3 个百分点" in proc.stdout
+    assert "第 3 行, D 列“湿地保护率(%)”, 章贡区, 湿地保护率" in proc.stdout and "允许 ±10 个百分点" in proc.stdout
+    # the same on 森林覆盖率, a binding indicator: the file is held until confirmed (exit 1: not scored yet)
+    wb = openpyxl.load_workbook(next((demo / "2025" / "lyj").glob("*.xlsx")))
+    ws = wb.worksheets[0]
+    col = next(c.column for c in ws[2] if str(c.value).startswith("森林覆盖率"))
+    ws.cell(row=3, column=col).value = round(ws.cell(row=3, column=col).value + 5, 2)  # forest cover: bound ±3
+    wb.save(tmp_path / "林业局_2025.xlsx")
+    proc = _validate_cli(str(tmp_path / "林业局_2025.xlsx"), "-d", "lyj", "--year", "2025", "--home", str(office.root))
+    assert proc.returncode == 1 and "审核结果: 待确认(否决或约束性指标变化过大, 暂不计分)" in proc.stdout, proc.stdout
+    assert "第 3 行, C 列“森林覆盖率(%)”, 章贡区, 森林覆盖率" in proc.stdout and "允许 ±3 个百分点" in proc.stdout
     assert "与上年比较 / compared with: 2024 年已审核数据" in proc.stdout
     assert office.warehouse.read_bytes() == before
 
@@ -224,6 +234,7 @@ BAD = {
     "plausibility.change": ("lyj", 2025, [LYJ, "990001,甲县,44", "990002,乙县,51", "990003,丙县,60"], True, "warning"),
     "duplicate.rows": ("sthjj", 2025, GOOD_BY_YEAR[2025]["sthjj"][:3] + ["990002,乙县,30,90.0,80,324,360,2",
                                                                  GOOD_BY_YEAR[2025]["sthjj"][4]], False, "warning"),
+    "resend.last_year": ("lyj", 2025, GOOD_BY_YEAR[2024]["lyj"], True, "error"),
     "duplicate.last_year": ("sthjj", 2025, GOOD_BY_YEAR[2025]["sthjj"][:4] + [GOOD_BY_YEAR[2024]["sthjj"][4]],
                             True, "warning"),
 }

@@ -162,6 +162,40 @@ def garbage(n: int = 4096, seed: int = 9) -> bytes:
     return random.Random(seed).randbytes(n)
 
 
+def sheets_xlsx(*sheets: tuple[str, list[list], str], merges: dict[str, tuple[str, ...]] | None = None,
+                formats: dict[tuple[str, str], str] | None = None) -> bytes:
+    """A workbook of (name, rows, state) sheets, state "visible" or "hidden", as a steward's Excel has them."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows, state in sheets:
+        ws = wb.create_sheet(name)
+        for r in rows:
+            ws.append(r)
+        ws.sheet_state = state
+        for m in (merges or {}).get(name, ()):
+            ws.merge_cells(m)
+    for (name, ref), fmt in (formats or {}).items():
+        wb[name][ref].number_format = fmt
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def lyj_numbers(values=(41, 51, 61)) -> list[list]:
+    return [list(HEADER)] + [[c, n, v] for (c, n), v in zip(COUNTIES, values)]
+
+
+def land_csv(values=("12", "95", "9"), header="耕地保有量(万亩)") -> bytes:
+    """市自然资源局's table: 耕地保有量 carries a binding target and a one-vote veto (V-LAND)."""
+    return csv_bytes([["行政区划代码", "县(市、区)", header]] + [[c, n, v] for (c, n), v in zip(COUNTIES, values)])
+
+
+def garbled_csv() -> bytes:
+    """UTF-8 text opened as GBK in an editor and saved again as UTF-8: every header is mojibake."""
+    text = "\r\n".join(",".join(r) for r in lyj_rows()) + "\r\n"
+    return text.encode("utf-8").decode("gb18030", errors="replace").encode("utf-8")
+
+
 def events_csv(rows: list[list[str]]) -> bytes:
     header = ["事件编号", "行政区划代码", "县(市、区)", "事件日期", "事件类型", "严重程度", "事件描述"]
     return csv_bytes([header] + rows)
@@ -174,7 +208,8 @@ class Case:
     """One bad submission and what must happen to it.
 
     outcome: "unreadable" (rejected before validation), "rejected" (validation error),
-    "warning" (accepted with a warning), "accepted" (tolerated input, read correctly).
+    "warning" (accepted with a warning), "accepted" (tolerated input, read correctly), "held"
+    (a warning on a veto or binding indicator: not scored until confirmed).
     rule: the rule id the steward's message must cite; row: the row it must name;
     says: further fragments the message must contain; values: for accepted cases, the
     (region, indicator) -> value the warehouse must now hold.
@@ -190,6 +225,7 @@ class Case:
     says: tuple[str, ...] = ()
     values: dict = field(default_factory=dict)
     heavy: bool = False
+    signed: tuple[str, ...] = ()  # roles the file's signature block must be recorded with
 
 
 def _one_bad_value(v: str, row: int = 3) -> Callable[[], bytes]:
@@ -208,7 +244,7 @@ CASES: list[Case] = [
     # ---- empty and unreadable files
     Case("empty_csv", "林业局.csv", lambda: b"", "unreadable", "file.unreadable", says=("为空",)),
     Case("empty_xlsx", "林业局.xlsx", lambda: b"", "unreadable", "file.unreadable", says=("为空",)),
-    Case("blank_lines_only", "林业局.csv", lambda: b"\r\n  \r\n,,,\r\n", "unreadable", "file.unreadable"),
+    Case("blank_lines_only", "林业局.csv", lambda: b"\r\n  \r\n,,,\r\n", "unreadable", "file.no_header"),
     Case("header_only_zero_rows", "林业局.csv", lambda: csv_bytes([HEADER]), "rejected", "table.no_rows",
          says=("没有数据行",)),
     Case("header_and_empty_rows", "林业局.csv", lambda: csv_bytes([HEADER] + [[""] * 3] * 50), "rejected",
@@ -248,7 +284,7 @@ CASES: list[Case] = [
                                                                  + lyj_rows()), "accepted",
          values={("990002", "A"): 51.0}),
     Case("header_too_far_down", "林业局.csv", lambda: csv_bytes([["说明"]] * 35 + lyj_rows()), "unreadable",
-         "file.unreadable", says=("表头",)),
+         "file.no_header", says=("表头",)),
     Case("merged_title_and_value_cells", "林业局.xlsx",
          lambda: xlsx_bytes(lyj_rows((41, 51, None)), merges=("A1:C1", "C4:C5"), title="2025年度 市林业局 填报表"),
          "rejected", "value.present", row=5),
@@ -261,7 +297,7 @@ CASES: list[Case] = [
     Case("missing_indicator_column", "林业局.csv", lambda: csv_bytes([r[:2] for r in lyj_rows()]), "rejected",
          "columns.required"),
     Case("no_region_columns", "林业局.csv", lambda: csv_bytes([r[2:] for r in lyj_rows()]), "unreadable",
-         "file.unreadable", says=("行政区划代码",)),
+         "file.no_header", says=("行政区划代码",)),
     Case("extra_column", "林业局.csv",
          lambda: csv_bytes([r + [x] for r, x in zip(lyj_rows(), ["联系人", "", "", ""])]),
          "warning", "header.unknown_column", row=1, says=("联系人",)),
@@ -270,7 +306,7 @@ CASES: list[Case] = [
          "warning", "columns.foreign", row=1, says=("细颗粒物浓度",), values={("990001", "A"): 41.0}),
     Case("semicolon_separated", "林业局.csv",
          lambda: b"\r\n".join(b";".join(c.encode() for c in r) for r in lyj_rows()), "unreadable",
-         "file.unreadable"),
+         "file.delimiter", says=("分号",)),
     Case("unbalanced_quote", "林业局.csv", lambda: lyj_csv().replace(b"51", b'"51'), "rejected",
          "region.complete"),
     # ---- regions
@@ -353,6 +389,110 @@ CASES: list[Case] = [
     Case("name_leading_dash", "-rf --no-preserve-root.csv", lyj_csv, "accepted"),
     Case("name_with_newline_and_html", "a\n<script>.csv", lyj_csv, "accepted"),
     Case("name_very_long", "林" * 300 + ".csv", lyj_csv, "accepted"),
+
+    # ---- issue 17: never read numbers other than the file means
+    # a region code that disagrees with the name on its row
+    Case("row_pasted_from_another_county", "林业局.csv",
+         lambda: csv_bytes([HEADER, ["990001", "甲县", "41"], ["990003", "乙县", "51"], ["990003", "丙县", "61"]]),
+         "rejected", "region.code_name_mismatch", row=3, says=("990003", "乙县", "丙县", "A 列")),
+    Case("code_column_shifted_against_names", "林业局.csv",
+         lambda: csv_bytes([HEADER, ["990002", "甲县", "41"], ["990003", "乙县", "51"], ["990001", "丙县", "61"]]),
+         "rejected", "region.code_name_mismatch", row=2, says=("990002", "甲县", "乙县")),
+    # several sheets: chosen only by an unambiguous rule, never a hidden one silently
+    Case("hidden_old_sheet_in_front", "林业局.xlsx",
+         lambda: sheets_xlsx(("旧数据", lyj_numbers((1, 2, 3)), "hidden"), ("Sheet1", lyj_numbers(), "visible")),
+         "accepted", values={("990001", "A"): 41.0, ("990003", "A"): 61.0}),
+    Case("data_only_on_hidden_sheet", "林业局.xlsx",
+         lambda: sheets_xlsx(("填报说明", [["请填写数据"]], "visible"), ("数据", lyj_numbers(), "hidden")),
+         "unreadable", "file.sheet_hidden", says=("隐藏", "“数据”", "取消隐藏")),
+    Case("draft_sheet_before_final", "林业局.xlsx",
+         lambda: sheets_xlsx(("草稿", lyj_numbers((1, 2, 3)), "visible"), ("终稿", lyj_numbers(), "visible")),
+         "unreadable", "file.sheet_ambiguous", says=("草稿", "终稿", "2025")),
+    Case("two_sheets_both_look_like_data", "林业局.xlsx",
+         lambda: sheets_xlsx(("Sheet1", lyj_numbers(), "visible"), ("Sheet2", lyj_numbers((1, 2, 3)), "visible")),
+         "unreadable", "file.sheet_ambiguous", says=("Sheet1", "Sheet2")),
+    Case("one_tab_per_year_last_year_first", "林业局.xlsx",
+         lambda: sheets_xlsx(("2024年", lyj_numbers((1, 2, 3)), "visible"), ("2025年", lyj_numbers(), "visible")),
+         "accepted", values={("990002", "A"): 51.0}),
+    Case("only_last_years_tab", "林业局.xlsx", lambda: sheets_xlsx(("2024年", lyj_numbers(), "visible")),
+         "unreadable", "file.sheet_ambiguous", says=("2024年",)),
+    Case("sheet_named_for_the_department", "林业局.xlsx",
+         lambda: sheets_xlsx(("汇总", lyj_numbers((1, 2, 3)), "visible"), ("市林业局", lyj_numbers(), "visible")),
+         "accepted", values={("990003", "A"): 61.0}),
+    # last year's file sent again; a title or year cell naming another year
+    Case("resend_of_last_years_file", "林业局.csv", lambda: lyj_csv(("42", "60", "62")), "rejected",
+         "resend.last_year", says=("2024", "3 个数值中 3 个")),
+    Case("resend_of_last_years_one_indicator_file", "资源局.csv", lambda: land_csv(("12", "95", "9")), "rejected",
+         "resend.last_year", department="zrzyj", says=("上一年度",)),
+    Case("unchanged_value_explained_in_note", "林业局.csv",
+         lambda: csv_bytes([HEADER + ["备注"], ["990001", "甲县", "42", "森林资源二类调查五年一次, 本年沿用"],
+                            ["990002", "乙县", "60", "同上"], ["990003", "丙县", "63", ""]]),
+         "accepted", values={("990001", "A"): 42.0}),
+    Case("year_column_names_last_year", "林业局.csv",
+         lambda: csv_bytes([HEADER + ["年度"]] + [r + ["2024"] for r in lyj_rows()[1:]]), "rejected",
+         "declaration.year", row=2, says=("2024",)),
+    # percentages written as fractions, numbers that lost digits
+    Case("percent_column_as_fractions_csv", "林业局.csv", lambda: lyj_csv(("0.41", "0.51", "0.61")), "rejected",
+         "value.percent_as_fraction", row=2, says=("0.41", "乘以 100", "C 列")),
+    Case("percent_column_as_fractions_xlsx", "林业局.xlsx", lambda: lyj_xlsx((0.41, 0.51, 0.61)), "rejected",
+         "value.percent_as_fraction", row=2, says=("百分比格式",)),
+    Case("percent_formatted_fractions_are_fine", "林业局.xlsx",
+         lambda: sheets_xlsx(("数据", lyj_numbers((0.41, 0.51, 0.61)), "visible"),
+                             formats={("数据", f"C{r}"): "0%" for r in (2, 3, 4)}),
+         "accepted", values={("990001", "A"): 41.0}),
+    Case("scientific_notation_lost_digits", "资源局.csv",
+         lambda: land_csv(("12", "1.2E+05", "9"), header="耕地保有量(亩)"), "rejected", "value.scientific", row=3,
+         department="zrzyj", says=("1.2E+05", "科学计数法", "C 列")),
+    # headers a steward's Excel produces
+    Case("header_cells_with_line_breaks", "林业局.csv",
+         lambda: csv_bytes([['"行政区划\n代码"', "县(市、区)", '"森林覆盖率\r\n(%)"']] + lyj_rows()[1:]), "accepted",
+         values={("990002", "A"): 51.0}),
+    Case("header_cells_with_line_breaks_xlsx", "林业局.xlsx",
+         lambda: sheets_xlsx(("数据", [["行政区划\n代码", "县(市、区)", "森林\n覆盖率(%)"]] + lyj_numbers()[1:], "visible")),
+         "accepted", values={("990003", "A"): 61.0}),
+    Case("category_row_above_the_header", "林业局.xlsx",
+         lambda: sheets_xlsx(("数据", [["基本情况", None, "生态保护"]] + lyj_numbers(), "visible"),
+                             merges={"数据": ("A1:B1",)}), "accepted", values={("990001", "A"): 41.0}),
+    Case("two_row_header_merged_region_cells", "林业局.xlsx",
+         lambda: sheets_xlsx(("数据", [["行政区划代码", "县(市、区)", "生态保护指标"], [None, None, "森林覆盖率(%)"]]
+                              + lyj_numbers()[1:], "visible"), merges={"数据": ("A1:A2", "B1:B2")}),
+         "accepted", values={("990002", "A"): 51.0}),
+    Case("two_row_header_with_units_row", "林业局.csv",
+         lambda: csv_bytes([["行政区划代码", "县(市、区)", "森林覆盖率"], ["", "", "%"]] + lyj_rows()[1:]), "accepted",
+         values={("990003", "A"): 61.0}),
+    Case("two_row_header_unreadable", "林业局.csv",
+         lambda: csv_bytes([["行政区划代码", "县(市、区)", "森林覆盖率(%)"], ["", "", "上半年"]] + lyj_rows()[1:]),
+         "unreadable", "header.two_rows", says=("两行", "上半年", "C 列")),
+    Case("header_split_over_two_rows", "林业局.csv",
+         lambda: csv_bytes([["行政区划", "县(市、", "森林覆盖率"], ["代码", "区)", "(%)"]] + lyj_rows()[1:]),
+         "unreadable", "file.no_header", says=("两行",)),
+    Case("tab_delimited_saved_as_csv", "林业局.csv",
+         lambda: "\r\n".join("\t".join(r) for r in lyj_rows()).encode("gbk"), "accepted",
+         values={("990002", "A"): 51.0}),
+    Case("utf8_garbled_through_another_code_page", "林业局.csv", garbled_csv, "unreadable", "file.no_header",
+         says=("乱码", "行政区划代码")),
+    # dates
+    Case("event_date_month_only", "环境事件.csv",
+         lambda: events_csv([["E1", "990001", "甲县", "2025.12", "一般突发环境事件", "一般", "x"]]), "rejected",
+         "date.format", row=2, department="sthjj", says=("2025.12", "缺少日", "2025年3月1日", "D 列")),
+    Case("event_date_chinese_month_only", "环境事件.csv",
+         lambda: events_csv([["E1", "990001", "甲县", "2025年12月", "一般突发环境事件", "一般", "x"]]), "rejected",
+         "date.format", row=2, department="sthjj", says=("2025年12月",)),
+    Case("event_date_written_in_chinese", "环境事件.csv",
+         lambda: events_csv([["E1", "990001", "甲县", "2025年3月1日", "一般突发环境事件", "一般", "x"],
+                             ["E2", "990002", "乙县", "2025.4.2", "一般突发环境事件", "一般", "y"]]), "accepted",
+         department="sthjj"),
+    # signature rows under the table are the file's declaration, not data
+    Case("signature_rows_under_the_table", "林业局.csv",
+         lambda: csv_bytes(lyj_rows() + [[""], ["填报人：王芳", "审核人：李强", ""], ["联系电话：0797-8123456", "",
+                                                                          "填报日期：2026年1月8日"]]),
+         "accepted", values={("990003", "A"): 61.0}, signed=("填报人", "审核人", "联系电话", "填报日期")),
+    Case("template_signature_block_left_blank", "林业局.xlsx",
+         lambda: sheets_xlsx(("2025年考核数据", lyj_numbers() + [[], ["填报人：", None, "联系电话："]], "visible")),
+         "accepted", values={("990001", "A"): 41.0}),
+    # a plausibility warning on an indicator with a veto and a binding target holds the file
+    Case("veto_indicator_changed_beyond_bound", "资源局.csv", lambda: land_csv(("12", "190", "9.5")), "held",
+         "plausibility.change", row=3, department="zrzyj", says=("待确认", "耕地保有量")),
 ]
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.support.corpus import CASES, YEAR, Case, csv_bytes, events_csv, lyj_csv
+from tests.support.corpus import CASES, YEAR, Case, csv_bytes, events_csv, land_csv, lyj_csv
 from tests.support.mini import MINI_FRAMEWORK, MINI_REGIONS
 from transforms.config.framework import DATA_DIR, load_framework
 from transforms.intake.receive import load_units, parse_received, receive_file
@@ -90,6 +90,10 @@ def baseline(tmp_path_factory) -> tuple[Path, Path]:
     home = Home.resolve(root / "home")
     con = connect(home.warehouse)
     load_config(con, fw, fw_path, data)
+    # last year, for the plausibility, resend and held cases (2024 values chosen so that every other
+    # case's 2025 values stay within the plausible change)
+    receive_file(con, home, lyj_csv(("42", "60", "62")), "林业局_2024.csv", "lyj", YEAR - 1)
+    receive_file(con, home, land_csv(("12", "95", "9")), "资源局_2024.csv", "zrzyj", YEAR - 1)
     receive_file(con, home, lyj_csv(("40", "50", "60")), "林业局_2025.csv", "lyj", YEAR)
     receive_file(con, home, csv_bytes([["行政区划代码", "县(市、区)", "细颗粒物浓度(μg/m³)"], ["990001", "甲县", "30"],
                                        ["990002", "乙县", "28"], ["990003", "丙县", "35"]]), "环境局_2025.csv",
@@ -98,7 +102,7 @@ def baseline(tmp_path_factory) -> tuple[Path, Path]:
                  "事件_2025.csv", "sthjj", YEAR)
     parse_received(con, home, fw, load_units(data))
     outcomes = validate_pending(con, home, fw)
-    assert [o.status for o in outcomes] == ["accepted"] * 3
+    assert [o.status for o in outcomes] == ["accepted"] * 5
     con.close()
     return data, home.root
 
@@ -156,11 +160,17 @@ def test_bad_submission(case: Case, baseline, tmp_path):
             assert (status, kind) == ("rejected", "unreadable"), text
         elif case.outcome == "rejected":
             assert status == "rejected" and kind != "unreadable", text
+        elif case.outcome == "held":
+            assert status == "held" and not errors, text
         else:
             assert status == "accepted" and not errors, text
             assert bool(warnings) == (case.outcome == "warning"), text
+            for role in case.signed:  # the declaration is in the steward's report
+                assert role in text, text
         if case.rule:
-            assert set(_rules(case)) & (warnings if case.outcome == "warning" else errors), (case.rule, failed)
+            assert set(_rules(case)) & (warnings if case.outcome in ("warning", "held") else errors), (case.rule, failed)
+        signed = {r[0] for r in rows(con, "SELECT role FROM signature WHERE submission_id = ?", [sid])}
+        assert signed == set(case.signed), signed
         _check_message(case, text, message)
 
         # archived unchanged, inside the home, under a derived name
@@ -168,8 +178,8 @@ def test_bad_submission(case: Case, baseline, tmp_path):
         assert stored.is_relative_to(home.archive) and stored.read_bytes() == raw
         assert re.fullmatch(rf"archive/{YEAR}/{case.department}/\d{{6}}-[0-9a-f]{{16}}\.(csv|xlsx|bin)", archive), archive
 
-        # previously accepted data unchanged; a rejected file changes nothing that is current
-        if status == "rejected":
+        # previously accepted data unchanged; a rejected or held file changes nothing that is current
+        if status in ("rejected", "held"):
             assert fingerprint(con) == before
         else:
             assert rows(con, "SELECT submission_id FROM submission WHERE status = 'accepted' AND submission_id < ?",
@@ -213,4 +223,4 @@ def test_heavy_submission_bounded_time_and_memory(case: Case, baseline, tmp_path
 def test_corpus_is_large_and_covers_every_outcome():
     ids = [c.id for c in CASES]
     assert len(ids) == len(set(ids)) and len(ids) >= 40
-    assert {c.outcome for c in CASES} == {"unreadable", "rejected", "warning", "accepted"}
+    assert {c.outcome for c in CASES} == {"unreadable", "rejected", "warning", "accepted", "held"}

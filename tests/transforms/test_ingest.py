@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -248,6 +249,73 @@ def test_unknown_unit_is_an_error_naming_file_column_and_unit():
                                                                               "面积(斤)")
     assert "林业局报表.csv" in problem.message and "“斤”" in problem.message and "万亩" in problem.message
     assert parsed.frame["indicator_code"].to_list() == ["P"]  # the other columns are still read
+
+
+# units a framework of its own may declare: spaces, slashes, currency signs, brackets, superscripts
+SYMBOL_UNITS = [("G", "人均GDP", "2017 PPP $"), ("H", "人均收入", "万元/人"), ("K", "人均排放", "kg/(人·a)"),
+                ("L", "碳强度", "t CO₂e / 万元"), ("M", "颗粒物", "μg/m³")]
+
+
+def _symbol_units_framework(mini_data=None) -> tuple[Framework, Path | None]:
+    doc = yaml.safe_load(yaml.safe_dump(MINI_FRAMEWORK, allow_unicode=True))
+    doc["id"] = "symbols"
+    doc["indicators"] = [{"code": c, "name": n, "category": "X", "unit": u, "direction": 1, "weight_class": "○",
+                          "valid_range": [0, 1e9], "department": "lyj"} for c, n, u in SYMBOL_UNITS]
+    doc["categories"] = [c for c in doc["categories"] if c["code"] == "X"]
+    doc["veto_rules"] = []
+    if mini_data is None:
+        return Framework.model_validate(doc), None
+    path = mini_data / "frameworks" / "symbols.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
+    return load_framework(path), path
+
+
+@pytest.mark.parametrize("spelled", ["{name}({unit})", "{name}（{unit}）", "{name} ( {unit} )"])
+def test_a_framework_unit_with_spaces_slashes_and_symbols_is_accepted_verbatim(spelled):
+    fw, _ = _symbol_units_framework()
+    headers = [spelled.format(name=n, unit=u) for _, n, u in SYMBOL_UNITS]
+    raw = csv_bytes(["行政区划代码," + ",".join(f'"{h}"' for h in headers), "990001,1,2,3,4,5"])
+    parsed = parse_submission(raw, "u.csv", fw, load_units())
+    assert [p.message for p in parsed.problems] == []
+    assert dict(zip(parsed.frame["indicator_code"], parsed.frame["value"])) == {"G": 1, "H": 2, "K": 3, "L": 4, "M": 5}
+    # long form: the unit in a 单位 column, written as the framework writes it
+    long = csv_bytes(["行政区划代码,指标代码,数值,单位"] + [f'990001,{c},7,"{u}"' for c, _, u in SYMBOL_UNITS])
+    parsed = parse_submission(long, "l.csv", fw, load_units())
+    assert [p.message for p in parsed.problems] == [] and parsed.frame["value"].to_list() == [7] * 5
+    # a different unit is still refused, naming it
+    wrong = csv_bytes(["行政区划代码,人均GDP(2017 PPP €)", "990001,1"])
+    [problem] = parse_submission(wrong, "w.csv", fw, load_units()).problems
+    assert problem.rule_id == "header.unknown_unit" and "“2017PPP€”" in problem.message and "“2017 PPP $”" in problem.message
+
+
+def test_the_template_header_of_a_symbol_unit_is_verbatim_and_ingests_unchanged(mini, mini_data, tmp_path):
+    from transforms.intake.excel_template import write_template
+    from transforms.runtime.warehouse import load_config
+
+    _, con, _ = mini
+    fw, path = _symbol_units_framework(mini_data)
+    load_config(con, fw, path, mini_data)
+    book = write_template(con, fw, "lyj", 2025, tmp_path / "t.xlsx")
+    wb = openpyxl.load_workbook(book)
+    ws = wb.worksheets[0]
+    assert [c.value for c in ws[2]][2:-1] == [f"{n}({u})" for _, n, u in SYMBOL_UNITS]
+    for r in range(3, ws.max_row + 1):
+        for c in range(3, 3 + len(SYMBOL_UNITS)):
+            ws.cell(r, c, value=r * 10 + c)
+    buf = io.BytesIO()
+    wb.save(buf)
+    parsed = parse_submission(buf.getvalue(), book.name, fw, load_units())
+    assert parsed.problems == [] and parsed.frame.height == 3 * len(SYMBOL_UNITS)
+    assert parsed.frame.filter(parsed.frame["indicator_code"] == "K")["value"].to_list() == [35, 45, 55]
+
+
+def test_a_name_ending_in_brackets_keeps_them_and_the_unit_is_the_last_group():
+    from transforms.intake.parse import split_unit
+
+    assert split_unit("人均GDP(现价)(万元/人)") == ("人均GDP(现价)", "万元/人")
+    assert split_unit("人均排放（kg/(人·a)）") == ("人均排放", "kg/(人·a)")
+    assert split_unit("PM2.5") == ("PM2.5", None) and split_unit("坏(括号") == ("坏(括号", None)
+    assert split_unit("x()") == ("x()", None)
 
 
 def test_units_file_is_validated_and_contradicting_routes_are_refused(tmp_path):
@@ -501,3 +569,42 @@ def test_a_copy_left_half_written_by_a_killed_run_is_removed_and_the_file_receiv
     assert [f for f, _, _ in subs] == ["a.csv", "b.csv"]
     for _, sha, path in subs:
         assert hashlib.sha256((home.root / path).read_bytes()).hexdigest() == sha
+
+
+# ---- issue 17: what a file declares about itself, and where each field is ---------------------------
+
+def test_signature_block_in_any_layout_is_the_files_declaration_not_data(mini):
+    home, con, fw = mini
+    table = [["行政区划代码", "县(市、区)", "森林覆盖率(%)", "", ""], ["990001", "甲县", 40], ["990002", "乙县", 50],
+             ["990003", "丙县", 60], [],
+             ["填报人", "王芳", "联系电话", "0797-8123456"],             # label and value in neighbouring cells
+             ["审核人：李强    填报日期：2026年1月8日"],                   # several in one cell
+             ["单位负责人：", None, "手机：____"]]                        # a template's blanks: accepted, not recorded
+    sid = _ingest(home, con, fw, _xlsx(("2025年考核数据", table)), "签名.xlsx")
+    assert rows(con, "SELECT status, kind FROM submission") == [("received", "indicators")]
+    assert rows(con, "SELECT role, text, row_number FROM signature WHERE submission_id = ? ORDER BY row_number, role",
+                [sid]) == [("填报人", "王芳", 6), ("联系电话", "0797-8123456", 6), ("填报日期", "2026年1月8日", 7),
+                           ("审核人", "李强", 7)]
+    assert len(_observations(con)) == 3 and not rows(con, "SELECT * FROM validation_result")
+    from expectations.steward import steward_report, steward_text
+
+    text = steward_text(steward_report(con, sid, fw))
+    assert "填报人: 王芳" in text and "联系电话: 0797-8123456" in text
+    assert "工作表: 2025年考核数据(依据: 工作表名含“2025”)" in text
+
+
+def test_every_parse_refusal_and_failure_names_its_cell(mini):
+    home, con, fw = mini
+    raw = _xlsx(("说明", [["填写说明"]]), ("市林业局", [["行政区划代码", "县(市、区)", "森林覆盖率(%)"], ["990001", "甲县", 40],
+                                                  ["990002", "乙县", "1.2E+01"], ["990003", "丙县", 160]]))
+    sid = _ingest(home, con, fw, raw, "b.xlsx")
+    [(message,)] = rows(con, "SELECT message FROM validation_result WHERE rule_id = 'value.scientific'")
+    assert message.startswith("文件 b.xlsx 工作表“市林业局” 第 3 行 C 列“森林覆盖率(%)”: 数值“1.2E+01”为科学计数法")
+    from expectations.steward import steward_report, steward_text
+    from expectations.validate import validate_submission
+
+    validate_submission(con, home, fw, sid)
+    report = steward_report(con, sid, fw)
+    cells = {(r["rule_id"], x.get("cell"), x.get("column")) for r in report["rules"] for x in r["rows"]}
+    assert ("value.scientific", "C3", "森林覆盖率(%)") in cells and ("value.range", "C4", "森林覆盖率(%)") in cells
+    assert "第 4 行, C 列“森林覆盖率(%)”, 丙县" in steward_text(report)

@@ -125,7 +125,11 @@ def indicator_values(fw: Framework, counties: list[dict[str, str]], years: list[
             base = rng.normal(t + ind.direction * spread * 1.1, spread, n)  # ~85% of targets met
             if ind.code == "EP01":  # forest cover: ecological zones are the forested ones
                 base = np.where(eco, rng.normal(82, 3, n), rng.normal(68, 6, n))
-            drift = lambda prev: prev + rng.normal(0.2 * ind.direction * spread * 0.1, spread * 0.25, n)  # noqa: E731,B023
+            # a year's step stays well inside the framework's plausible change (validation holds a veto or
+            # binding indicator whose value moves beyond it: forest cover moves by tenths of a point a year)
+            bound = fw.change_bound(ind.code)
+            step = min(spread * 0.25, max(bound.absolute, bound.relative * abs(t)) / 4)
+            drift = lambda prev: prev + rng.normal(0.2 * ind.direction * spread * 0.1, step, n)  # noqa: E731,B023
         value = base
         for y in years:
             out[y][:, j] = np.clip(value, lo, hi)

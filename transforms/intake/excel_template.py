@@ -28,8 +28,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from transforms.config.framework import Framework
+from transforms.intake.parse import column_header
 from transforms.intake.safe_cells import append_row
 from transforms.runtime.home import PROJECT_DIR
+from transforms.runtime.sql import statement
 from transforms.runtime.warehouse import frame
 
 HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")
@@ -115,7 +117,7 @@ def write_template(con: duckdb.DuckDBPyConnection, fw: Framework, department: st
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = data_sheet_name(year)
-    headers = ["行政区划代码", "县(市、区)"] + [f"{i.name}({i.unit})" for i in indicators + supporting] + [NOTE_HEADER]
+    headers = ["行政区划代码", "县(市、区)"] + [column_header(i) for i in indicators + supporting] + [NOTE_HEADER]
     append_row(ws, [f"{fw.name} — {dept_name} {year} 年度指标数据填报表"])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
     ws["A1"].font = Font(bold=True, size=13)
@@ -171,9 +173,8 @@ def write_template(con: duckdb.DuckDBPyConnection, fw: Framework, department: st
     ])
 
     ref = wb.create_sheet(f"参考_{year - 1}年已审核")
-    previous = frame(con, """SELECT region_code, indicator_code, value, note FROM current_observation
-                             WHERE department = ? AND year = ?""", [department, year - 1])
-    append_row(ref, ["行政区划代码", "县(市、区)"] + [f"{i.name}({i.unit})" for i in indicators + supporting]
+    previous = frame(con, statement("intake/template_previous"), [department, year - 1])
+    append_row(ref, ["行政区划代码", "县(市、区)"] + [column_header(i) for i in indicators + supporting]
                  + [NOTE_HEADER])
     values = {(r[0], r[1]): r[2] for r in previous.iter_rows()}
     notes: dict[str, list[str]] = {}

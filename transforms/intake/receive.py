@@ -26,8 +26,9 @@ import yaml
 
 from transforms.config.framework import ConfigError, Department, Framework, data_dir, load_departments
 from transforms.intake import guards
-from transforms.intake.parse import ParseError, Problem, normalize_unit, parse_submission
+from transforms.intake.parse import ParsedSubmission, ParseError, Problem, normalize_unit, parse_submission
 from transforms.runtime.home import CHUNK, Home, private_dir, write_atomically
+from transforms.runtime.sql import registered, statement, transaction
 from transforms.runtime.warehouse import rows
 
 ARCHIVE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm"}
@@ -117,11 +118,10 @@ def receive_file(con: duckdb.DuckDBPyConnection, home: Home, raw: bytes | Binary
             archive_path.unlink()
             return held
         archive_path = archive_path.rename(folder / f"{sid:06d}-{sha[:16]}{suffix}")
-    con.execute("""INSERT INTO submission (submission_id, department, year, kind, file_name, source_path, sha256,
-                   size_bytes, received_at, version, encoding, status, archive_path, message)
-                   VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?)""",
-                [sid, department, year, file_name, source_path, sha, size, datetime.now(), status,
-                 str(archive_path.relative_to(home.root)), message])
+    con.execute(statement("intake/record_submission"), {
+        "sid": sid, "department": department, "year": year, "file_name": file_name, "source_path": source_path,
+        "sha256": sha, "size": size, "received_at": datetime.now(), "status": status,
+        "archive_path": str(archive_path.relative_to(home.root)), "message": message})
     return Received(sid, department, year, file_name, None, duplicate=False)
 
 
@@ -176,22 +176,26 @@ def _delivered(folder: Path) -> list[Path]:
     return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
 
-def _store_problems(con: duckdb.DuckDBPyConnection, sid: int, problems: list) -> None:
-    for p in problems:
-        where = [{"row": p.row, "region_code": None, "region_name": None, "indicator": None, "value": p.column,
-                  "column": p.column, "note": None}] if p.row is not None or p.column is not None else []  # whole file
-        con.execute("""INSERT INTO validation_result (submission_id, rule_id, expectation_type, column_name, severity,
-                       success, unexpected_count, message, expected, fix, failures)
-                       VALUES (?, ?, 'parse', ?, ?, false, 1, ?, ?, ?, ?)""",
-                    [sid, p.rule_id, p.column, p.severity, p.message, p.expected, p.fix,
-                     json.dumps(where, ensure_ascii=False)])
+def _store_problems(con: duckdb.DuckDBPyConnection, sid: int, problems: list[Problem]) -> None:
+    """Parse findings as validation results; each names its cell (row, column) and the text found."""
+    if not problems:
+        return
+    found = pl.DataFrame([{
+        "submission_id": sid, "rule_id": p.rule_id, "column_name": p.column, "severity": p.severity,
+        "message": p.message, "expected": p.expected, "fix": p.fix,
+        "failures": json.dumps([{"row": p.row, "region_code": None, "region_name": None, "indicator": None,
+                                 "value": p.found, "column": p.column, "note": None}]
+                               if p.row is not None or p.column is not None else [], ensure_ascii=False)}
+        for p in problems], schema={"submission_id": pl.Int32, "rule_id": pl.String, "column_name": pl.String,
+                                    "severity": pl.String, "message": pl.String, "expected": pl.String,
+                                    "fix": pl.String, "failures": pl.String})
+    with registered(con, problems=found):
+        con.execute(statement("intake/store_problems"))
 
 
 def _next_version(con: duckdb.DuckDBPyConnection, sid: int, kind: str) -> int:
     """Versions count per (department, year, kind): the 2nd indicator file of a year is version 2."""
-    return rows(con, """SELECT coalesce(max(o.version), 0) + 1 FROM submission o JOIN submission s
-                        ON o.department = s.department AND o.year = s.year
-                        WHERE s.submission_id = ? AND o.kind = ?""", [sid, kind])[0][0]
+    return con.execute(statement("intake/next_version"), {"sid": sid, "kind": kind}).fetchone()[0]
 
 
 def _sheet_rule(department: str, departments: dict[str, Department]) -> tuple[str | None, tuple[str, ...]]:
@@ -206,74 +210,67 @@ def parse_received(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework,
                    units: dict[tuple[str, str], float], departments: list[Department] | None = None) -> list[int]:
     """Parse every submission still `received` into observations/events/tenures (one transaction each)."""
     by_code = {d.code: d for d in (departments if departments is not None else load_departments())}
-    pending = rows(con, "SELECT submission_id, file_name, archive_path, year, department FROM submission "
-                        "WHERE status = 'received' AND kind IS NULL ORDER BY submission_id")
+    pending = rows(con, statement("intake/pending_files"))
     parsed_ids = []
     for sid, file_name, archive_path, year, department in pending:
-        con.execute("BEGIN")
-        try:
+        with transaction(con):
             try:
                 stored = home.root / archive_path
                 refused = guards.size_refusal(stored.stat().st_size, file_name)  # before reading a byte of it
                 if refused:
                     raise ParseError(refused[1], refused[0])
-                parsed = parse_submission(stored.read_bytes(), file_name, fw, units, *_sheet_rule(department, by_code))
+                sheet, prefer = _sheet_rule(department, by_code)
+                parsed = parse_submission(stored.read_bytes(), file_name, fw, units, sheet, prefer, year=year)
             except ParseError as exc:
-                con.execute("UPDATE submission SET status = 'rejected', kind = 'unreadable', message = ?, "
-                            "version = ? WHERE submission_id = ?", [str(exc), _next_version(con, sid, "unreadable"), sid])
-                _store_problems(con, sid, [Problem(exc.rule_id, "error", str(exc), fix="用 Excel 打开并另存后重新报送")])
-                con.execute("COMMIT")
+                con.execute(statement("intake/mark_unreadable"), {
+                    "sid": sid, "message": str(exc), "version": _next_version(con, sid, "unreadable")})
+                _store_problems(con, sid, [Problem(exc.rule_id, "error", str(exc), fix=exc.fix)])
                 continue
-            checked, more = received_problems(con, sid, parsed, fw)  # title year/department, foreign columns
-            parsed.problems += more
-            f = checked.with_columns(pl.lit(sid).alias("submission_id"))
-            if parsed.kind == "indicators":
-                # a region given by name only is resolved to its code; unknown names stay null and fail validation
-                con.execute("""INSERT INTO observation BY NAME
-                               SELECT f.submission_id, f.row AS row_number, f.indicator_code, f.value, f.raw_text,
-                                      f.note, coalesce(f.region_code, r.region_code) AS region_code, ? AS year
-                               FROM f LEFT JOIN region r ON f.region_code IS NULL AND r.name = f.region_name""",
-                            [year])
-            elif parsed.kind == "events":
-                con.execute("""INSERT INTO event BY NAME SELECT submission_id, row AS row_number, event_id, region_code,
-                               TRY_CAST(event_date AS DATE) AS event_date, kind, severity, description FROM f""")
-            else:
-                con.execute("""INSERT INTO tenure BY NAME
-                               SELECT f.submission_id, f.row AS row_number, f.cadre_id, f.name, f.post, f.region_code,
-                                      coalesce(d.code, f.department) AS department,
-                                      TRY_CAST(f.start_date AS DATE) AS start_date,
-                                      TRY_CAST(f.end_date AS DATE) AS end_date,
-                                      coalesce(f.acting IN ('是', '代理', 'true', '1'), false) AS acting
-                               FROM f LEFT JOIN department d ON f.department = d.name""")
-            _store_problems(con, sid, parsed.problems)
-            if parsed.declared:
-                con.executemany("INSERT INTO declaration VALUES (?, ?, ?, ?)",
-                                [[sid, row, source, text] for row, source, text in parsed.declared])
-            con.execute("UPDATE submission SET kind = ?, encoding = ?, sheet = ?, header_row = ?, version = ? "
-                        "WHERE submission_id = ?", [parsed.kind, parsed.encoding, parsed.sheet, parsed.header_row,
-                                                    _next_version(con, sid, parsed.kind), sid])
-            con.execute("COMMIT")
+            _store_parsed(con, sid, year, parsed, fw)
             parsed_ids.append(sid)
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
     return parsed_ids
 
+
+STORE_STEP = {"indicators": "intake/store_observations", "events": "intake/store_events",
+              "tenures": "intake/store_tenures"}
+
+
+def _store_parsed(con: duckdb.DuckDBPyConnection, sid: int, year: int, parsed: ParsedSubmission, fw: Framework
+                  ) -> None:
+    """One parsed file into the warehouse (inside the caller's transaction)."""
+    checked, more = received_problems(con, sid, parsed, fw)  # foreign columns, region code/name, % as fractions
+    parsed.problems += more
+    with registered(con, parsed=checked.with_columns(pl.lit(sid).alias("submission_id"))):
+        con.execute(statement(STORE_STEP[parsed.kind]), {"year": year} if parsed.kind == "indicators" else {})
+    _store_problems(con, sid, parsed.problems)
+    if parsed.declared:
+        con.executemany("INSERT INTO declaration VALUES (?, ?, ?, ?)",
+                        [[sid, row, source, text] for row, source, text in parsed.declared])
+    if parsed.columns:
+        located = pl.DataFrame([{"submission_id": sid, "key": key, "header": header, "letter": letter}
+                                for key, (header, letter) in parsed.columns.items()],
+                               schema={"submission_id": pl.Int32, "key": pl.String, "header": pl.String,
+                                       "letter": pl.String})
+        with registered(con, located=located):
+            con.execute(statement("intake/store_columns"))
+    if parsed.signatures:
+        signed = pl.DataFrame([{"submission_id": sid, "row_number": row, "role": role, "text": text}
+                               for row, role, text in parsed.signatures],
+                              schema={"submission_id": pl.Int32, "row_number": pl.Int32, "role": pl.String,
+                                      "text": pl.String})
+        with registered(con, signed=signed):
+            con.execute(statement("intake/store_signatures"))
+    con.execute(statement("intake/mark_parsed"), {
+        "sid": sid, "kind": parsed.kind, "encoding": parsed.encoding, "sheet": parsed.sheet,
+        "header_row": parsed.header_row, "sheet_reason": parsed.sheet_reason,
+        "version": _next_version(con, sid, parsed.kind), "status": "received"})
 
 
 def submission_history(con: duckdb.DuckDBPyConnection, year: int | None = None,
                        department: str | None = None) -> pl.DataFrame:
     """Every received file, oldest first per (department, year, kind), with its version, hash,
     time of receipt, status and whether it is the current data: the provenance an auditor asks for."""
-    return con.sql("""
-        SELECT s.department, coalesce(d.name, s.department) AS department_name, s.year, s.kind, s.version,
-               s.file_name, s.sha256, s.size_bytes, s.received_at, s.status, s.encoding, s.sheet, s.header_row,
-               s.archive_path, s.message, c.submission_id IS NOT NULL AS is_current, s.submission_id
-        FROM submission s LEFT JOIN department d ON d.code = s.department
-        LEFT JOIN current_submission c USING (submission_id)
-        WHERE ($year IS NULL OR s.year = $year) AND ($department IS NULL OR s.department = $department)
-        ORDER BY s.year, s.department, s.kind, s.version NULLS LAST, s.submission_id""",
-                   params={"year": year, "department": department}).pl()
+    return con.sql(statement("intake/submission_history"), params={"year": year, "department": department}).pl()
 
 
 def received_problems(con: duckdb.DuckDBPyConnection, sid: int, parsed, framework) -> tuple[pl.DataFrame, list]:
@@ -283,7 +280,7 @@ def received_problems(con: duckdb.DuckDBPyConnection, sid: int, parsed, framewor
     department = con.execute("SELECT department FROM submission WHERE submission_id = ?", [sid]).fetchone()[0]
     names = dict(con.execute("SELECT code, name FROM department").fetchall())
     own_name = names.get(department, department)
-    problems: list[Problem] = []  # the title's year and department: declaration.* rules (expectations/contracts.py)
+    problems = _code_name_problems(con, parsed)  # the title's year and department: declaration.* rules (contracts)
     frame = parsed.frame
     if parsed.kind != "indicators" or frame.is_empty():
         return frame, problems
@@ -306,3 +303,25 @@ def received_problems(con: duckdb.DuckDBPyConnection, sid: int, parsed, framewor
                                 r["region_name"], "本辖区县(市、区)的规范名称, 或填写行政区划代码",
                                 "核对名称(如“章贡区”不写作“章贡”), 或增加“行政区划代码”列"))
     return frame, problems
+
+
+def _code_name_problems(con: duckdb.DuckDBPyConnection, parsed: ParsedSubmission) -> list[Problem]:
+    """A row whose region code names another county than its name column (a row pasted from another
+    county, a code column shifted against the names): refused naming both, never settled by the code."""
+    if not {"region_code", "region_name"} <= set(parsed.columns) or parsed.frame.is_empty():
+        return []
+    regions = pl.DataFrame(rows(con, "SELECT region_code, name FROM region"), schema=["region_code", "code_name"],
+                           orient="row")
+    pairs = parsed.frame.select("row", "region_code", "region_name").unique("row", maintain_order=True) \
+        .drop_nulls(["region_code", "region_name"]).join(regions, on="region_code", how="inner") \
+        .filter(pl.col("region_name").str.replace_all(r"\s", "") != pl.col("code_name"))
+    code_hdr, code_col = parsed.columns["region_code"]
+    name_hdr, name_col = parsed.columns["region_name"]
+    where = f"文件 {parsed.file_name}" + (f" 工作表“{parsed.sheet}”" if parsed.sheet else "")
+    return [Problem("region.code_name_mismatch", "error",
+                    f"{where} 第 {r['row']} 行: {code_col} 列“{code_hdr}”为“{r['region_code']}”({r['code_name']}), "
+                    f"但 {name_col} 列“{name_hdr}”为“{r['region_name']}”, 代码与名称不是同一个县(市、区)。",
+                    r["row"], code_hdr, "同一行的行政区划代码与县(市、区)名称一致",
+                    "核对该行是否从其他县(市、区)复制而来, 或代码列是否错位; 改正代码或名称后重新报送",
+                    f"{r['region_code']} / {r['region_name']}")
+            for r in pairs.sort("row").iter_rows(named=True)]

@@ -44,6 +44,12 @@ class Home:
         return self.root / "warehouse.duckdb"
 
     @property
+    def snapshot(self) -> Path:
+        """A copy of the warehouse the run leaves at its end, for readers that must never open
+        (nor wait for) the live one: the submission portal's checks and templates."""
+        return self.root / "snapshot" / "warehouse.duckdb"
+
+    @property
     def archive(self) -> Path:
         return self.root / "archive"
 

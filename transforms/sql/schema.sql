@@ -35,6 +35,8 @@ CREATE TABLE IF NOT EXISTS observation (
 -- warehouses created before these columns existed
 ALTER TABLE submission ADD COLUMN IF NOT EXISTS sheet VARCHAR;
 ALTER TABLE submission ADD COLUMN IF NOT EXISTS header_row INTEGER;
+-- why the data was read from `sheet` (configured, named for the year/department, the only candidate)
+ALTER TABLE submission ADD COLUMN IF NOT EXISTS sheet_reason VARCHAR;
 ALTER TABLE observation ADD COLUMN IF NOT EXISTS note VARCHAR;
 CREATE TABLE IF NOT EXISTS event (
     submission_id INTEGER, row_number INTEGER, event_id VARCHAR, region_code VARCHAR, event_date DATE,
@@ -45,6 +47,17 @@ CREATE TABLE IF NOT EXISTS tenure (
 -- What a file says about itself (title rows, 年度/填报单位 cells), checked against its inbox folder.
 CREATE TABLE IF NOT EXISTS declaration (
     submission_id INTEGER, row_number INTEGER, source VARCHAR, text VARCHAR);
+-- Where a submission's fields are: key (region_code, region_name, an indicator code, event_date, …) ->
+-- header text and column letter, so the steward report names the cell of every failure.
+CREATE TABLE IF NOT EXISTS submission_column (
+    submission_id INTEGER, key VARCHAR, header VARCHAR, letter VARCHAR);
+-- The signature block under a table: role 填报人 | 审核人 | 联系电话 | 填报日期 | … and what follows it.
+CREATE TABLE IF NOT EXISTS signature (
+    submission_id INTEGER, row_number INTEGER, role VARCHAR, text VARCHAR);
+-- A held submission (status 'held': a plausibility warning on an indicator with a veto or a binding
+-- target) confirmed by its department (强制上报, role 'department') or accepted by the office ('office').
+CREATE TABLE IF NOT EXISTS confirmation (
+    submission_id INTEGER, role VARCHAR, person VARCHAR, reason VARCHAR, confirmed_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS validation_result (
     submission_id INTEGER, rule_id VARCHAR, expectation_type VARCHAR, column_name VARCHAR,
     severity VARCHAR, success BOOLEAN, unexpected_count INTEGER, message VARCHAR, expected VARCHAR,

@@ -16,6 +16,9 @@ SELECT d.name AS "部门", count(s.submission_id) AS "收到文件", count(*) FI
        CAST(coalesce(sum(s.warnings) FILTER (s.in_use), 0) AS INTEGER) AS "采用版本警告",
        CAST(coalesce(sum(s.errors) FILTER (s.status = 'rejected'), 0) AS INTEGER) AS "退回文件错误",
        CASE WHEN count(s.submission_id) = 0 THEN '未报送'
+            WHEN max(s.submission_id) FILTER (s.status = 'held')
+                 > coalesce(max(s.submission_id) FILTER (s.in_use), 0)
+                THEN '最新报送待确认(否决或约束性指标变化过大), 暂不计分'
             WHEN count(*) FILTER (s.in_use) = 0 THEN '全部退回, 无可用数据'
             WHEN max(s.submission_id) FILTER (s.status = 'rejected') > max(s.submission_id) FILTER (s.in_use)
                 THEN '最新报送被退回, 沿用已通过版本'
