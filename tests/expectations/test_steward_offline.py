@@ -10,7 +10,8 @@ from tests.support.report_contexts import steward_context
 
 
 def test_steward_report_works_offline_in_chromium(tmp_path, monkeypatch):
-    report = steward_context()["report"] | {"submission_id": 7}
+    report = steward_context()["report"] | {"submission_id": 7, "sheet_reason": "工作表名称含“考核数据”",
+                                            "signatures": [], "confirmations": []}
     write_steward_reports(report, tmp_path, "测试指标体系", "赣州市")
     page = tmp_path / "steward.html"
     html = page.read_text("utf-8")
