@@ -25,9 +25,19 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from transforms.config.framework import Framework
 from transforms.intake import guards
-from transforms.intake.parse import (EVENT_HEADERS, KNOWN_HEADERS, LONG_INDICATOR_HEADERS, LONG_VALUE_HEADERS,
-                                     REGION_CODE_HEADERS, REGION_NAME_HEADERS, TENURE_HEADERS, decode_text,
-                                     header_text, sniff_delimiter, split_unit)
+from transforms.intake.parse import (
+    EVENT_HEADERS,
+    KNOWN_HEADERS,
+    LONG_INDICATOR_HEADERS,
+    LONG_VALUE_HEADERS,
+    REGION_CODE_HEADERS,
+    REGION_NAME_HEADERS,
+    TENURE_HEADERS,
+    decode_text,
+    header_text,
+    sniff_delimiter,
+    split_unit,
+)
 from transforms.intake.safe_cells import neutralise
 from transforms.runtime.home import private_dir, write_atomically
 

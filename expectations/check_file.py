@@ -29,11 +29,10 @@ class FileCheck:
 
 
 def check_file(file: Path, dept: Department, year: int, fw: Framework, fw_path: Path, office: Home,
-               report: Path | None = None, warehouse: Path | None = None, data_docs: bool = True) -> FileCheck:
+               report: Path | None = None, warehouse: Path | None = None) -> FileCheck:
     """Validate `file` for `dept` and `year` on a copy of `office`'s warehouse (or of `warehouse`,
     e.g. the snapshot a run leaves: the portal never opens the live one); with `report`, copy the
-    steward report (HTML, JSON), the annotated workbook and (`data_docs`: GX's own HTML, ~⅓ of the
-    time of a check) the Data Docs there."""
+    steward report (HTML, JSON) and the annotated workbook there."""
     office_db = warehouse or office.warehouse
     # the file is read in chunks, never whole (one over the size limit is refused unread)
     with open(file, "rb") as fh, tempfile.TemporaryDirectory(prefix="ecoassess-validate-") as tmp:
@@ -51,13 +50,11 @@ def check_file(file: Path, dept: Department, year: int, fw: Framework, fw_path: 
                         [dept.code, year])[0][0]
             sid = receive_file(con, scratch, fh, file.name, dept.code, year).submission_id
             if sid in parse_received(con, scratch, fw, load_units()):
-                validate_submission(con, scratch, fw, sid, build_docs=data_docs)
+                validate_submission(con, scratch, fw, sid)
             else:  # not readable at all: rejected before validation, answered as a run answers it
                 report_unreadable(con, scratch, fw, [sid])
             out = scratch.validation_root / str(sid)
             result = json.loads((out / "steward.json").read_text("utf-8"))
             if report:
                 shutil.copytree(out, report, dirs_exist_ok=True)
-                if (scratch.validation_root / "data_docs").exists():
-                    shutil.copytree(scratch.validation_root / "data_docs", report / "data_docs", dirs_exist_ok=True)
     return FileCheck(result, last)

@@ -83,9 +83,9 @@ def confirm_from_inbox(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework
 
 
 def _kept(out: Path) -> dict:
-    """What validation wrote beside the report (annotated workbook, Data Docs) and a rewrite keeps."""
+    """What validation wrote beside the report (the annotated workbook) and a rewrite keeps."""
     try:
         old = json.loads((out / "steward.json").read_text("utf-8"))
     except (OSError, ValueError):
         return {}
-    return {k: old.get(k) for k in ("annotated_workbook", "data_docs")}
+    return {k: old.get(k) for k in ("annotated_workbook",)}

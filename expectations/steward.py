@@ -46,7 +46,7 @@ def steward_report(con: duckdb.DuckDBPyConnection, submission_id: int, fw: Frame
             "status": status, "signatures": signatures, "confirmations": confirmations,
             "errors": sum(r["severity"] == "error" for r in rules),
             "warnings": sum(r["severity"] == "warning" for r in rules), "rules": rules,
-            "annotated_workbook": None, "data_docs": None}  # set by validation; an unreadable file has neither
+            "annotated_workbook": None}  # set by validation; an unreadable file has none
 
 
 # the checks' derived columns -> the field whose cell the steward fixes

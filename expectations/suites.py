@@ -15,12 +15,9 @@ from great_expectations.expectations.metadata_types import FailureSeverity
 from transforms.config.framework import Framework
 from transforms.config.posts import POSTS
 from transforms.intake.parse import column_header
+from transforms.intake.vocabulary import EVENT_KINDS
 
 ERROR, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
-# Event kinds any framework accepts (DESIGN.md §5 and the graded 突发环境事件 levels); a framework's
-# veto rules may add more. A framework without event rules still receives the events file.
-EVENT_KINDS = {"一般突发环境事件", "较大突发环境事件", "重大突发环境事件", "重特大突发环境事件", "严重生态破坏责任事件",
-               "造成恶劣社会影响的环境污染责任事件", "统计数据造假"}
 
 
 def _meta(rule_id: str, rule: str, expected: str, fix: str, indicator: str | None = None) -> dict:

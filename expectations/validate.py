@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 import pandas as pd
@@ -31,8 +32,6 @@ from transforms.runtime.sql import registered, statement, transaction
 from transforms.runtime.warehouse import counties, frame, rows
 
 GX_STORE = "validation/gx_store"  # GX's validation results store, relative to the home
-DATA_DOCS = "validation/data_docs"  # GX Data Docs site, relative to the home
-DOCS_SITE = "ecoassess"
 
 
 @dataclass
@@ -55,7 +54,9 @@ class _GX:
 @lru_cache(maxsize=4)
 def _gx(root: str) -> _GX:
     """One ephemeral GX context per home and process: a pandas datasource, progress bars off,
-    validation results kept in GX's own store under the home, and a Data Docs site beside it."""
+    validation results kept in GX's own store under the home. No Data Docs site: GX's pages load their
+    scripts and styles from a CDN and do not work offline; the steward report (HTML + JSON, per
+    submission) is the readable result, and GX's own JSON stays in the store for those who need it."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig
 
@@ -65,10 +66,7 @@ def _gx(root: str) -> _GX:
     stores = InMemoryStoreBackendDefaults()
     stores.stores[stores.validation_results_store_name]["store_backend"] = {
         "class_name": "TupleFilesystemStoreBackend", "base_directory": str(Path(root) / GX_STORE)}
-    config = DataContextConfig(store_backend_defaults=stores, analytics_enabled=False, data_docs_sites={
-        DOCS_SITE: {"class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-                    "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                                      "base_directory": str(Path(root) / DATA_DOCS)}}})
+    config = DataContextConfig(store_backend_defaults=stores, analytics_enabled=False, data_docs_sites={})
     ctx = gx.get_context(mode="ephemeral", project_config=config)
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     asset = ctx.data_sources.add_pandas("submissions").add_dataframe_asset("submission")
@@ -94,7 +92,7 @@ def run_suite(batch_definition, suite, df: pd.DataFrame, index_column: str = "ro
 
 
 def _store(gx_env: _GX, result, sid: int, batch: str):
-    """Keep the result in GX's validation store (under the home) so Data Docs can show it."""
+    """Keep the result in GX's validation store (under the home): GX's own JSON, for the record."""
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier, ValidationResultIdentifier
 
@@ -104,16 +102,9 @@ def _store(gx_env: _GX, result, sid: int, batch: str):
     return key
 
 
-def build_data_docs(home: Home, keys: list) -> Path:
-    """Great Expectations' own HTML (Data Docs) for the new results; the index lists all of them.
-    It loads its CSS/JS from CDNs, so offline it opens unstyled (the steward HTML is the readable one).
-    Called after every validation: it also makes GX's store and site owner+group only."""
-    gx_env = _gx(str(home.root))
-    if keys:
-        gx_env.context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=keys)
-    for tree in (GX_STORE, DATA_DOCS):  # GX writes with the process umask: give them the home's modes
-        make_private(home.root / tree)
-    return home.root / DATA_DOCS / "index.html"
+def secure_gx_store(home: Home) -> None:
+    """GX writes its store with the process umask: give it the home's modes (owner + group only)."""
+    make_private(home.root / GX_STORE)
 
 
 def _frame_for(con: duckdb.DuckDBPyConnection, sid: int, kind: str, jurisdiction: str) -> pl.DataFrame:
@@ -186,12 +177,10 @@ def _present_indicators(con: duckdb.DuckDBPyConnection, sid: int) -> list[str]:
     return [r[0] for r in rows(con, "SELECT DISTINCT indicator_code FROM observation WHERE submission_id = ?", [sid])]
 
 
-def validate_submission(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework, sid: int,
-                        build_docs: bool = True) -> Outcome:
+def validate_submission(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework, sid: int) -> Outcome:
     """Run the generated and the hand-written suites on one parsed submission and decide."""
-    outcome, keys = _validate(con, home, fw, sid)
-    if build_docs:
-        build_data_docs(home, keys)
+    outcome, _ = _validate(con, home, fw, sid)
+    secure_gx_store(home)
     return outcome
 
 
@@ -261,7 +250,6 @@ def _validate(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework, sid: in
     report = steward_report(con, sid, fw)
     workbook = annotate_workbook((home.root / archive_path).read_bytes(), file_name, report, fw, out)
     report["annotated_workbook"] = workbook.name if workbook else None
-    report["data_docs"] = str((home.root / DATA_DOCS / "index.html").relative_to(home.root))
     write_steward_reports(report, out, fw.name, jurisdiction_name(con, fw))
     return Outcome(sid, department, file_name, version, status, errors, warnings), keys
 
@@ -272,10 +260,16 @@ def _held_items(results: pl.DataFrame, guarded: set[str]) -> list[str]:
     return sorted({f["indicator"] for text in failed for f in json.loads(text or "[]") if f.get("indicator") in guarded})
 
 
-def validate_pending(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework,
-                     department: str | None = None) -> list[Outcome]:
-    """Validate every parsed submission not yet decided (optionally of one department)."""
+def validate_pending(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework, department: str | None = None,
+                     on_file: Callable[[int, int, str, str], None] | None = None) -> list[Outcome]:
+    """Validate every parsed submission not yet decided (optionally of one department). `on_file(i, n,
+    department name, file name)` is called before each file (progress: validation is the longest stage
+    on a fresh home)."""
     pending = rows(con, statement("validation/pending_submissions"), [department, department])
-    done = [_validate(con, home, fw, sid) for (sid,) in pending]
-    build_data_docs(home, [k for _, keys in done for k in keys])
+    done = []
+    for i, (sid, dept_name, file_name) in enumerate(pending, start=1):
+        if on_file:
+            on_file(i, len(pending), dept_name, file_name)
+        done.append(_validate(con, home, fw, sid))
+    secure_gx_store(home)
     return [outcome for outcome, _ in done]

@@ -337,7 +337,6 @@ def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=
         typer.echo(f"审核报告 / reports: {report / 'steward.html'}, {report / 'steward.json'}")
         if result.get("annotated_workbook"):
             typer.echo(f"标注副本 / annotated workbook: {report / result['annotated_workbook']}")
-        typer.echo(f"GX Data Docs(离线无样式 / unstyled offline): {report / 'data_docs' / 'index.html'}")
     elif result.get("annotated_workbook"):
         typer.echo("加 --report <目录> 可得到标注副本和 HTML 报告 / add --report DIR for the annotated workbook")
     raise typer.Exit(0 if result["status"] == "accepted" else 1)
@@ -346,17 +345,21 @@ def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=
 @app.command()
 def template(department: str = typer.Argument(..., help="部门代码或名称, 如 lyj 或 市林业局 / department"),
              year: Optional[int] = YearOpt, framework: Optional[str] = FrameworkOpt,
+             kind: str = typer.Option("indicators", help="indicators 指标数据, events 生态环境事件, tenures 领导干部"
+                                                         "任职情况 / what the template is for"),
              out: Optional[Path] = typer.Option(None, help="输出文件 / output .xlsx"),
              home: Optional[Path] = HomeOpt, data: Optional[Path] = DataOpt) -> None:
     """生成部门填报模板(Excel) / write a department's Excel template.
 
-    例 / example: ecoassess template 市林业局 --out 林业局填报模板.xlsx
+    例 / examples: ecoassess template 市林业局 --out 林业局填报模板.xlsx;
+    ecoassess template 市生态环境局 --kind events; ecoassess template 市委组织部 --kind tenures
     """
     _set_home(home, data)
     year, framework = _year(year), _framework(framework)
     from transforms.config.framework import framework_path, load_departments, load_framework
-    from transforms.intake.excel_template import write_template
+    from transforms.intake.excel_template import KINDS
     from transforms.intake.receive import resolve_department
+    from transforms.intake.templates import submission_template
     from transforms.runtime.home import Home
     from transforms.runtime.warehouse import load_config, open_warehouse
 
@@ -366,10 +369,12 @@ def template(department: str = typer.Argument(..., help="部门代码或名称, 
         raise typer.Exit(2)
     fw_path = framework_path(framework)
     fw = load_framework(fw_path)
-    target = out or Path(f"{dept.name}_{year}年考核数据填报模板.xlsx")
+    if kind not in KINDS:
+        _fail(f"未知的模板类型 {kind!r}, 可选: {', '.join(KINDS)} / unknown kind", 2)
+    target = out or Path(f"{dept.name}_{year}年{KINDS[kind]}填报模板.xlsx")
     with open_warehouse(Home.resolve()) as con:
         load_config(con, fw, fw_path)
-        write_template(con, fw, dept.code, year, target)
+        submission_template(con, fw, dept.code, kind, year, target)
     typer.echo(f"已生成模板 / template written: {target}")
 
 
@@ -391,6 +396,39 @@ def serve(limit: Optional[int] = typer.Option(None, help="同时运行的最大�
     os.chdir(PROJECT_DIR)  # entrypoints in prefect.yaml are relative to the project folder
     serve_all(limit)
 
+
+
+@app.command("notify-office")
+def notify_office(webhook: Optional[str] = typer.Option(None, help="接收通知的网址(POST JSON: subject, body) / "
+                                                                   "webhook URL to POST the notice to"),
+                  block: Optional[str] = typer.Option(None, help="已在 Prefect 界面建好的通知块, 如 "
+                                                                 "sendgrid-email/kaohe / an existing notification "
+                                                                 "block <type slug>/<name>")) -> None:
+    """运行失败时通知考核办: 在 Prefect 服务器上建立自动化规则 / create the Prefect automation that notifies the office when a run fails.
+
+    年度考核、重新审核、重新生成报告的任一运行失败或崩溃, 服务器即通过 webhook 或通知块(如电子邮件)发出通知,
+    内含运行名称、原因、参数和界面链接。再次执行会替换原规则。需要 PREFECT_API_URL。 / Any failed or crashed run
+    of the three flows sends its name, reason, parameters and UI link; running it again replaces the rule.
+
+    例 / examples:
+
+      PREFECT_API_URL=http://127.0.0.1:4200/api ecoassess notify-office --webhook https://oa.example.gov.cn/hook
+
+      PREFECT_API_URL=http://127.0.0.1:4200/api ecoassess notify-office --block sendgrid-email/kaohe
+    """
+    if bool(webhook) == bool(block):
+        _fail("请给出 --webhook 或 --block 之一 / give --webhook or --block", 2)
+    if not os.environ.get("PREFECT_API_URL"):
+        _fail("需要 Prefect 服务器: 请设置 PREFECT_API_URL / set PREFECT_API_URL to the server's API", 2)
+    from flows.notify import block_id, create_failure_automation, save_webhook_block
+
+    try:
+        target = save_webhook_block(webhook) if webhook else block_id(block)
+    except ValueError as exc:
+        _fail(f"找不到通知块 {block} / no such block: {exc}", 2)
+    automation = create_failure_automation(target)
+    typer.echo(f"已建立自动化规则 / automation created: {automation.name} ({automation.id}); "
+               f"通知发往 / notifies: {webhook or block}")
 
 def _json(value) -> dict:
     return json.loads(value) if isinstance(value, str) else (value or {})

@@ -18,6 +18,7 @@ PREFECT_YAML = PROJECT_DIR / "prefect.yaml"
 def runner_deployments(path: Path = PREFECT_YAML) -> list:
     """One `RunnerDeployment` per entry of `deployments:`; `{{ $VAR }}` filled in from the
     environment, an unset one dropped (the flow's default applies)."""
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig
     from prefect.schedules import Cron
     from prefect.utilities.templating import apply_values
 
@@ -29,8 +30,10 @@ def runner_deployments(path: Path = PREFECT_YAML) -> list:
         flow = getattr(importlib.import_module(file.removesuffix(".py").replace("/", ".")), name)
         parameters = {k: v for k, v in (entry.get("parameters") or {}).items() if v not in ("", None)}
         schedules = [Cron(s["cron"], timezone=s.get("timezone")) for s in entry.get("schedules") or []]
+        limit = entry.get("concurrency_limit")
         out.append(flow.to_deployment(name=entry["name"], description=entry.get("description"),
-                                      parameters=parameters, tags=entry.get("tags"), schedules=schedules or None))
+                                      parameters=parameters, tags=entry.get("tags"), schedules=schedules or None,
+                                      concurrency_limit=ConcurrencyLimitConfig(**limit) if limit else None))
     return out
 
 

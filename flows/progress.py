@@ -1,11 +1,13 @@
-"""Stage progress for the operator: the flows announce stages, the CLI shows them with rich.
+"""Stage progress for the operator: the flows announce stages, the CLI shows them with rich, and
+Prefect's run logger carries the same lines to the UI (CLI and worker runs alike).
 
-The flow runs in the CLI's process, so a process-wide list of listeners is enough; without one
-(a deployment run on a worker) announcing is a no-op and Prefect's UI shows the task runs instead.
+The flow runs in the CLI's process, so a process-wide list of listeners is enough for the terminal;
+a deployment run on a worker has none, and its progress shows in the run's logs in the UI.
 """
 
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from typing import Iterator, Protocol
 
@@ -17,10 +19,27 @@ LABELS = {"ingest": "接收报送 / ingest", "validate": "数据审核 / validat
 class Listener(Protocol):
     def begin(self, stage: str, total: int | None) -> None: ...
     def advance(self, stage: str, n: int) -> None: ...
+    def note(self, stage: str, text: str) -> None: ...
     def end(self, stage: str) -> None: ...
 
 
 _listeners: list[Listener] = []
+
+
+def label(stage: str) -> str:
+    """The Chinese name of a stage (task names in the Prefect UI, log lines)."""
+    return LABELS.get(stage, stage).split(" / ")[0]
+
+
+def log() -> logging.Logger | logging.LoggerAdapter:
+    """Prefect's logger of the running flow or task (its lines show in the UI), else a plain one."""
+    from prefect.exceptions import MissingContextError
+    from prefect.logging import get_run_logger
+
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger("ecoassess")
 
 
 def begin(stage: str, total: int | None = None) -> None:
@@ -31,6 +50,14 @@ def begin(stage: str, total: int | None = None) -> None:
 def advance(stage: str, n: int = 1) -> None:
     for listener in _listeners:
         listener.advance(stage, n)
+
+
+def note(stage: str, text: str) -> None:
+    """What `stage` is working on now (e.g. 第 3/15 个文件, 市林业局《…》): beside its bar on the terminal
+    and a line in the run's log (the Prefect UI)."""
+    for listener in _listeners:
+        listener.note(stage, text)
+    log().info(f"{label(stage)}: {text}")
 
 
 def end(stage: str) -> None:
@@ -56,8 +83,13 @@ class RichListener:
         if stage in self.ids:
             self.progress.advance(self.ids[stage], n)
 
+    def note(self, stage: str, text: str) -> None:
+        if stage in self.ids:
+            self.progress.update(self.ids[stage], description=f"{LABELS.get(stage, stage)}: {text}")
+
     def end(self, stage: str) -> None:
         if stage in self.ids:
+            self.progress.update(self.ids[stage], description=LABELS.get(stage, stage))
             task = self.progress.tasks[self.ids[stage]]
             self.progress.update(self.ids[stage], total=task.total or 1, completed=task.total or 1)
 

@@ -23,17 +23,17 @@ from flows.stages import RunSpec
 from flows.task_policy import ON_FILES, ONCE, cores
 from transforms.runtime.home import Home
 
-plan_report = task(stages.plan_report, name="plan_report", **ONCE)
+plan_report = task(stages.plan_report, name="规划报告", **ONCE)
 
 
-@task(name="render", **ON_FILES)
+@task(name="生成报告", **ON_FILES)
 def render(chunk: Any, pool: Any = None) -> dict:
     """Render a chunk of documents (`flows.publish.Chunk`): in a worker process of `pool`, or
     where this task runs (a Dask worker); those whose content changed are written."""
     return render_jobs(chunk.jobs) if pool is None else pool.submit(render_jobs, chunk.jobs).result()
 
 
-@task(name="write_manifest", **ON_FILES)
+@task(name="写入目录页和清单", **ON_FILES)
 def write_manifest(report_plan, renders: list[dict]) -> dict:
     return stages.finish_report(report_plan, renders)
 
@@ -71,7 +71,7 @@ def _api_for_remote_workers() -> Iterator[None]:
         yield
 
 
-@flow(name="publish_reports")
+@flow(name="publish_reports", flow_run_name="{year}年度报告生成")
 def publish_reports(home: str, year: int, framework: str, run_id: str, pdf: bool = True, workers: int | None = None,
                     dask: str | None = None, force: bool = False) -> dict:
     """Plan once, render the documents in chunks over the flow's task runner (a document is written only

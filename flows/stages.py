@@ -40,6 +40,18 @@ class RunSpec:
         return load_framework(framework_path(self.framework_id))
 
 
+def check_configuration(spec: RunSpec) -> None:
+    """What the CLI checks before a run, for runs started any way (a deployment on a worker): the
+    framework loads and the inbox, if given, is a folder. Raises `ConfigError` with a Chinese message
+    (no task retries: retrying cannot help)."""
+    from transforms.config.framework import ConfigError
+
+    spec.framework  # noqa: B018  (loads and validates data/frameworks/<id>.yaml; ConfigError names file and entry)
+    if spec.inbox is not None and not spec.inbox.is_dir():
+        raise ConfigError(f"收件箱不存在或不是目录: {spec.inbox}。请检查部署参数 inbox 或环境变量 ECOASSESS_INBOX"
+                          f"(应为 <年度>/<部门代码>/<文件> 的上级目录)。 / inbox not found: {spec.inbox}")
+
+
 def start_run(spec: RunSpec, parameters: dict, prefect_flow_run_id: str | None) -> str:
     """Record a new run (status `running`). Called under the run lock, so a run still marked
     `running` was killed before it could finish: it is marked `interrupted`."""
@@ -66,8 +78,17 @@ def ingest(spec: RunSpec) -> dict:
 
 def validate(spec: RunSpec, department: str | None = None) -> list[dict]:
     """Validate the parsed files not yet decided; files that could not be read at all get the
-    steward's report too (`report_unreadable`). One outcome per file decided now."""
+    steward's report too (`report_unreadable`). One outcome per file decided now; progress per file
+    (第 i/n 个文件, with the department) on the terminal and in the run's log."""
     from expectations.steward import report_unreadable
+    from flows import progress
+
+    def on_file(i: int, n: int, dept_name: str, file_name: str) -> None:
+        if i == 1:
+            progress.begin("validate", n)
+        else:
+            progress.advance("validate")
+        progress.note("validate", f"第 {i}/{n} 个文件, {dept_name}《{file_name}》")
 
     fw = spec.framework
     with open_warehouse(spec.home) as con:
@@ -78,7 +99,8 @@ def validate(spec: RunSpec, department: str | None = None) -> list[dict]:
         if pending:  # else skip importing Great Expectations (~2 s)
             from expectations.validate import validate_pending
 
-            outcomes += [o.__dict__ for o in validate_pending(con, spec.home, fw, department)]
+            outcomes += [o.__dict__ for o in validate_pending(con, spec.home, fw, department, on_file)]
+            progress.advance("validate")
         from expectations.confirm import confirm_from_inbox
 
         confirmed = set(confirm_from_inbox(con, spec.home, fw))  # held files sent anyway through the portal

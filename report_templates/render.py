@@ -385,6 +385,14 @@ class Renderer:
             write_atomically(Path(pdf_path), pdf)
         clock.lap("write")
 
+    def write_pdf(self, bare_html: str, pdf_path: Path, clock: "StepClock | None" = None) -> None:
+        """Only the PDF of a page whose HTML is already there (a PDF run after a run without PDFs)."""
+        clock = clock or StepClock(None, "")
+        pdf = self._pdf(bare_html)
+        clock.lap("pdf")
+        write_atomically(Path(pdf_path), pdf)
+        clock.lap("write")
+
     def _pdf(self, bare_html: str) -> bytes:
         if not self._pdf_ready:
             self._prepare_pdf()

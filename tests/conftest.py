@@ -29,11 +29,17 @@ def _start_prefect_server(state: Path) -> dict:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     log = open(state / "server.log", "w")
-    env = {k: v for k, v in background.BASE_ENV.items() if not k.startswith("PREFECT_")} | {
-        "PREFECT_HOME": str(state), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false",
-        "PREFECT_LOGGING_LEVEL": "WARNING"}
+    # from the project folder, as the README says, so its prefect.toml turns analytics off (checked in
+    # test_end_to_end); DO_NOT_TRACK is left out for the same reason
+    env = {k: v for k, v in background.BASE_ENV.items() if not k.startswith("PREFECT_") and k != "DO_NOT_TRACK"} | {
+        "PREFECT_HOME": str(state), "PREFECT_UI_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING",
+        # automations on (the notification test waits for one); a queued deployment run is offered again
+        # after 2 s instead of 30 (the queueing test)
+        "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "true",
+        "PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS": "2"}
     proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port",
-                             str(port)], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                             str(port)], cwd=Path(__file__).resolve().parent.parent, env=env, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
     server = {"url": f"http://127.0.0.1:{port}/api", "proc": proc, "log": log}
     deadline = time.monotonic() + 120
     while True:

@@ -22,11 +22,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from flows.portal import office, runs
-from flows.portal.auth import (LOGIN_COOKIE, SESSION_COOKIE, LoginRequired, check_csrf, client_address, cookie_args,
-                               current, login_token, require)
+from flows.portal.auth import LOGIN_COOKIE, SESSION_COOKIE, LoginRequired, check_csrf, client_address, cookie_args, current, login_token, require
 from flows.portal.limits import BodyLimit, SecurityHeaders
-from flows.portal.submissions import (Portal, Refused, attach_evidence, cell_status, force_upload, mark_interrupted,
-                                      receive_upload, return_upload, template_bytes, upload_view, uploads)
+from flows.portal.submissions import Portal, Refused, attach_evidence, cell_status, force_upload, mark_interrupted, receive_upload, return_upload, template_bytes, upload_view, uploads
 from transforms.portal.accounts import Throttled, authenticate, close_session, open_session
 
 HERE = Path(__file__).resolve().parent

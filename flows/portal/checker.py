@@ -32,7 +32,7 @@ def check_upload(file: str, department: str, year: int, framework_id: str, home:
     fw_path = framework_path(framework_id)
     # no snapshot yet (no run so far): an empty scratch warehouse, nothing to compare with
     checked = check_file(Path(file), dept, year, load_framework(fw_path), fw_path, office, Path(report),
-                         warehouse=office.snapshot, data_docs=False)  # the steward report is the readable one
+                         warehouse=office.snapshot)  # the steward report is the readable one
     make_private(Path(report))
     return checked.result | {"compared_year": checked.compared_year}
 

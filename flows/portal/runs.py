@@ -18,8 +18,8 @@ from pathlib import Path
 from flows.portal.submissions import Portal, Refused
 from transforms.portal.accounts import Account
 from transforms.portal.store import now
-from transforms.runtime.sql import statement
 from transforms.runtime.home import PROJECT_DIR, private_dir
+from transforms.runtime.sql import statement
 
 DEPLOYMENT = "annual_assessment/annual-assessment-manual"
 STATUS = {"running": "运行中", "succeeded": "已完成", "failed": "失败", "queued": "已提交", "unknown": "状态未知"}

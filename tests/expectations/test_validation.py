@@ -106,11 +106,11 @@ def test_validate_command_exit_status_and_chinese_report_on_several_faults(tmp_p
     data = json.loads((report / "steward.json").read_text("utf-8"))
     html = (report / "steward.html").read_text("utf-8")
     assert "未通过，已退回" in html and "湿地保护率" in html and "林业局_报送_审核标注.xlsx" in html
-    assert "离线打开时没有样式" in html  # the Data Docs note
+    assert "Data Docs" not in html  # GX's pages need a CDN: not built, not promised (issue 20)
     assert data["status"] == "rejected" and data["encoding"] == "gb18030"
     assert {r["rule_id"] for r in data["rules"]} >= {"value.range", "value.present", "region.code_known",
                                                      "region.complete", "columns.required", "declaration.year"}
-    assert (report / "data_docs" / "index.html").exists()
+    assert not (report / "data_docs").exists()
     ws = openpyxl.load_workbook(report / data["annotated_workbook"]).worksheets[0]
     assert data["annotated_workbook"] == "林业局_报送_审核标注.xlsx"
     assert "期望: 0 至 100 %" in ws["C3"].comment.text and ws["C3"].value == 150

@@ -178,8 +178,12 @@ def test_run_history_links_the_prefect_run_and_its_artifacts(demo_run, client):
 
     flow_run = client.read_flow_run(UUID(flow_run_id))
     assert flow_run.state.is_completed() and flow_run.parameters["year"] == 2025
+    assert flow_run.name == "2025年度考核"  # what the office reads in the UI
     artifacts = {a.key: a for a in client.read_artifacts() if a.flow_run_id == flow_run.id}
-    assert set(artifacts) == {"assessment-summary", "validation-by-department", "validation-submissions", "ranking"}
+    assert set(artifacts) == {"assessment-summary", "validation-by-department", "validation-submissions", "ranking",
+                              "reports"}
+    assert f"({(home / 'reports' / '2025' / 'index.html').as_uri()})" in artifacts["reports"].data  # a link
+    assert str(home / "reports" / "2025") in artifacts["reports"].description
     summary = artifacts["assessment-summary"].data
     for phrase in (run_id, "等级分布", "一票否决", "寻乌县", "失败与退回", "本次生成 / rendered 69"):
         assert phrase in summary, phrase
@@ -190,13 +194,36 @@ def test_run_history_links_the_prefect_run_and_its_artifacts(demo_run, client):
     assert len(json.loads(artifacts["validation-submissions"].data)) == 15
     ranking = json.loads(artifacts["ranking"].data)
     assert [r["排名"] for r in ranking] == list(range(1, 19))
+    vetoes = {r["县(市、区)"]: r["一票否决"] for r in ranking}
+    assert vetoes["寻乌县"] == "发生重大生态环境事件" and vetoes["章贡区"] == "—"
+
+    # a CLI run's stage lines and validation progress are in the UI's log of the run, in Chinese
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    logs = [entry.message for entry in client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run.id])))]
+    assert "接收报送: 开始" in logs and any(m.startswith("数据审核: 完成, 用时") for m in logs)
+    assert any(m.startswith("数据审核: 第 1/67 个文件, 市") for m in logs) and \
+        any(m.startswith("数据审核: 第 67/67 个文件") for m in logs)
+    tasks = {t.name.rsplit("-", 1)[0] for t in client.read_task_runs() if t.flow_run_id == flow_run.id}
+    assert {"接收报送", "数据审核", "计分", "一票否决", "干部归责"} <= tasks
 
     # the report stage fanned out: a publish_reports subflow with render task runs (chunks of documents)
     subflows = [r for r in client.read_flow_runs() if r.parent_task_run_id and r.name != flow_run.name]
     publish = [r for r in subflows if client.read_flow(r.flow_id).name == "publish_reports"]
     assert len(publish) == 1
-    renders = [t for t in client.read_task_runs() if t.flow_run_id == publish[0].id and t.name.startswith("render")]
+    renders = [t for t in client.read_task_runs() if t.flow_run_id == publish[0].id and t.name.startswith("生成报告")]
     assert len(renders) >= 2 and all(t.state.is_completed() for t in renders)
+
+
+def test_the_documented_prefect_commands_send_no_analytics(prefect_server, client):
+    """The session's server was started as the README says (`prefect server start` in the project folder,
+    no analytics variable set): prefect.toml turned its analytics off, and a client there (deploy, a
+    worker) reads the same setting and asks this server, which says no."""
+    assert client.request("GET", "/admin/settings").json()["server"]["analytics_enabled"] is False
+    env = {k: v for k, v in background.BASE_ENV.items() if not k.startswith("PREFECT_") and k != "DO_NOT_TRACK"}
+    shown = subprocess.run([sys.executable, "-m", "prefect", "config", "view", "--show-sources"], cwd=PROJECT, env=env,
+                           capture_output=True, text=True, timeout=120).stdout
+    assert "PREFECT_SERVER_ANALYTICS_ENABLED='False' (from prefect.toml)" in shown
 
 
 def test_deployments_are_created_and_a_worker_runs_one(demo_run, prefect_server, client, tmp_path):
@@ -214,17 +241,90 @@ def test_deployments_are_created_and_a_worker_runs_one(demo_run, prefect_server,
     assert [(s.schedule.cron, s.schedule.timezone) for s in yearly.schedules] == [("0 6 15 3 *", "Asia/Shanghai")]
     assert deployments["annual-assessment-manual"].parameters["inbox"] == str(DEMO_INBOX)
 
+    assert all(d.global_concurrency_limit.limit == 1 and d.concurrency_options.collision_strategy == "ENQUEUE"
+               for d in deployments.values())  # runs of a deployment queue instead of failing on the home
+    run_form = deployments["annual-assessment-manual"].parameter_openapi_schema["properties"]
+    assert run_form["year"]["description"].startswith("考核年度") and "收件箱" in run_form["inbox"]["description"]
+
+    # two runs of one deployment on one home, and a run with a missing inbox, for one worker
     manifest = home / "reports" / "2025" / "manifest.json"
     before = manifest.stat().st_mtime_ns
-    flow_run = client.create_flow_run_from_deployment(deployments["rerender"].id, parameters={"year": 2025})
-    worker = subprocess.run(prefect + ["worker", "start", "--pool", "ecoassess", "--run-once"], cwd=tmp_path,
-                            env=env, capture_output=True, text=True, timeout=600)
-    assert worker.returncode == 0, worker.stderr[-3000:]
-    assert client.read_flow_run(flow_run.id).state.is_completed(), worker.stderr[-3000:]
+    first, second = (client.create_flow_run_from_deployment(deployments["rerender"].id, parameters={"year": 2025})
+                     for _ in range(2))
+    broken = client.create_flow_run_from_deployment(deployments["annual-assessment-manual"].id,
+                                                    parameters={"inbox": str(tmp_path / "无此目录")})
+    log = open(tmp_path / "worker.log", "w")
+    worker = subprocess.Popen(prefect + ["worker", "start", "--pool", "ecoassess"], cwd=tmp_path, stdout=log,
+                              stderr=subprocess.STDOUT, start_new_session=True,
+                              env=env | {"PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_PREFETCH_SECONDS": "1"})
+    try:
+        deadline = time.monotonic() + 600
+        while not all(client.read_flow_run(r.id).state.is_final() for r in (first, second, broken)):
+            assert worker.poll() is None and time.monotonic() < deadline, (tmp_path / "worker.log").read_text()[-3000:]
+            time.sleep(1)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=60)
+        log.close()
+    first, second, broken = (client.read_flow_run(r.id) for r in (first, second, broken))
+    worker_log = (tmp_path / "worker.log").read_text()[-3000:]
+    assert first.state.is_completed() and second.state.is_completed(), worker_log
+    # whichever the worker offered second waited in Prefect's queue for the other to finish (it did not
+    # fail on the home's lock)
+    first, second = sorted((first, second), key=lambda r: r.start_time)
+    assert "AwaitingConcurrencySlot" in {s.name for s in client.read_flow_run_states(second.id)}
+    assert second.start_time >= first.end_time
+    assert first.name == second.name == "2025年度报告重新生成"
     assert manifest.stat().st_mtime_ns == before  # nothing changed, so nothing was rewritten
-    rerender_artifacts = [a for a in client.read_artifacts() if a.flow_run_id == flow_run.id]
-    assert [a.key for a in rerender_artifacts] == ["rerender-summary"]
-    assert "本次生成 / rendered: 0" in rerender_artifacts[0].data
+    rerender_artifacts = {a.key: a for a in client.read_artifacts() if a.flow_run_id == first.id}
+    assert set(rerender_artifacts) == {"rerender-summary", "reports"}
+    assert "本次生成 / rendered: 0" in rerender_artifacts["rerender-summary"].data
+    # a configuration error fails the run at once, in Chinese, with no task run (so nothing retried)
+    assert broken.state.is_failed() and "收件箱不存在或不是目录" in broken.state.message, broken.state.message
+    assert not [t for t in client.read_task_runs() if t.flow_run_id == broken.id]
+    assert broken.total_run_time.total_seconds() < 30
+
+
+def test_a_failed_run_notifies_the_office_on_its_webhook(demo_run, prefect_server, client):
+    """`ecoassess notify-office --webhook` creates the automation; a failed run (rerender of a year
+    without a run) makes the server POST the notice to a webhook on loopback."""
+    import http.server
+    import threading
+
+    home, _ = demo_run
+    received: list[dict] = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"])).decode("utf-8")))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{hook.server_address[1]}/kaohe"
+        out = _cli(home, "notify-office", "--webhook", url, PREFECT_API_URL=prefect_server).stdout
+        assert "已建立自动化规则" in out
+        failed = _cli(home, "rerender", "--year", "1999", check=False, PREFECT_API_URL=prefect_server)
+        assert failed.returncode != 0
+        deadline = time.monotonic() + 120
+        while not received and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert len(received) == 1, "no notification arrived"
+        notice = received[0]
+        assert notice["subject"] == "【生态文明建设考核】运行失败: 1999年度报告重新生成"
+        assert "1999 年尚无成功的考核运行" in notice["body"] and "ecoassess status" in notice["body"]
+    finally:
+        from prefect.automations import Automation
+
+        from flows.notify import AUTOMATION
+
+        Automation.read(name=AUTOMATION).delete()  # later tests fail runs on purpose
+        hook.shutdown()
 
 
 def test_ecoassess_serve_runs_a_deployment_without_a_work_pool(demo_run, prefect_server, client, tmp_path):

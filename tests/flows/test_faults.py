@@ -375,7 +375,7 @@ def test_rendering_into_a_full_or_read_only_disk(recovered, into_disk, case):
     # fail fast: once a chunk has failed, the chunks still queued are cancelled. Those failed by then
     # (one per thread at most: a try takes seconds) and those the freed threads had already taken fail,
     # so at most 2 × cores of the 4 × cores chunks, where all of them used to fail three times each
-    failed_chunks = set(re.findall(r"Task run '(render-\w+)' - Finished in state Failed", proc.stderr))
+    failed_chunks = set(re.findall(r"Task run '(生成报告-\w+)' - Finished in state Failed", proc.stderr))
     assert len(failed_chunks) <= (2 * cores() if command == "run" else 0), sorted(failed_chunks)
     assert seen["after"] == seen["before"]  # data, scores, results untouched (the new run's row aside)
     assert seen["new_run_statuses"] == (["failed"] if command == "run" else [])

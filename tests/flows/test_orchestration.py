@@ -176,6 +176,9 @@ def test_prefect_yaml_deployments_serve_as_declared(monkeypatch):
     assert "year" not in yearly.parameters  # the flow assesses the previous calendar year
     assert deployments["annual-assessment-manual"].parameters["inbox"] == "/mnt/share/考核报送"
     assert not deployments["rerender"].schedules
+    # served too, each deployment queues its runs (one at a time) instead of failing on the home's lock
+    assert {(d.concurrency_limit, d.concurrency_options.collision_strategy) for d in deployments.values()} == \
+        {(1, "ENQUEUE")}
 
     monkeypatch.delenv("ECOASSESS_INBOX")
     assert "inbox" not in {d.name: d for d in runner_deployments()}["annual-assessment-manual"].parameters
@@ -197,3 +200,69 @@ def test_only_file_system_failures_are_retried():
     assert not _transient(None, None, Failed(data=ValueError("第 3 行 森林覆盖率 超出范围")))
     assert ingest.retries == 2 and render.retries == 2 and ingest.retry_condition_fn is _transient
     assert validate.retries == 0  # bad data does not get better by retrying
+
+
+def test_validation_reports_progress_file_by_file_with_the_department(mini_spec, tmp_path):
+    """The longest stage on a fresh home counts its files (i of n, with the department and file) for the
+    terminal's bar and the run's log."""
+    from flows import progress, stages
+    from tests.support.corpus import lyj_csv
+
+    folder = tmp_path / "inbox" / "2025" / "lyj"
+    folder.mkdir(parents=True)
+    (folder / "林业局.csv").write_bytes(lyj_csv(("40", "50", "60")))
+    (folder / "林业局_更正.csv").write_bytes(lyj_csv(("41", "50", "60")))
+    seen: list[tuple] = []
+
+    class Recorder:
+        def begin(self, stage, total):
+            seen.append(("begin", stage, total))
+
+        def advance(self, stage, n):
+            seen.append(("advance", stage, n))
+
+        def note(self, stage, text):
+            seen.append(("note", stage, text))
+
+        def end(self, stage):
+            seen.append(("end", stage))
+
+    stages.ingest(mini_spec)
+    progress._listeners.append(Recorder())
+    try:
+        outcomes = stages.validate(mini_spec)
+    finally:
+        progress._listeners.pop()
+    assert len(outcomes) == 2
+    assert seen == [("begin", "validate", 2), ("note", "validate", "第 1/2 个文件, 市林业局《林业局.csv》"),
+                    ("advance", "validate", 1), ("note", "validate", "第 2/2 个文件, 市林业局《林业局_更正.csv》"),
+                    ("advance", "validate", 1)]
+
+
+def test_a_deployment_run_waits_for_the_home_a_cli_run_stops(held_home, monkeypatch):
+    """Runs of different deployments on one home (the yearly run while a re-render holds it) queue on the
+    home's lock; outside a deployment (CLI, `flow()`) a second run stops at once as before."""
+    import types
+
+    import flows.annual_assessment as flow
+
+    home, proc = held_home
+    with pytest.raises(RunLocked):
+        with flow._home_held(home, "rerender 2025"):
+            pytest.fail("granted while held")
+    monkeypatch.setattr(flow, "deployment", types.SimpleNamespace(id="a-deployment-id"))
+    events: list[str] = []
+
+    def second() -> None:
+        with flow._home_held(home, "annual_assessment 2025"):
+            events.append("acquired")
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    time.sleep(1.0)
+    assert events == []  # waiting, not failed
+    proc.stdin.write("\n")
+    proc.stdin.flush()
+    proc.wait(timeout=30)
+    thread.join(timeout=30)
+    assert events == ["acquired"]

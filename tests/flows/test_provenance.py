@@ -86,9 +86,10 @@ def test_a_real_configuration_gets_no_synthetic_notice_anywhere(real_run):
 
 
 def test_a_real_configuration_gets_no_notice_in_the_prefect_artifacts(real_run, prefect_server):
-    import flows  # noqa: F401  (configures Prefect before its first import)
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    import flows  # noqa: F401  (configures Prefect before its first import)
 
     run_id = re.search(r"run (\S+) succeeded", real_run["stdout"]).group(1)
     import duckdb

@@ -5,7 +5,6 @@ or stylesheet; changing a threshold in the file changes the document."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml

@@ -46,9 +46,9 @@ def portal_data(root: Path) -> Path:
 def prepare_home(root: Path) -> tuple[Path, Path]:
     """(home, inbox): 2024 received and validated by the run's stages, the snapshot left; accounts."""
     from flows.stages import RunSpec, ingest, leave_snapshot, validate
+    from transforms.config.framework import framework_path
     from transforms.portal.accounts import add_account
     from transforms.portal.store import PortalDB
-    from transforms.config.framework import framework_path
     from transforms.runtime.home import Home
     from transforms.runtime.warehouse import load_config, open_warehouse
 

@@ -273,7 +273,6 @@ def steward_context() -> dict:
                        "sheet": "2025年考核数据", "sheet_reason": "工作表名含本年度", "header_row": 2, "signatures": [],
                        "confirmations": [], "submission_id": 7, "kind": "indicators",
                        "annotated_workbook": "市林业局_2025_审核标注.xlsx",
-                       "data_docs": "validation/data_docs/index.html",
                        "rules": [{"severity": "error", "rule": "森林覆盖率应在 0–100 之间", "rule_id": "EP01-range",
                                   "expected": "0 ≤ 值 ≤ 100", "fix": "按百分数填写, 不带 % 号",
                                   "rows": [{"row": 5, "region_name": "章贡区", "indicator_name": "森林覆盖率",

@@ -4,9 +4,8 @@ per county; vetoes bind to the cadres in post (终身追责); the documents then
 
 from __future__ import annotations
 
-import re
-
 import json
+import re
 
 import pytest
 

@@ -22,7 +22,6 @@ import calendar
 import csv
 import io
 import json
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -30,8 +29,7 @@ from typing import Sequence
 import numpy as np
 import openpyxl
 
-from transforms.config.framework import (DATA_DIR, NOT_APPLICABLE_OP, Framework, Indicator, SupportingItem,
-                                         load_departments, read_csv_rows)
+from transforms.config.framework import DATA_DIR, NOT_APPLICABLE_OP, Framework, Indicator, SupportingItem, load_departments, read_csv_rows
 from transforms.config.posts import DEPARTMENT_HEAD, GOVERNMENT_HEAD, PARTY_SECRETARY
 from transforms.config.provenance import SYNTHETIC_MARK
 from transforms.intake.safe_cells import append_row, workbook_bytes

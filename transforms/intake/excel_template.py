@@ -6,27 +6,98 @@ validation with the indicator's valid range, a 缺失原因说明 column takes t
 that does not exist, an instructions sheet says what to do in Chinese, and last year's accepted
 values are on a reference sheet. A filled template ingests unchanged. Text that comes from data
 (names, notes) is always written as a plain string, never as a formula.
+
+Every template (this one, and the events file and cadre roster of `record_templates`) has its title
+and header cells locked (the sheet is protected without a password: the input cells stay open, a
+clerk cannot overwrite a header by accident), and under the table a block for 填报人 / 联系电话 /
+填报日期 with the submission deadline, where the parser reads it as the file's signature, not data.
+`templates.submission_template` writes any of them for (department, kind, year).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import openpyxl
+import yaml
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from transforms.config.framework import Framework
 from transforms.intake.parse import column_header
 from transforms.intake.safe_cells import append_row
+from transforms.runtime.home import PROJECT_DIR
 from transforms.runtime.sql import statement
 from transforms.runtime.warehouse import frame
 
 HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")
+INPUT_FILL = PatternFill("solid", fgColor="FFFDE7")
 NOTE_HEADER = "缺失原因说明"
+KINDS = {"indicators": "指标数据", "events": "生态环境事件", "tenures": "领导干部任职情况"}
+# What a clerk does with the tools a clerk has (Excel or WPS, the office's share or portal, e-mail)
+SENDING = [
+    "填写完成后保存为 .xlsx 文件(不要另存为 .xls), 文件名保留部门名称和年度, 放入考核办指定的共享目录中本部门的文件夹"
+    "(或通过考核办的报送门户上传)。",
+    "考核办收到后逐份审核, 并发回审核报告; 未通过的, 审核报告列出每个问题所在的行、列和修改办法, 附有把问题单元格"
+    "标红的“审核标注”副本。按报告修改本表后重新报送即可, 以最新一个通过审核的版本为准。",
+    "输入时 Excel 会拒绝超出范围的数值、不在下拉列表中的选项和无效日期, 请按提示修改; 表头已锁定, 不必也不能修改。",
+]
+
+
+def submission_deadline(year: int) -> date | None:
+    """The deadline for a year's submissions: the date of the yearly run in `prefect.yaml` (the run
+    assesses what has arrived by then), in the following year. None if it cannot be read."""
+    try:
+        config = yaml.safe_load((PROJECT_DIR / "prefect.yaml").read_text("utf-8"))
+        yearly = next(d for d in config["deployments"] if d["name"] == "annual-assessment-yearly")
+        _, _, day, month, _ = yearly["schedules"][0]["cron"].split()
+        return date(year + 1, int(month), int(day))
+    except (OSError, KeyError, StopIteration, ValueError, IndexError, TypeError):
+        return None
+
+
+def chinese_date(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def signature_block(ws, row: int, year: int) -> int:
+    """Under the table (one blank row between): 填报人 / 联系电话 / 填报日期 with open cells, and the
+    deadline as a note. The parser takes a row starting with 填报人： and every row below it as the
+    file's signature, not data. Returns the block's last row."""
+    for text, col in (("填报人：", 1), ("联系电话：", 3), ("填报日期：", 5)):
+        ws.cell(row=row, column=col, value=text).font = Font(bold=True)
+        field = ws.cell(row=row, column=col + 1)
+        field.protection = Protection(locked=False)
+        field.fill = INPUT_FILL
+    ws.cell(row=row, column=6).number_format = "yyyy-mm-dd"
+    deadline = submission_deadline(year)
+    ws.cell(row=row + 1, column=1, value="注：本表报送截止日期为" + (chinese_date(deadline) if deadline else "考核办通知的日期")
+            + "；逾期未报送或未通过审核的，按缺报处理。")
+    return row + 1
+
+
+def protect(ws) -> None:
+    """Lock what is not opened (title, header, prefilled codes and names). No password: the point is
+    that a header is not overwritten by accident; a clerk may still widen columns and rows."""
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+
+
+def write_guide(wb, title: str, lines: list[str]) -> None:
+    """The instructions sheet: numbered steps, then how to send the file."""
+    guide = wb.create_sheet("填报说明")
+    append_row(guide, [title])
+    for n, line in enumerate(lines + SENDING, start=1):
+        append_row(guide, [f"{n}. {line}"])
+    guide.column_dimensions["A"].width = 110
+    guide["A1"].font = Font(bold=True, size=13)
+    for row in guide.iter_rows(min_row=2):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
 
 
 def data_sheet_name(year: int) -> str:
@@ -84,23 +155,22 @@ def write_template(con: duckdb.DuckDBPyConnection, fw: Framework, department: st
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 12
     ws.freeze_panes = "C3"
+    for row in ws.iter_rows(min_row=3, max_row=last, min_col=3, max_col=len(headers)):
+        for cell in row:
+            cell.fill = INPUT_FILL
+            cell.protection = Protection(locked=False)
+    protect(ws)
+    signature_block(ws, last + 2, year)
 
-    guide = wb.create_sheet("填报说明")
-    for line in [
-        f"{dept_name} {year} 年度生态文明建设考核指标数据填报说明",
-        f"1. 请在“{ws.title}”工作表中为每个县(市、区)填写全部指标, 不要增删行列, 不要修改表头和工作表名称。",
-        "2. 数值直接填写数字; 百分比指标填写百分数(如 85.2 表示 85.2%), 也可输入 85.2%。可用千分位逗号(1,234.5)。",
-        f"3. 确无数据的, 该格留空, 并在最后一列“{NOTE_HEADER}”写明原因。有原因的缺失按缺失处理并在报告中注明原因;"
+    write_guide(wb, f"{dept_name} {year} 年度生态文明建设考核指标数据填报说明", [
+        f"请在“{ws.title}”工作表中为每个县(市、区)填写全部指标(黄色区域), 不要增删行列, 不要修改工作表名称。",
+        "数值直接填写数字; 百分比指标填写百分数(如 85.2 表示 85.2%), 也可输入 85.2%。可用千分位逗号(1,234.5)。",
+        f"确无数据的, 该格留空, 并在最后一列“{NOTE_HEADER}”写明原因。有原因的缺失按缺失处理并在报告中注明原因;"
         " 没有原因的空格将被退回。",
-        "4. 计量单位以表头括号内为准; 如需使用其他单位(如“亩”代替“万亩”、“公顷”代替“万亩”), 请修改表头括号内的单位,"
-        " 系统按 data/units.yaml 自动换算; 无法换算的单位将被退回。",
-        "5. 报送前可运行 `ecoassess validate <文件> -d <部门>` 自查, 规则与正式审核完全一致。",
-        "6. 参考数据工作表列出上一年度已通过审核的数值, 仅供核对, 不必修改。",
-        "7. 同一年度再次报送视为新版本, 以最新一个通过审核的版本为准; 以前的版本保留备查。",
-    ]:
-        append_row(guide, [line])
-    guide.column_dimensions["A"].width = 110
-    guide["A1"].font = Font(bold=True, size=13)
+        "计量单位以表头括号内为准, 请换算后填写; 如确需使用其他单位(如“亩”), 请先与考核办联系。",
+        "表格下方填写填报人、联系电话和填报日期, 以便考核办核对时联系。",
+        f"“参考_{year - 1}年已审核”工作表列出上一年度已通过审核的数值, 仅供核对, 不必修改。",
+    ])
 
     ref = wb.create_sheet(f"参考_{year - 1}年已审核")
     previous = frame(con, statement("intake/template_previous"), [department, year - 1])

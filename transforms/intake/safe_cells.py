@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Iterable
 
 from openpyxl import Workbook
-
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 

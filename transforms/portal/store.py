@@ -18,7 +18,6 @@ from transforms.runtime.home import FILE_MODE, Home, private_dir
 from transforms.runtime.sql import statement, transaction
 
 
-
 def now() -> str:
     return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
 

@@ -11,8 +11,7 @@ from typing import Iterator
 import duckdb
 import polars as pl
 
-from transforms.config.framework import (ALL_REGIONS, NOT_APPLICABLE_OP, ConfigError, Framework, load_departments,
-                                         read_csv_rows)
+from transforms.config.framework import ALL_REGIONS, NOT_APPLICABLE_OP, ConfigError, Framework, load_departments, read_csv_rows
 from transforms.config.framework import data_dir as default_data_dir
 from transforms.runtime.home import FILE_MODE, Home, set_mode
 from transforms.runtime.sql import registered, statement, transaction
