@@ -1,0 +1,192 @@
+"""Data treatment, imputation and the statistical coherence annex (issue 23): hand-computed fixtures,
+and the same numbers from an independent plain-Python implementation on random data."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from transforms.config.framework import Framework
+from transforms.scoring.coherence import coherence, cronbach_alpha, pearson
+from transforms.scoring.imputation import impute
+from transforms.scoring.treatment import jrc_treatment, kurtosis, log_ct, skewness, treat_frame
+
+
+# ---------------------------------------------------------------- plain-Python references
+
+def py_skew(x: list[float]) -> float:
+    n, m = len(x), sum(x) / len(x)
+    s = math.sqrt(sum((v - m) ** 2 for v in x) / (n - 1))
+    return n / ((n - 1) * (n - 2)) * sum(((v - m) / s) ** 3 for v in x)
+
+
+def py_kurt(x: list[float]) -> float:
+    n, m = len(x), sum(x) / len(x)
+    s = math.sqrt(sum((v - m) ** 2 for v in x) / (n - 1))
+    return (n * (n + 1) / ((n - 1) * (n - 2) * (n - 3)) * sum(((v - m) / s) ** 4 for v in x)
+            - 3 * (n - 1) ** 2 / ((n - 2) * (n - 3)))
+
+
+def py_alpha(rows: list[list[float]]) -> float:
+    k = len(rows[0])
+
+    def var(v: list[float]) -> float:
+        m = sum(v) / len(v)
+        return sum((a - m) ** 2 for a in v) / (len(v) - 1)
+
+    return k / (k - 1) * (1 - sum(var([r[j] for r in rows]) for j in range(k)) / var([sum(r) for r in rows]))
+
+
+def py_jrc(x: list[float], skew_max: float, kurt_max: float, points: int) -> tuple[str, list[float]]:
+    def bad(v: list[float]) -> bool:
+        return len(set(v)) > 1 and abs(py_skew(v)) > skew_max and py_kurt(v) > kurt_max
+
+    if not bad(x):
+        return "none", x
+    w = list(x)
+    for _ in range(points):
+        extreme = max(w) if py_skew(w) >= 0 else min(w)
+        inward = [v for v in w if v != extreme]
+        w = [(max(inward) if extreme == max(w) else min(inward)) if v == extreme else v for v in w]
+        if not bad(w):
+            return "winsorised", w
+    return "log", []
+
+
+# ---------------------------------------------------------------- hand-computed fixtures
+
+def test_skewness_kurtosis_and_one_winsorised_point_by_hand():
+    # [0,0,0,0,10]: mean 2, s² = 80/4 = 20; skew = 5/12 · 480/20^1.5 = √5 ≈ 2.236 (> 2);
+    # kurt = 30/24 · 4160/400 − 3·16/6 = 13 − 8 = 5 (> 3.5): treated. The 10 becomes the next value, 0.
+    x = np.array([0, 0, 0, 0, 10.0])
+    assert skewness(x) == pytest.approx(math.sqrt(5))
+    assert kurtosis(x) == pytest.approx(5.0)
+    t = jrc_treatment(x, max_points=3)
+    assert t.how == "winsorised" and t.points == (4,) and t.values.tolist() == [0, 0, 0, 0, 0]
+
+
+def test_within_thresholds_nothing_is_treated_and_past_the_points_the_log_is_taken():
+    assert jrc_treatment(np.array([1.0, 2, 3, 4, 5])).how == "none"
+    # 1..30 with 1000 and 2000: two steps are needed (2000 → 1000, then both → 30); one is not enough
+    x = np.array([*range(1, 31), 1000.0, 2000.0])
+    assert abs(skewness(x)) > 2 and kurtosis(x) > 3.5
+    two = jrc_treatment(x, max_points=2)
+    assert two.how == "winsorised" and two.points == (31, 30, 31) and two.values.max() == 30
+    t = jrc_treatment(x, max_points=1)
+    assert t.how == "log"
+    assert t.values == pytest.approx(np.log(x - 1 + 0.01 * (2000 - 1)))
+    assert np.argsort(t.values).tolist() == np.argsort(x).tolist()  # order kept
+    # mirrored for a negative skew: still increasing in x
+    neg = log_ct(-x, -1.0)
+    assert np.all(np.diff(neg[np.argsort(-x)]) > 0)
+
+
+def test_treat_frame_records_each_treated_number_with_its_reason():
+    values = pl.DataFrame({"indicator_code": ["A"] * 5 + ["B"] * 5, "year": [2025] * 10,
+                           "region_code": list("abcde") * 2, "value": [0.0, 0, 0, 0, 10, 1, 2, 3, 4, 5]})
+    out = treat_frame(values, {"A": {"method": "jrc", "max_points": 2}, "B": {"method": "jrc"}})
+    assert out.select("indicator_code", "region_code", "value", "treated").rows() == [("A", "e", 10.0, 0.0)]
+    assert "缩尾处理" in out["how"][0] and "第1个缩尾点" in out["how"][0]
+    boxcox = treat_frame(values.filter(pl.col("indicator_code") == "B"), {"B": {"method": "boxcox", "lambda": 0.5}})
+    assert boxcox["treated"].to_list() == pytest.approx([(v ** 0.5 - 1) / 0.5 for v in [1, 2, 3, 4, 5]])
+
+
+def test_imputation_by_hand():
+    grid = pl.DataFrame({"region_code": ["a"] * 4 + ["b"] * 4 + ["c"] * 4, "indicator_code": ["X"] * 12,
+                         "year": [2022, 2023, 2024, 2025] * 3,
+                         "value": [1.0, None, 3, None, 2, 4, None, 8, 5, 6, 7, 9],
+                         "peer": ["重点开发区"] * 8 + ["重点生态功能区"] * 4})
+    chain = impute(grid, {"X": ["interpolate", "last_available"]}).sort("region_code", "year").rows()
+    assert chain == [("a", "X", 2023, 2.0, "按2022年与2024年数据线性插值"), ("a", "X", 2025, 3.0, "沿用2024年数据"),
+                     ("b", "X", 2024, 6.0, "按2023年与2025年数据线性插值")]
+    # group mean over the peers present: a 2023 ← b's 4; a 2025 ← b's 8; b 2024 ← a's 3
+    means = impute(grid, {"X": ["group_mean"]}).sort("region_code", "year").select("region_code", "year", "value")
+    assert means.rows() == [("a", 2023, 4.0), ("a", 2025, 8.0), ("b", 2024, 3.0)]
+    medians = impute(grid.with_columns(pl.lit("同组").alias("peer")), {"X": ["group_median"]})
+    assert medians.filter(pl.col("year") == 2024)["value"].to_list() == [5.0]  # median of 3 and 7
+
+
+def _flat_framework(weights: tuple[float, ...] = (1, 1, 1)) -> Framework:
+    return Framework.model_validate({
+        "id": "flat", "name": "测试", "jurisdiction": "990000", "years": [2024, 2026],
+        "weight_classes": {"★": 1}, "assessment": {"target_points": 80, "index_points": 20},
+        "grade_bands": [{"grade": "合格", "min": 60}, {"grade": "不合格", "min": 0}],
+        "categories": [{"code": "X", "name": "全部"}],
+        "indicators": [{"code": c, "name": c, "category": "X", "unit": "%", "direction": 1, "weight": w,
+                        "valid_range": [0, 100], "department": "tjj"} for c, w in zip("ABC", weights)]})
+
+
+def test_rank_shift_correlations_and_importance_by_hand():
+    #        A    B    C  | index (mean)   rank | without A  without B  without C
+    # R1   100   60   60  | 73.33          4    | 60 (4)     80 (2)     80 (1)
+    # R2    60  100   80  | 80             2    | 90 (1)     70 (4)     80 (1)
+    # R3    80   80  100  | 86.67          1    | 90 (1)     90 (1)     80 (1)
+    # R4    90   70   70  | 76.67          3    | 70 (3)     80 (2)     80 (1)
+    # |shift|: A 0,1,0,0 (mean 0.25, max 1); B 2,2,0,1 (1.25, 2); C 3,1,0,2 (1.5, 3)
+    scores = np.array([[100, 60, 60], [60, 100, 80], [80, 80, 100], [90, 70, 70.0]])
+    index = scores.mean(axis=1)
+    ind, cat = coherence(_flat_framework(), np.ones((4, 3)), scores, index[:, None], index)
+    assert ind["rank_shift_mean"].to_list() == [0.25, 1.25, 1.5] and ind["rank_shift_max"].to_list() == [1, 2, 3]
+    r = [np.corrcoef(scores[:, j], index)[0, 1] for j in range(3)]
+    assert ind["r_index"].to_list() == pytest.approx(r) and ind["r_category"].to_list() == pytest.approx(r)
+    assert ind["effective_importance"].to_list() == pytest.approx([v * v / sum(w * w for w in r) for v in r])
+    assert ind["nominal_weight"].to_list() == pytest.approx([1 / 3] * 3)
+    # α over A, B, C with the sample variances of the table
+    assert cat["cronbach_alpha"][0] == pytest.approx(py_alpha(scores.tolist()))
+
+
+def test_cronbach_alpha_by_hand():
+    # items (1,2), (2,3), (3,5): var 1 and 7/3, totals 3, 5, 8 var 19/3 → α = 2·(1 − (10/3)/(19/3)) = 18/19
+    assert cronbach_alpha(np.array([[1, 2], [2, 3], [3, 5.0]])) == pytest.approx(18 / 19)
+    assert cronbach_alpha(np.array([[1.0], [2], [3]])) is None
+    assert pearson(np.array([1.0, 2, 3]), np.array([5.0, 5, 5])) is None
+
+
+# ---------------------------------------------------------------- against plain Python on random data
+
+samples = st.lists(st.integers(min_value=-10 ** 6, max_value=10 ** 7).map(lambda v: v / 1000), min_size=5, max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(samples, st.integers(min_value=1, max_value=6))
+def test_treatment_matches_plain_python(values, points):
+    x = np.array(values)
+    if x.std() < 1e-6 * max(1.0, abs(x).max()):
+        return  # (near-)constant: skewness undefined in the reference
+    assert skewness(x) == pytest.approx(py_skew(values), rel=1e-6, abs=1e-9)
+    assert kurtosis(x) == pytest.approx(py_kurt(values), rel=1e-6, abs=1e-9)
+    how, expected = py_jrc(values, 2.0, 3.5, points)
+    t = jrc_treatment(x, max_points=points)
+    assert t.how == how
+    if how == "winsorised":
+        assert t.values.tolist() == pytest.approx(expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(min_value=3, max_value=15), st.integers(min_value=2, max_value=5), st.integers(0, 10 ** 6))
+def test_alpha_and_rank_shift_match_plain_python(regions, k, seed):
+    rng = random.Random(seed)
+    rows = [[rng.uniform(60, 100) for _ in range(k)] for _ in range(regions)]
+    assert cronbach_alpha(np.array(rows)) == pytest.approx(py_alpha(rows), rel=1e-9, abs=1e-12)
+    fw = _flat_framework(tuple([1.0] * 3))
+    if k != 3:
+        return
+    scores = np.array(rows)
+    index = scores.mean(axis=1)
+    ind, _ = coherence(fw, np.ones((regions, 3)), scores, index[:, None], index)
+
+    def ranks(v: list[float]) -> list[int]:
+        return [1 + sum(o > x for o in v) for x in v]
+
+    base = ranks(list(index))
+    for j in range(3):
+        dropped = ranks([sum(r[i] for i in range(3) if i != j) / 2 for r in rows])
+        shifts = [abs(a - b) for a, b in zip(dropped, base)]
+        assert ind["rank_shift_mean"][j] == pytest.approx(sum(shifts) / regions)
+        assert ind["rank_shift_max"][j] == max(shifts)
