@@ -23,6 +23,7 @@ from pathlib import Path
 
 from flows.publish import Plan, plan, render_jobs, render_pooled
 from report_templates.render import Renderer
+from transforms.config.defaults import default_framework, default_year
 from transforms.runtime.home import Home
 from flows.stages import RunSpec, latest_scored_run
 from transforms.runtime.warehouse import open_warehouse
@@ -49,8 +50,8 @@ def threaded(jobs: list, workers: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--home", default=None)
-    ap.add_argument("--year", type=int, default=2025)
-    ap.add_argument("--framework", default="ganzhou_2024")
+    ap.add_argument("--year", type=int, default=default_year())
+    ap.add_argument("--framework", default=default_framework())
     ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
     ap.add_argument("--limit", type=int, default=0, help="render only the first N documents")
     ap.add_argument("--modes", default="one,threads,processes")

@@ -20,6 +20,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from report_templates.render import Renderer
+from transforms.config.defaults import default_framework, default_year
 from transforms.config.framework import framework_path, load_framework
 from transforms.runtime.home import Home
 from transforms.reporting.context import build_contexts
@@ -28,8 +29,8 @@ from transforms.runtime.warehouse import connect, rows
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--year", type=int, default=2025)
-    ap.add_argument("--framework", default="ganzhou_2024")
+    ap.add_argument("--year", type=int, default=default_year())
+    ap.add_argument("--framework", default=default_framework())
     ap.add_argument("--home", type=Path, default=None)
     ap.add_argument("--limit", type=int, default=0, help="documents per kind (0: all)")
     args = ap.parse_args()

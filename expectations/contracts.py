@@ -31,6 +31,7 @@ import polars as pl
 
 from expectations.suites import ERROR, WARNING, _meta
 from transforms.config.framework import DAYS_IN_YEAR, EXPRESSION_TOKEN, ChangeBound, Framework, expression_names
+from transforms.runtime.sql import registered, statement
 from transforms.runtime.warehouse import frame
 
 MIN_ITEMS_FOR_DUPLICATES = 3  # with one or two items (often 100 %) equal rows are normal
@@ -97,11 +98,7 @@ def relation_check(con: duckdb.DuckDBPyConnection, fw: Framework, sid: int, depa
                       f"round(({_sql(r.left, days)}) - ({_sql(r.right, days)}), 9) AS r{n}_gap"
                       for n, r in enumerate(relations))
     pivot_cols = ", ".join(f"max(value) FILTER (indicator_code = '{c}') AS \"{c}\"" for c in codes)
-    data = frame(con, f"""
-        WITH p AS (SELECT region_code, min(row_number) AS row_number, {pivot_cols}
-                   FROM observation WHERE submission_id = ? AND region_code IS NOT NULL GROUP BY region_code)
-        SELECT row_number() OVER (ORDER BY row_number, region_code) - 1 AS _key, row_number, region_code, {sides}
-        FROM p ORDER BY _key""", [sid])
+    data = frame(con, statement("contracts/relations").format(pivot_cols=pivot_cols, sides=sides), [sid])
     suite = gx.ExpectationSuite(name=f"{fw.id}.{department}.relations")
     for n, r in enumerate(relations):
         expected = f"{_words(r.left, names)} {r.op.replace('==', '=')} {_words(r.right, names)}" + \
@@ -145,17 +142,8 @@ def plausibility_check(con: duckdb.DuckDBPyConnection, fw: Framework, sid: int, 
     bounds = pl.DataFrame([{"code": i.code, "absolute": fw.change_bound(i.code).absolute,
                             "relative": fw.change_bound(i.code).relative} for i in own],
                           schema={"code": pl.String, "absolute": pl.Float64, "relative": pl.Float64})
-    data = con.sql("""  -- `bounds` is read from this function's locals
-        WITH last AS (
-            SELECT region_code, indicator_code, year, value FROM current_observation
-            WHERE department = ? AND year < ? AND value IS NOT NULL
-            QUALIFY row_number() OVER (PARTITION BY region_code, indicator_code ORDER BY year DESC) = 1)
-        SELECT row_number() OVER (ORDER BY o.row_number, o.indicator_code) - 1 AS _key, o.row_number, o.region_code,
-               o.indicator_code, o.raw_text, o.value, l.value AS previous, l.year AS previous_year,
-               round(abs(o.value - l.value), 9) AS change,
-               greatest(b.absolute, b.relative * abs(l.value)) AS bound
-        FROM observation o JOIN last l USING (region_code, indicator_code) JOIN bounds b ON b.code = o.indicator_code
-        WHERE o.submission_id = ? AND o.value IS NOT NULL ORDER BY _key""", params=[department, year, sid]).pl()
+    with registered(con, bounds=bounds):
+        data = frame(con, statement("contracts/plausibility"), [department, year, sid])
     suite = gx.ExpectationSuite(name=f"{fw.id}.{department}.plausibility")
     # one expectation over all items (each row carries its own bound): a row condition per item
     # would cost GX a pandas query each
@@ -181,19 +169,7 @@ def plausibility_check(con: duckdb.DuckDBPyConnection, fw: Framework, sid: int, 
 def duplicate_check(con: duckdb.DuckDBPyConnection, fw: Framework, sid: int, department: str, year: int,
                     region_names: dict[str, str]) -> Check:
     """Copy-paste slips: a county's full row equal to another county's, or to its own last year."""
-    data = frame(con, """
-        WITH last AS (
-            SELECT region_code, indicator_code, value FROM current_observation
-            WHERE department = ? AND year = ?),
-        c AS (
-            SELECT o.region_code, min(o.row_number) AS row_number, count(o.value) AS n_items,
-                   string_agg(o.indicator_code || '=' || CAST(o.value AS VARCHAR), ';' ORDER BY o.indicator_code)
-                       FILTER (o.value IS NOT NULL) AS signature,
-                   count(l.value) = count(*) AND bool_and(o.value = l.value) AS same_as_last_year
-            FROM observation o LEFT JOIN last l USING (region_code, indicator_code)
-            WHERE o.submission_id = ? AND o.region_code IS NOT NULL GROUP BY o.region_code)
-        SELECT row_number() OVER (ORDER BY row_number, region_code) - 1 AS _key, * FROM c ORDER BY _key""",
-                 [department, year - 1, sid])
+    data = frame(con, statement("contracts/duplicates"), [department, year - 1, sid])
     enough = {"row_condition": f"n_items>={MIN_ITEMS_FOR_DUPLICATES}", "condition_parser": "pandas"}
     suite = gx.ExpectationSuite(name=f"{fw.id}.{department}.duplicates")
     suite.add_expectation(gxe.ExpectColumnValuesToBeUnique(column="signature", severity=WARNING, **enough, meta=_meta(
@@ -224,20 +200,7 @@ def declaration_check(con: duckdb.DuckDBPyConnection, fw: Framework, sid: int, d
 
     A title may name several years (a plan period); it declares the folder's year if that is among
     them, otherwise its first. Likewise for department names."""
-    data = frame(con, r"""
-        WITH d AS (
-            SELECT row_number, source, text,
-                   list_transform(regexp_extract_all(text, CASE WHEN source = '标题' THEN '((?:19|20)\d{2})\s*年'
-                                                               ELSE '((?:19|20)\d{2})' END, 1),
-                                  lambda y: CAST(y AS INTEGER)) AS years,
-                   (SELECT list(code ORDER BY position(name IN text)) FROM department
-                    WHERE position(name IN text) > 0) AS departments
-            FROM declaration WHERE submission_id = ?)
-        SELECT row_number() OVER (ORDER BY row_number, source) - 1 AS _key, row_number, source, text,
-               CASE WHEN list_contains(years, ?) THEN ? ELSE years[1] END AS declared_year,
-               CASE WHEN list_contains(departments, ?) THEN ? ELSE departments[1] END AS declared_department
-        FROM d ORDER BY _key""",
-                 [sid, year, year, department, department])
+    data = frame(con, statement("contracts/declaration"), [sid, year, year, department, department])
     dept_name = (frame(con, "SELECT name FROM department WHERE code = ?", [department])["name"].to_list()
                  or [department])[0]
     suite = gx.ExpectationSuite(name=f"{fw.id}.{department}.declaration")

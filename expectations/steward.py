@@ -11,6 +11,7 @@ import duckdb
 
 from transforms.config.framework import Framework
 from transforms.runtime.home import Home, private_dir, write_atomically
+from transforms.runtime.sql import statement
 from transforms.runtime.warehouse import frame, rows
 
 SEVERITY = {"error": "错误(退回)", "warning": "警告(受理)"}
@@ -20,14 +21,9 @@ def steward_report(con: duckdb.DuckDBPyConnection, submission_id: int, fw: Frame
     """One submission's validation outcome as a JSON-ready dict, failures grouped by rule
     (with the framework, supporting items are named too)."""
     (department, dept_name, year, kind, file_name, version, sha256, encoding, status, received_at, sheet,
-     header_row) = rows(con, """
-        SELECT s.department, d.name, s.year, s.kind, s.file_name, s.version, s.sha256, s.encoding, s.status,
-               s.received_at, s.sheet, s.header_row FROM submission s LEFT JOIN department d ON d.code = s.department
-        WHERE s.submission_id = ?""", [submission_id])[0]
+     header_row) = rows(con, statement("steward/submission"), [submission_id])[0]
     names = dict(rows(con, "SELECT code, name FROM indicator")) | {i.code: i.name for i in (fw.reported_items if fw else [])}
-    failed = frame(con, """SELECT rule_id, severity, column_name, message, expected, fix, failures, unexpected_count
-                           FROM validation_result WHERE submission_id = ? AND NOT success
-                           ORDER BY severity, rule_id, column_name""", [submission_id])
+    failed = frame(con, statement("steward/failed_rules"), [submission_id])
     rules = []
     for r in failed.iter_rows(named=True):
         items = json.loads(r["failures"] or "[]")

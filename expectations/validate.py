@@ -26,6 +26,7 @@ from expectations.suites import completeness_suite, event_suite, indicator_suite
 from transforms.config.framework import Framework
 from transforms.intake.parse import MISSING_TOKENS
 from transforms.runtime.home import Home, make_private, private_dir, write_atomically
+from transforms.runtime.sql import registered, statement, transaction
 from transforms.runtime.warehouse import counties, frame, rows
 
 GX_STORE = "validation/gx_store"  # GX's validation results store, relative to the home
@@ -114,37 +115,22 @@ def build_data_docs(home: Home, keys: list) -> Path:
     return home.root / DATA_DOCS / "index.html"
 
 
-KNOWN = "coalesce(region_code IN (SELECT region_code FROM region WHERE parent_code = $jurisdiction), false)"
-
-
 def _frame_for(con: duckdb.DuckDBPyConnection, sid: int, kind: str, jurisdiction: str) -> pl.DataFrame:
     """What the generated suite validates; `region_known`: the code is one of the jurisdiction's counties."""
     p = {"sid": sid, "jurisdiction": jurisdiction}
     if kind == "indicators":
-        # `explained`: left empty (or —, /) with a reason in the note column — a warning, not an error
-        return frame(con, f"SELECT row_number, region_code, {KNOWN} AS region_known, indicator_code, value, "
-                          "value IS NULL AND note IS NOT NULL AND list_contains($missing, coalesce(trim(raw_text), '')) "
-                          "AS explained FROM observation WHERE submission_id = $sid ORDER BY row_number, indicator_code",
-                     p | {"missing": MISSING_TOKENS})  # + with_indicator_columns
+        # one column per indicator is added by `with_indicator_columns` (in `_validate`)
+        return frame(con, statement("validation/indicator_rows"), p | {"missing": MISSING_TOKENS})
     if kind == "events":
-        return frame(con, f"SELECT row_number, event_id, region_code, {KNOWN} AS region_known, event_date, "
-                          "year(event_date) AS event_year, kind, event_id AS label FROM event WHERE submission_id = $sid",
-                     p)
-    return frame(con, TENURE_FRAME_SQL, [sid])
+        return frame(con, statement("validation/event_rows"), p)
+    return frame(con, statement("validation/tenure_rows"), [sid])
 
 
 def _completeness(con: duckdb.DuckDBPyConnection, fw: Framework, sid: int, department: str, codes: list[str],
                   names: dict[str, str]) -> Check:
     """Every (county, indicator) of the department: reported in the file or not."""
     own = [i.code for i in fw.reported_items if i.department == department]
-    data = frame(con, """
-        SELECT row_number() OVER (ORDER BY c.region_code, i.code) - 1 AS _key, c.region_code, i.code AS indicator_code,
-               o.region_code IS NOT NULL AS reported
-        FROM (SELECT region_code FROM region WHERE parent_code = $jurisdiction) c
-        CROSS JOIN (SELECT unnest($own) AS code) i
-        LEFT JOIN (SELECT DISTINCT region_code, indicator_code FROM observation WHERE submission_id = $sid) o
-               ON o.region_code = c.region_code AND o.indicator_code = i.code
-        ORDER BY _key""", {"jurisdiction": fw.jurisdiction, "own": own, "sid": sid})
+    data = frame(con, statement("validation/completeness"), {"jurisdiction": fw.jurisdiction, "own": own, "sid": sid})
     data = data.with_columns(pl.when(pl.col("indicator_code") == code).then(pl.col("reported")).alias(f"reported:{code}")
                              for code in own)
 
@@ -156,30 +142,6 @@ def _completeness(con: duckdb.DuckDBPyConnection, fw: Framework, sid: int, depar
                 for c in missing]
 
     return Check(completeness_suite(fw, department, codes), data, failures)
-
-
-# One row per tenure with what the roster rules need: the seat (a county's post or a department),
-# whether the seat exists, overlaps with another cadre in the same seat, and the gap before the
-# next holder (a vacancy is a warning, two holders at once an error).
-TENURE_FRAME_SQL = """
-WITH t AS (
-    SELECT *, coalesce(end_date, DATE '9999-12-31') AS end_or_max,
-           CASE WHEN post = '部门主要负责人' THEN 'dept:' || coalesce(department, '?')
-                ELSE coalesce(region_code, '?') || ':' || post END AS seat
-    FROM tenure WHERE submission_id = ?
-)
-SELECT t.row_number, t.cadre_id, t.post, t.start_date, t.end_or_max,
-       CASE WHEN t.post = '部门主要负责人' THEN t.department IN (SELECT code FROM department)
-            ELSE t.region_code IN (SELECT region_code FROM region WHERE level = 'county') END AS seat_known,
-       EXISTS (SELECT 1 FROM t o WHERE o.seat = t.seat AND o.cadre_id <> t.cadre_id
-               AND o.start_date <= t.end_or_max AND t.start_date <= o.end_or_max) AS overlaps,
-       coalesce(CAST(lead(t.start_date) OVER (PARTITION BY t.seat ORDER BY t.start_date) - t.end_date - 1
-                     AS INTEGER), 0) AS gap_days,
-       t.name || '(' || t.cadre_id || ') ' || t.post || ' ' || coalesce(CAST(t.start_date AS VARCHAR), '?') || ' 至 '
-           || coalesce(CAST(t.end_date AS VARCHAR), '今') AS label,
-       t.region_code
-FROM t
-"""
 
 
 def _failures(con: duckdb.DuckDBPyConnection, sid: int, kind: str, res: dict, names: dict[str, str],
@@ -206,11 +168,9 @@ def _failures(con: duckdb.DuckDBPyConnection, sid: int, kind: str, res: dict, na
     found = pl.DataFrame({"row_number": [int(i["row_number"]) for i in index]},
                          schema={"row_number": pl.Int64}).unique(maintain_order=True)
     if kind == "indicators" and indicator:
-        raw = frame(con, "SELECT row_number, region_code, raw_text AS value, note FROM observation "
-                         "WHERE submission_id = ? AND indicator_code = ?", [sid, indicator])
+        raw = frame(con, statement("validation/indicator_cells"), [sid, indicator])
     elif kind == "indicators":
-        raw = frame(con, "SELECT DISTINCT row_number, region_code, region_code AS value, NULL AS note "
-                         "FROM observation WHERE submission_id = ?", [sid])
+        raw = frame(con, statement("validation/county_rows"), [sid])
     else:  # events and tenures: the offending value, and which event or tenure it is
         col = (cfg.get("meta") or {}).get("column") or column or "row_number"
         raw = data.select("row_number", "region_code", pl.col(col).cast(pl.String).alias("value"),
@@ -235,9 +195,7 @@ def validate_submission(con: duckdb.DuckDBPyConnection, home: Home, fw: Framewor
 
 
 def _validate(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework, sid: int) -> tuple[Outcome, list]:
-    department, year, kind, file_name, version, archive_path = rows(
-        con, "SELECT department, year, kind, file_name, version, archive_path FROM submission "
-             "WHERE submission_id = ?", [sid])[0]
+    department, year, kind, file_name, version, archive_path = rows(con, statement("validation/submission"), [sid])[0]
     county_frame = counties(con, fw.jurisdiction)
     codes = county_frame["region_code"].to_list()
     names = dict(zip(codes, county_frame["name"].to_list()))
@@ -280,23 +238,16 @@ def _validate(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework, sid: in
                                             "failures": pl.String})
     runs = pl.DataFrame([{"submission_id": sid, "suite_name": r["suite_name"], "success": r["success"],
                           "gx_result": json.dumps(r, ensure_ascii=False, default=str)} for r in gx_results])
-    parse_errors, parse_warnings = rows(
-        con, "SELECT count(*) FILTER (severity = 'error'), count(*) FILTER (severity = 'warning') "
-             "FROM validation_result WHERE submission_id = ? AND expectation_type = 'parse'", [sid])[0]
+    parse_errors, parse_warnings = rows(con, statement("validation/parse_problems"), [sid])[0]
     errors = parse_errors + results.filter(~pl.col("success") & (pl.col("severity") == "error")).height
     warnings = parse_warnings + results.filter(~pl.col("success") & (pl.col("severity") == "warning")).height
     status = "rejected" if errors else "accepted"
-    con.execute("BEGIN")
-    try:
+    with transaction(con), registered(con, results=results, runs=runs):
         con.execute("DELETE FROM validation_result WHERE submission_id = ? AND expectation_type <> 'parse'", [sid])
         con.execute("INSERT INTO validation_result BY NAME SELECT * FROM results")
         con.execute("INSERT INTO validation_run SELECT submission_id, suite_name, success, now(), gx_result FROM runs")
         con.execute("UPDATE submission SET status = ?, message = ? WHERE submission_id = ?",
                     [status, f"{errors} 项错误, {warnings} 项警告", sid])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     out = private_dir(home.validation_root / str(sid))
     write_atomically(out / "gx_result.json", json.dumps(
         {"success": all(r["success"] for r in gx_results), "suites": gx_results},
@@ -312,8 +263,7 @@ def _validate(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework, sid: in
 def validate_pending(con: duckdb.DuckDBPyConnection, home: Home, fw: Framework,
                      department: str | None = None) -> list[Outcome]:
     """Validate every parsed submission not yet decided (optionally of one department)."""
-    pending = rows(con, "SELECT submission_id FROM submission WHERE status = 'received' AND kind IS NOT NULL "
-                        "AND (? IS NULL OR department = ?) ORDER BY submission_id", [department, department])
+    pending = rows(con, statement("validation/pending_submissions"), [department, department])
     done = [_validate(con, home, fw, sid) for (sid,) in pending]
     build_data_docs(home, [k for _, keys in done for k in keys])
     return [outcome for outcome, _ in done]

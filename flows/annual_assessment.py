@@ -10,7 +10,6 @@ with PREFECT_API_URL set, runs and their artifacts show in that server's UI. The
 from __future__ import annotations
 
 import time
-from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
@@ -22,6 +21,7 @@ from flows import progress, stages
 from flows.report_subflow import render_reports
 from flows.stages import RunSpec
 from flows.task_policy import ON_FILES, ONCE
+from transforms.config.defaults import default_framework, default_year
 from transforms.runtime.home import Home
 from transforms.runtime.lock import exclusive
 
@@ -112,16 +112,17 @@ def _publish_artifacts(run_id: str, spec: RunSpec, status: str, log: StageLog, s
 
 
 @flow(name="annual_assessment", log_prints=True)
-def annual_assessment(year: int | None = None, framework: str = "ganzhou_2024", inbox: str | None = None,
+def annual_assessment(year: int | None = None, framework: str | None = None, inbox: str | None = None,
                       pdf: bool = True, workers: int | None = None, dask: str | None = None,
                       force_render: bool = False) -> dict:
     """Run the year's assessment end to end on the home in $ECOASSESS_HOME (default `var/`).
 
-    Without a year (the scheduled deployment) it assesses the previous calendar year. `workers`:
+    Without a year (the scheduled deployment) it assesses the year before today in Asia/Shanghai;
+    without a framework, the one of data/defaults.yaml (both resolved when the flow runs). `workers`:
     rendering processes (default: all cores); `dask`: "local" for a Dask cluster of this run, or a
     scheduler address; `force_render`: re-render every document even if its content is unchanged.
     """
-    year = year or date.today().year - 1
+    year, framework = year or default_year(), framework or default_framework()
     home = Home.resolve()
     spec = RunSpec(home, framework, year, Path(inbox) if inbox else None)
     parameters = {"year": year, "framework": framework, "inbox": inbox, "pdf": pdf, "workers": workers,
@@ -158,15 +159,17 @@ def annual_assessment(year: int | None = None, framework: str = "ganzhou_2024", 
 
 
 @flow(name="revalidate_department", log_prints=True)
-def revalidate_department(department: str, year: int, framework: str = "ganzhou_2024",
+def revalidate_department(department: str, year: int | None = None, framework: str | None = None,
                           inbox: str | None = None) -> list[dict]:
-    """After a steward's resubmission: pull the inbox and validate that department's new files only."""
+    """After a steward's resubmission: pull the inbox and validate that department's new files only
+    (year and framework default as in `annual_assessment`)."""
     from transforms.config.framework import load_departments
     from transforms.intake.receive import resolve_department
 
     dept = resolve_department(department, load_departments())
     if dept is None:
         raise ValueError(f"未知部门 {department!r} / unknown department")
+    year, framework = year or default_year(), framework or default_framework()
     spec = RunSpec(Home.resolve(), framework, year, Path(inbox) if inbox else None)
     with exclusive(spec.home, what=f"revalidate {dept.code} {year}"):
         ingest(spec)
@@ -177,10 +180,12 @@ def revalidate_department(department: str, year: int, framework: str = "ganzhou_
 
 
 @flow(name="rerender", log_prints=True)
-def rerender(year: int, framework: str = "ganzhou_2024", pdf: bool = True, workers: int | None = None,
+def rerender(year: int | None = None, framework: str | None = None, pdf: bool = True, workers: int | None = None,
              dask: str | None = None, force: bool = False) -> dict:
     """Re-render the year's documents from its latest succeeded run (after a template change, or
-    with `force` after a font change); documents whose content is unchanged keep their files."""
+    with `force` after a font change); documents whose content is unchanged keep their files. Year and
+    framework default as in `annual_assessment`."""
+    year, framework = year or default_year(), framework or default_framework()
     spec = RunSpec(Home.resolve(), framework, year, None)
     with exclusive(spec.home, what=f"rerender {year}"):
         scored = stages.latest_scored_run(spec)

@@ -21,8 +21,9 @@ EPILOG = ("退出码 / exit codes: 0 成功 / success; 1 运行失败或文件�
           "2 用法、配置或环境错误 / usage, configuration or set-up; 3 另一任务正在使用运行目录 / home busy "
           "(加 --wait 排队 / use --wait).")
 app = typer.Typer(help="生态文明建设目标评价考核 / ecological-civilization annual assessment.\n\n"
-                       "例 / examples: ecoassess run --year 2025 --demo; ecoassess status; "
-                       "ecoassess reports --year 2025 --open bulletin",
+                       "例 / examples: ecoassess run --demo; ecoassess status; ecoassess reports --open bulletin\n\n"
+                       "默认值 / defaults: 年度为北京时间今天的上一年 / year: last year (China time); "
+                       "指标体系、配色、分页阈值见 data/defaults.yaml / framework, palette, pagination: data/defaults.yaml",
                   epilog=EPILOG, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   rich_markup_mode="rich")
 
@@ -35,6 +36,9 @@ WorkersOpt = typer.Option(None, "--workers", min=1, help="渲染进程数(默认
                                                          "(default: all cores)")
 DaskOpt = typer.Option(False, "--dask", help="在本次运行专用的本地 Dask 集群上渲染 / render on a local Dask "
                                              "cluster started for this run")
+YearOpt = typer.Option(None, "--year", help="考核年度（默认为上一年度） / assessment year (default: last year)")
+FrameworkOpt = typer.Option(None, "--framework", help="指标体系（默认值见 data/defaults.yaml） / framework id "
+                                                      "(data/frameworks/*.yaml; default in data/defaults.yaml)")
 DaskAddressOpt = typer.Option(None, "--dask-address", help="在已有 Dask 集群上渲染, 如 tcp://10.0.0.5:8786 "
                                                            "(运行目录须为共享存储) / render on a running Dask "
                                                            "cluster (the home must be shared storage)")
@@ -47,6 +51,20 @@ def _set_home(home: Optional[Path], data: Optional[Path] = None) -> None:
         configure_prefect(home.resolve())
     if data:
         os.environ["ECOASSESS_DATA"] = str(data.resolve())
+
+
+def _year(year: Optional[int]) -> int:
+    """The year given, else the default: the year before today in China (transforms.config.defaults)."""
+    from transforms.config.defaults import default_year
+
+    return year if year is not None else default_year()
+
+
+def _framework(framework: Optional[str]) -> str:
+    """The framework given, else the one of data/defaults.yaml (of the --data folder, if it has one)."""
+    from transforms.config.defaults import default_framework
+
+    return framework or default_framework()
 
 
 def _fail(message: str, code: int) -> None:
@@ -93,8 +111,9 @@ def _job(what: str, wait: bool) -> Iterator[None]:
 
 
 @app.command()
-def run(year: int = typer.Option(2025, help="考核年度 / assessment year"),
-        framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id (data/frameworks/*.yaml)"),
+def run(year: Optional[int] = typer.Option(None, help="考核年度（默认为上一年度；--demo 时为演示数据的最新年度） / assessment "
+                                                   "year (default: last year; with --demo the demo data's newest)"),
+        framework: Optional[str] = FrameworkOpt,
         inbox: Optional[Path] = typer.Option(None, help="报送收件箱 <年>/<部门>/<文件> / submissions inbox"),
         demo: bool = typer.Option(False, "--demo", help="使用内置演示数据 / use the embedded demo inbox"),
         pdf: bool = typer.Option(True, help="同时生成 PDF / also render PDF"),
@@ -108,11 +127,14 @@ def run(year: int = typer.Option(2025, help="考核年度 / assessment year"),
 
     例 / examples:
 
-      ecoassess run --year 2025 --demo
-      ecoassess run --year 2025 --inbox /mnt/share/考核报送 --wait
-      ecoassess run --year 2025 --demo --dask
+      ecoassess run --demo
+      ecoassess run --inbox /mnt/share/考核报送 --wait
+      ecoassess run --demo --dask
     """
     _set_home(home, data)
+    if demo and year is None:  # the demo data is of fixed years: its newest, not a year it does not have
+        year = max(int(p.name) for p in DEMO_INBOX.iterdir() if p.name.isdigit())
+    year, framework = _year(year), _framework(framework)
     chosen = DEMO_INBOX if demo else inbox
     if chosen and not chosen.is_dir():
         _fail(f"收件箱不存在 / inbox not found: {chosen}", 2)
@@ -147,8 +169,7 @@ def run(year: int = typer.Option(2025, help="考核年度 / assessment year"),
 
 @app.command()
 def revalidate(department: str = typer.Argument(..., help="部门代码或名称 / department"),
-               year: int = typer.Option(2025, help="报送年度 / year"),
-               framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id"),
+               year: Optional[int] = YearOpt, framework: Optional[str] = FrameworkOpt,
                inbox: Optional[Path] = typer.Option(None, help="报送收件箱 / submissions inbox"),
                wait: bool = WaitOpt, home: Optional[Path] = HomeOpt, data: Optional[Path] = DataOpt) -> None:
     """部门重新报送后只审核该部门 / validate one department's new files after a resubmission.
@@ -157,9 +178,10 @@ def revalidate(department: str = typer.Argument(..., help="部门代码或名称
 
     例 / example:
 
-      ecoassess revalidate 市林业局 --year 2025 --inbox /mnt/share/考核报送
+      ecoassess revalidate 市林业局 --inbox /mnt/share/考核报送
     """
     _set_home(home, data)
+    year, framework = _year(year), _framework(framework)
     with _job(f"revalidate {department} {year}", wait):
         from flows.annual_assessment import revalidate_department
 
@@ -173,8 +195,7 @@ def revalidate(department: str = typer.Argument(..., help="部门代码或名称
 
 
 @app.command()
-def rerender(year: int = typer.Option(2025, help="考核年度 / year"),
-             framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id"),
+def rerender(year: Optional[int] = YearOpt, framework: Optional[str] = FrameworkOpt,
              pdf: bool = typer.Option(True, help="同时生成 PDF / also render PDF"),
              force: bool = typer.Option(False, "--force", help="内容未变也重新生成 / re-render every document"),
              workers: Optional[int] = WorkersOpt, dask: bool = DaskOpt, dask_address: Optional[str] = DaskAddressOpt,
@@ -185,11 +206,12 @@ def rerender(year: int = typer.Option(2025, help="考核年度 / year"),
 
     例 / examples:
 
-      ecoassess rerender --year 2025
-      ecoassess rerender --year 2025 --force --workers 2
-      ecoassess rerender --year 2025 --dask-address tcp://10.0.0.5:8786
+      ecoassess rerender
+      ecoassess rerender --force --workers 2
+      ecoassess rerender --dask-address tcp://10.0.0.5:8786
     """
     _set_home(home, data)
+    year, framework = _year(year), _framework(framework)
     with _job(f"rerender {year}", wait):
         from flows import progress
         from flows.annual_assessment import rerender as rerender_flow
@@ -205,9 +227,11 @@ def rerender(year: int = typer.Option(2025, help="考核年度 / year"),
 @app.command()
 def demo(out: Path = typer.Option(Path("data/demo/inbox"), help="输出目录 / output inbox folder (with --regions: "
                                                                  "an empty folder for data/ and inbox/)"),
-         years: str = typer.Option("2021,2022,2023,2024,2025", help="年度, 逗号分隔 / years, comma separated"),
+         years: Optional[str] = typer.Option(None, help="年度，逗号分隔（默认为截至上一年度的5年） / years, comma "
+                                                        "separated (default: the 5 years up to last year)"),
          seed: int = typer.Option(20250101, help="随机种子 / random seed"),
-         framework: str = typer.Option("ganzhou_2024", help="指标体系, 逗号分隔 / framework id(s)"),
+         framework: Optional[str] = typer.Option(None, help="指标体系，逗号分隔（默认值见 data/defaults.yaml） / "
+                                                            "framework id(s)"),
          defect_rate: float = typer.Option(0.0, "--defect-rate", min=0.0, max=1.0,
                                            help="含故意缺陷的文件比例 / share of files with deliberate defects"),
          regions: int = typer.Option(0, help="虚构县的数量(0 = 赣州演示辖区) / synthetic counties (0 = the demo "
@@ -215,7 +239,7 @@ def demo(out: Path = typer.Option(Path("data/demo/inbox"), help="输出目录 / 
          departments: int = typer.Option(20, help="虚构辖区的部门数 / departments of a synthetic jurisdiction")) -> None:
     """生成演示报送数据(虚构) / write the synthetic demo submissions.
 
-    例 / examples: ecoassess demo --out /tmp/inbox --years 2023,2024,2025 --defect-rate 0.2;
+    例 / examples: ecoassess demo --out /tmp/inbox --defect-rate 0.2;
     ecoassess demo --regions 2850 --out /tmp/national (然后 / then: ECOASSESS_DATA=/tmp/national/data
     ecoassess run --framework synthetic --inbox /tmp/national/inbox)
     """
@@ -223,8 +247,9 @@ def demo(out: Path = typer.Option(Path("data/demo/inbox"), help="输出目录 / 
     from transforms.demo.inbox import write_demo_inbox
     from transforms.demo.synthetic import write_synthetic_dataset
 
-    year_list = [int(y) for y in years.split(",")]
-    frameworks = [f.strip() for f in framework.split(",") if f.strip()]
+    last = _year(None)
+    year_list = [int(y) for y in years.split(",")] if years else list(range(last - 4, last + 1))
+    frameworks = [f.strip() for f in _framework(framework).split(",") if f.strip()]
     if regions:
         ds = write_synthetic_dataset(out, regions, departments, year_list, frameworks, seed, defect_rate)
         typer.echo(f"已写入虚构辖区 / wrote a synthetic jurisdiction: {ds.regions} 县, {ds.departments} 部门, "
@@ -239,8 +264,7 @@ def demo(out: Path = typer.Option(Path("data/demo/inbox"), help="输出目录 / 
 @app.command()
 def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="待报送文件 / file to check"),
              department: str = typer.Option(..., "--department", "-d", help="部门代码或名称 / department"),
-             year: int = typer.Option(2025, help="报送年度 / year"),
-             framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id"),
+             year: Optional[int] = YearOpt, framework: Optional[str] = FrameworkOpt,
              report: Optional[Path] = typer.Option(None, help="审核报告输出目录(JSON、HTML、标注副本) / folder for the "
                                                                 "JSON and HTML reports and the annotated workbook"),
              home: Optional[Path] = HomeOpt, data: Optional[Path] = DataOpt) -> None:
@@ -251,9 +275,10 @@ def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=
 
     退出码 / exit status: 0 通过(可有警告) / passed; 1 有错误 / errors found; 2 用法错误 / usage.
 
-    例 / example: ecoassess validate 林业局_2025.xlsx -d 市林业局 --year 2025
+    例 / example: ecoassess validate 林业局报送.xlsx -d 市林业局
     """
     _set_home(home, data)
+    year, framework = _year(year), _framework(framework)
     from expectations.check_file import check_file
     from expectations.steward import steward_text
     from transforms.config.framework import framework_path, load_departments, load_framework
@@ -283,15 +308,15 @@ def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=
 
 @app.command()
 def template(department: str = typer.Argument(..., help="部门代码或名称, 如 lyj 或 市林业局 / department"),
-             year: int = typer.Option(2025, help="填报年度 / year"),
-             framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id"),
+             year: Optional[int] = YearOpt, framework: Optional[str] = FrameworkOpt,
              out: Optional[Path] = typer.Option(None, help="输出文件 / output .xlsx"),
              home: Optional[Path] = HomeOpt, data: Optional[Path] = DataOpt) -> None:
     """生成部门填报模板(Excel) / write a department's Excel template.
 
-    例 / example: ecoassess template 市林业局 --year 2025 --out 林业局_2025.xlsx
+    例 / example: ecoassess template 市林业局 --out 林业局填报模板.xlsx
     """
     _set_home(home, data)
+    year, framework = _year(year), _framework(framework)
     from transforms.config.framework import framework_path, load_departments, load_framework
     from transforms.intake.excel_template import write_template
     from transforms.intake.receive import resolve_department
@@ -350,7 +375,7 @@ def submissions(year: Optional[int] = typer.Option(None, help="报送年度 / ye
                 home: Optional[Path] = HomeOpt) -> None:
     """查看报送文件的全部版本及来源 / list every received file: version, sha256, time, status, current.
 
-    例 / example: ecoassess submissions --year 2025 -d 市林业局
+    例 / example: ecoassess submissions -d 市林业局
     """
     _set_home(home)
     from transforms.config.framework import load_departments
@@ -390,14 +415,12 @@ def status(run_id: Optional[str] = typer.Option(None, "--run", help="显示某�
     from rich.table import Table
 
     from transforms.runtime.home import Home
-    from transforms.runtime.warehouse import open_warehouse, rows
+    from transforms.runtime.sql import statement
+    from transforms.runtime.warehouse import open_warehouse
 
-    cols = ("run_id", "year", "framework_id", "status", "started_at", "finished_at", "stage_timings", "stage_counts",
-            "scored_run_id", "prefect_flow_run_id", "parameters", "fingerprints", "error", "summary")
     with open_warehouse(Home.resolve()) as con:
-        where, params = ("WHERE run_id LIKE ? || '%'", [run_id]) if run_id else ("", [])
-        found = [dict(zip(cols, r)) for r in rows(con, f"SELECT {', '.join(cols)} FROM run {where} "
-                                                       "ORDER BY started_at DESC LIMIT ?", [*params, limit])]
+        history = con.execute(statement("runs/history"), [run_id or None, run_id or None, limit])
+        found = [dict(zip([c[0] for c in history.description], r)) for r in history.fetchall()]
     console = _console()
     if not found:
         typer.echo("尚无运行记录 / no runs yet" if not run_id else f"未找到运行 {run_id} / no such run")
@@ -437,7 +460,7 @@ def status(run_id: Optional[str] = typer.Option(None, "--run", help="显示某�
 
 
 @app.command()
-def reports(year: int = typer.Option(2025, help="考核年度 / year"),
+def reports(year: Optional[int] = YearOpt,
             kind: Optional[str] = typer.Option(None, help="只列某类: county / cadre / bulletin / only one kind"),
             open_key: Optional[str] = typer.Option(None, "--open", help="打开一份报告: bulletin、县代码、干部编号或"
                                                                         "名称 / open one: bulletin, a region code, "
@@ -448,13 +471,14 @@ def reports(year: int = typer.Option(2025, help="考核年度 / year"),
 
     例 / examples:
 
-      ecoassess reports --year 2025
+      ecoassess reports
       ecoassess reports --kind county
       ecoassess reports --open 360734
       ecoassess reports --open bulletin --html
       ecoassess reports --open index
     """
     _set_home(home)
+    year = _year(year)
     import webbrowser
 
     from rich.table import Table

@@ -19,6 +19,7 @@ from typing import Iterator
 from transforms.config.framework import Framework, framework_path, load_departments, load_framework
 from transforms.intake.receive import load_units, parse_received, pull_inbox
 from transforms.runtime.home import Home, remove_temporaries
+from transforms.runtime.sql import statement
 from transforms.runtime.warehouse import frame, load_config, open_warehouse, rows
 
 
@@ -46,10 +47,8 @@ def start_run(spec: RunSpec, parameters: dict, prefect_flow_run_id: str | None) 
     with open_warehouse(spec.home) as con:
         load_config(con, spec.framework, fw_file)
         con.execute("UPDATE run SET status = 'interrupted' WHERE status = 'running'")
-        con.execute("INSERT INTO run (run_id, year, framework_id, parameters, started_at, status, prefect_flow_run_id)"
-                    " VALUES (?, ?, ?, ?, now(), 'running', ?)",
-                    [run_id, spec.year, spec.framework_id, json.dumps(parameters, ensure_ascii=False),
-                     prefect_flow_run_id])
+        con.execute(statement("runs/start"), [run_id, spec.year, spec.framework_id,
+                                              json.dumps(parameters, ensure_ascii=False), prefect_flow_run_id])
     return run_id
 
 
@@ -71,8 +70,7 @@ def validate(spec: RunSpec, department: str | None = None) -> list[dict]:
 
     fw = spec.framework
     with open_warehouse(spec.home) as con:
-        unreadable = [sid for (sid,) in rows(con, "SELECT submission_id FROM submission WHERE kind = 'unreadable' "
-                                                  "AND (? IS NULL OR department = ?) ORDER BY submission_id",
+        unreadable = [sid for (sid,) in rows(con, statement("validation/unreadable_submissions"),
                                              [department, department])]
         outcomes = report_unreadable(con, spec.home, fw, unreadable)
         pending = rows(con, "SELECT count(*) FROM submission WHERE status = 'received' AND kind IS NOT NULL")[0][0]
@@ -91,9 +89,7 @@ def fingerprint(spec: RunSpec, run_id: str) -> dict:
     with open_warehouse(spec.home) as con:
         parts = inputs_fingerprints(con, framework_path(spec.framework_id), spec.year)
         fp = parts["inputs"]
-        prior = rows(con, """SELECT scored_run_id FROM run WHERE fingerprint = ? AND year = ? AND framework_id = ?
-                             AND status = 'succeeded' AND scored_run_id IS NOT NULL
-                             ORDER BY finished_at DESC LIMIT 1""", [fp, spec.year, spec.framework_id])
+        prior = rows(con, statement("runs/reusable_run"), [fp, spec.year, spec.framework_id])
         scored_run_id = prior[0][0] if prior else run_id
         con.execute("UPDATE run SET fingerprint = ?, fingerprints = ?, scored_run_id = ? WHERE run_id = ?",
                     [fp, json.dumps(parts), scored_run_id, run_id])
@@ -181,8 +177,7 @@ def report_output_error(out_dir: Path, exc: OSError) -> "ReportOutputError":
 
 def latest_scored_run(spec: RunSpec) -> str | None:
     with open_warehouse(spec.home) as con:
-        found = rows(con, """SELECT scored_run_id FROM run WHERE year = ? AND framework_id = ? AND status = 'succeeded'
-                             ORDER BY finished_at DESC LIMIT 1""", [spec.year, spec.framework_id])
+        found = rows(con, statement("runs/latest_scored_run"), [spec.year, spec.framework_id])
     return found[0][0] if found else None
 
 
@@ -190,56 +185,20 @@ def finish_run(spec: RunSpec, run_id: str, status: str, timings: dict, counts: d
                error: str | None = None) -> None:
     """Close the run's history row: outcome, per-stage timings and counts, summary, error if any."""
     with open_warehouse(spec.home) as con:
-        con.execute("UPDATE run SET finished_at = now(), status = ?, stage_timings = ?, stage_counts = ?, summary = ?,"
-                    " error = ? WHERE run_id = ?",
+        con.execute(statement("runs/finish"),
                     [status, json.dumps(timings), json.dumps(counts, ensure_ascii=False, default=str),
                      json.dumps(summary, ensure_ascii=False, default=str), error, run_id])
-
-
-# The year's validation outcome per department: files, accepted, rejected, the versions in use and
-# their warnings, and a verdict ("the newest file was rejected, the accepted one stays in use").
-BY_DEPARTMENT_SQL = """
-WITH v AS (
-    SELECT submission_id, count(*) FILTER (severity = 'warning' AND NOT success) AS warnings,
-           count(*) FILTER (severity = 'error' AND NOT success) AS errors
-    FROM validation_result GROUP BY submission_id),
-s AS (
-    SELECT s.*, coalesce(v.warnings, 0) AS warnings, coalesce(v.errors, 0) AS errors,
-           s.submission_id IN (SELECT submission_id FROM current_submission WHERE year = ?) AS in_use
-    FROM submission s LEFT JOIN v USING (submission_id) WHERE s.year = ?)
-SELECT d.name AS "部门", count(s.submission_id) AS "收到文件", count(*) FILTER (s.status = 'accepted') AS "通过",
-       count(*) FILTER (s.status = 'rejected') AS "退回",
-       coalesce(string_agg(s.file_name || ' 第 ' || s.version || ' 版', '; ' ORDER BY s.kind) FILTER (s.in_use), '—')
-           AS "采用版本",
-       CAST(coalesce(sum(s.warnings) FILTER (s.in_use), 0) AS INTEGER) AS "采用版本警告",
-       CAST(coalesce(sum(s.errors) FILTER (s.status = 'rejected'), 0) AS INTEGER) AS "退回文件错误",
-       CASE WHEN count(s.submission_id) = 0 THEN '未报送'
-            WHEN count(*) FILTER (s.in_use) = 0 THEN '全部退回, 无可用数据'
-            WHEN max(s.submission_id) FILTER (s.status = 'rejected') > max(s.submission_id) FILTER (s.in_use)
-                THEN '最新报送被退回, 沿用已通过版本'
-            WHEN sum(s.warnings) FILTER (s.in_use) > 0 THEN '通过(有警告)'
-            ELSE '通过' END AS "结论"
-FROM department d LEFT JOIN s ON s.department = d.code
-GROUP BY d.code, d.name ORDER BY d.code
-"""
 
 
 def run_summary(spec: RunSpec, run_id: str | None) -> dict:
     """Counts for the operator and the Prefect artifacts: grades, vetoes, validation per department
     and per file, rejected files, ranking (grades and ranking empty without a scored run)."""
     with open_warehouse(spec.home) as con:
-        grades = rows(con, "SELECT grade, count(*) FROM result WHERE run_id = ? AND year = ? GROUP BY grade "
-                           "ORDER BY grade", [run_id, spec.year])
-        vetoed = rows(con, """SELECT g.name, list(DISTINCT h.rule_name ORDER BY h.rule_name) FROM veto_hit h
-                              JOIN region g USING (region_code) WHERE h.run_id = ? GROUP BY g.name ORDER BY g.name""",
-                      [run_id])
-        validation = rows(con, """SELECT coalesce(d.name, s.department), s.kind, s.file_name, s.version, s.status,
-                                         s.message FROM submission s LEFT JOIN department d ON d.code = s.department
-                                  WHERE s.year = ? ORDER BY s.department, s.kind, s.version""", [spec.year])
-        by_department = frame(con, BY_DEPARTMENT_SQL, [spec.year, spec.year])
-        ranking = rows(con, """SELECT r.rank, g.name, round(r.gdi, 2), round(r.assessment_score, 2), r.grade
-                               FROM result r JOIN region g USING (region_code) WHERE r.run_id = ?
-                               AND r.year = ? ORDER BY r.rank""", [run_id, spec.year])
+        grades = rows(con, statement("summary/grades"), [run_id, spec.year])
+        vetoed = rows(con, statement("summary/vetoed"), [run_id])
+        validation = rows(con, statement("summary/validation_files"), [spec.year])
+        by_department = frame(con, statement("summary/by_department"), [spec.year, spec.year])
+        ranking = rows(con, statement("summary/ranking"), [run_id, spec.year])
     return {"grades": dict(grades), "vetoed": {n: list(r) for n, r in vetoed},
             "validation": [dict(zip(("部门", "类型", "文件", "版本", "状态", "说明"), v)) for v in validation],
             "validation_by_department": by_department.to_dicts(),

@@ -28,6 +28,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from report_templates.pdf_fonts import compact_fonts
+from transforms.config.defaults import load_defaults
 from transforms.config.framework import OP_SIGNS
 from transforms.runtime.home import write_atomically  # 0640: reports name cadres
 
@@ -173,11 +174,18 @@ class Renderer:
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.env.filters.update(num=fmt_num, signed=fmt_signed, date=fmt_date, pct=fmt_pct, sha=fmt_hash,
                                 op=fmt_op, qty=fmt_qty)
-        self.env.globals.update(has_any=has_any, diff=diff)
-        self.css_text = (HERE / "report.css").read_text(encoding="utf-8")  # print and screen; the PDF's sheet
+        # palette and page thresholds from data/defaults.yaml: the sheets get the colours as custom
+        # properties; the SVG charts get the same values as Python strings, since WeasyPrint does not
+        # resolve var() in SVG (a fill="var(--accent)" prints black)
+        defaults = load_defaults()
+        self.env.globals.update(has_any=has_any, diff=diff, colours=defaults.palette.values(),
+                                grade_colours=defaults.palette.grade_values(), pagination=defaults.pagination)
+        palette_css = defaults.palette.css()
+        # print and screen; the PDF's sheet
+        self.css_text = (HERE / "report.css").read_text(encoding="utf-8") + palette_css
         # the HTML file's sheet adds screen-only rules (media features WeasyPrint would warn about)
         self.html_css_text = self.css_text + (HERE / "screen.css").read_text(encoding="utf-8")
-        self.index_assets = {"css": Markup((HERE / "index.css").read_text(encoding="utf-8")),
+        self.index_assets = {"css": Markup((HERE / "index.css").read_text(encoding="utf-8") + palette_css),
                              "js": Markup((HERE / "index.js").read_text(encoding="utf-8"))}
         self._pdf_ready = False
         self._lock = threading.Lock()

@@ -19,6 +19,7 @@ from typing import Sequence
 import numpy as np
 import yaml
 
+from transforms.config.defaults import default_framework, default_year
 from transforms.config.framework import DATA_DIR, Framework, expression_names, framework_path, load_departments, load_framework
 from transforms.demo.inbox import ALL_DEFECTS, SYNTHETIC, write_demo_inbox
 
@@ -148,15 +149,18 @@ def _keep_relations_within_a_department(fw: dict, departments: list[str]) -> Non
 
 
 def write_synthetic_dataset(out: Path, regions: int = 100, departments: int = 20,
-                            years: Sequence[int] = (2021, 2022, 2023, 2024, 2025),
-                            frameworks: Sequence[str] = ("ganzhou_2024",), seed: int = 20250101,
+                            years: Sequence[int] | None = None, frameworks: Sequence[str] | None = None,
+                            seed: int = 20250101,
                             defect_rate: float = 0.0, defect_kinds: Sequence[str] = tuple(ALL_DEFECTS),
                             source_data: Path = DATA_DIR) -> SyntheticDataset:
     """A complete synthetic jurisdiction for benchmarks: `out/data/` (regions.csv, departments.yaml,
     units.yaml, frameworks/synthetic.yaml, targets/synthetic.csv) and `out/inbox/<year>/<dept>/`
     with every department's file per year, the events and the roster (2 leaders per county plus
-    the department heads). `frameworks` lists the shipped frameworks whose indicators it holds."""
-    years = sorted(years)
+    the department heads). `frameworks` lists the shipped frameworks whose indicators it holds (default:
+    the one of data/defaults.yaml); `years` default to the five years up to the default year."""
+    last = default_year()
+    years = sorted(years or range(last - 4, last + 1))
+    frameworks = frameworks or (default_framework(source_data),)
     data, inbox = out / "data", out / "inbox"
     if data.exists() or inbox.exists():
         raise FileExistsError(f"{out} 已有 data/ 或 inbox/, 请换一个空目录 / choose an empty folder")

@@ -3,7 +3,8 @@
 The templates only lay out what is here; every number they show comes from the warehouse, so a
 report can always be traced to the submissions it used. Numbers of the assessed year come from
 the run being reported; numbers of other years (trend, multi-year record) from the best run
-available for each year (see `BEST_RUNS_SQL`), and years with data but no run are listed as such.
+available for each year (see `transforms/sql/reporting/best_runs.sql`), and years with data but no
+run are listed as such.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import duckdb
 import polars as pl
 
 from transforms.config.framework import Framework
+from transforms.runtime.sql import statement
 from transforms.runtime.warehouse import frame, rows
 from transforms.scoring.attribution import events_in_tenure
 
@@ -35,25 +37,6 @@ MISSING_TEXT = {
     "last_year": "缺失指标沿用上年已审核数据, 上年也缺失的按权重重新分配",
 }
 
-# For each year up to $year, the run whose results a report shows: this run for the assessed year;
-# otherwise the latest succeeded run that assessed that year (its grades carry that year's vetoes);
-# otherwise the latest run that scored the year alongside the next one (`assessed` false: no vetoes).
-BEST_RUNS_SQL = """
-WITH owners AS (
-    SELECT scored_run_id AS run_id, year, max(finished_at) AS finished FROM run
-    WHERE status = 'succeeded' AND framework_id = $framework AND scored_run_id IS NOT NULL GROUP BY ALL
-), cand AS (
-    SELECT DISTINCT run_id, year FROM result
-    WHERE year <= $year AND (run_id = $run_id OR run_id IN (SELECT run_id FROM owners))
-)
-SELECT c.year, c.run_id, (c.run_id = $run_id AND c.year = $year) OR o.run_id IS NOT NULL AS assessed
-FROM cand c
-LEFT JOIN owners o ON o.run_id = c.run_id AND o.year = c.year
-LEFT JOIN (SELECT run_id, max(finished) AS finished FROM owners GROUP BY run_id) a ON a.run_id = c.run_id
-QUALIFY row_number() OVER (PARTITION BY c.year ORDER BY (c.run_id = $run_id AND c.year = $year) DESC,
-                           o.run_id IS NOT NULL DESC, c.run_id = $run_id DESC, coalesce(o.finished, a.finished)
-                           DESC NULLS LAST) = 1
-"""
 
 
 def _iso(d) -> str | None:
@@ -68,8 +51,13 @@ def _by(df: pl.DataFrame, key: str) -> dict[str, list[dict]]:
     return out
 
 
+def with_best_runs(step: str) -> str:
+    """The SQL of a reporting step that reads other years, behind the CTE `best` (`best_runs`) it joins."""
+    return f"WITH best AS ({statement('reporting/best_runs')})\n{statement(step)}"
+
+
 def best_runs(con: duckdb.DuckDBPyConnection, framework_id: str, run_id: str, year: int) -> pl.DataFrame:
-    return frame(con, BEST_RUNS_SQL, {"framework": framework_id, "run_id": run_id, "year": year})
+    return frame(con, statement("reporting/best_runs"), {"framework": framework_id, "run_id": run_id, "year": year})
 
 
 HISTOGRAM_WIDTHS = (0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 2.5, 5.0, 10.0, 20.0)
@@ -127,58 +115,17 @@ def build_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run
                 "generated_at": datetime.now().strftime("%Y-%m-%d %H:%M"), "synthetic": synthetic,
                 "synthetic_note": SYNTHETIC_NOTE, "run_id": run_id}
     p = {"framework": fw.id, "run_id": run_id, "year": year}
-    results = frame(con, """SELECT r.*, g.name, g.zone FROM result r JOIN region g USING (region_code)
-                            WHERE run_id = $run_id AND year = $year ORDER BY rank, region_code""",
-                    {k: p[k] for k in ("run_id", "year")})
+    results = frame(con, statement("reporting/results"), {k: p[k] for k in ("run_id", "year")})
     cats = frame(con, "SELECT code, name, weight FROM category WHERE framework_id = ? ORDER BY position", [fw.id])
-    cat_scores = frame(con, "SELECT region_code, category, score, weight, previous_score, contribution "
-                            "FROM category_score WHERE run_id = ? AND year = ?", [run_id, year])
-    scores = frame(con, """
-        SELECT s.*, i.name, i.unit, i.binding, i.position, i.department, c.name AS category_name,
-               d.name AS department_name,
-               s.weight_share * (s.normalized - median(s.normalized) OVER (PARTITION BY s.indicator_code)) AS peer_gap
-        FROM score s JOIN indicator i ON i.framework_id = ? AND i.code = s.indicator_code
-        JOIN category c ON c.framework_id = i.framework_id AND c.code = i.category
-        LEFT JOIN department d ON d.code = i.department
-        WHERE s.run_id = ? AND s.year = ? ORDER BY i.position""", [fw.id, run_id, year])
-    vetoes = frame(con, f"""
-        WITH best AS ({BEST_RUNS_SQL})
-        SELECT b.year, h.*, i.name AS indicator_name, i.unit, sc.target_op, s.file_name, s.version, s.sha256
-        FROM veto_hit h JOIN best b ON b.run_id = h.run_id AND b.assessed
-        LEFT JOIN indicator i ON i.framework_id = $framework AND i.code = h.indicator_code
-        -- the operator of the target the hit was judged against (the county's own target where it has one)
-        LEFT JOIN score sc ON sc.run_id = h.run_id AND sc.year = b.year AND sc.region_code = h.region_code
-                          AND sc.indicator_code = h.indicator_code
-        LEFT JOIN submission s ON s.submission_id = h.submission_id ORDER BY b.year, h.rule_id""", p)
-    trend = frame(con, f"""
-        WITH best AS ({BEST_RUNS_SQL})
-        SELECT r.region_code, r.year, r.gdi, r.rank, r.n_regions, r.assessment_score, r.grade, r.vetoed, b.assessed
-        FROM result r JOIN best b USING (run_id, year) ORDER BY r.year""", p)
-    cadres = frame(con, "SELECT * FROM cadre_result WHERE run_id = ? AND year = ? AND post <> ? "
-                        "ORDER BY region_code, post, start_date", [run_id, year, DEPARTMENT_HEAD])
+    cat_scores = frame(con, statement("reporting/category_scores"), [run_id, year])
+    scores = frame(con, statement("reporting/indicator_scores"), [fw.id, run_id, year])
+    vetoes = frame(con, with_best_runs("reporting/vetoes"), p)
+    trend = frame(con, with_best_runs("reporting/trend"), p)
+    cadres = frame(con, statement("reporting/county_cadres"), [run_id, year, DEPARTMENT_HEAD])
     data_years = [y for (y,) in rows(con, "SELECT DISTINCT year FROM current_observation WHERE year <= ? ORDER BY 1",
                                      [year])]
-    used = frame(con, """
-        WITH used AS (
-            SELECT DISTINCT region_code, submission_id FROM score
-            WHERE run_id = $run_id AND year = $year AND submission_id IS NOT NULL
-            UNION SELECT region_code, submission_id FROM veto_hit WHERE run_id = $run_id AND submission_id IS NOT NULL
-            UNION SELECT NULL, submission_id FROM current_submission WHERE kind = 'events' AND year = $year
-            UNION SELECT NULL, any_value(submission_id) FROM current_tenure
-        )
-        SELECT u.region_code, s.submission_id, d.name AS department_name, s.kind, s.file_name, s.version, s.sha256,
-               s.status, s.received_at,
-               (SELECT count(*) FROM validation_result v WHERE v.submission_id = s.submission_id
-                AND NOT v.success AND v.severity = 'warning') AS warnings
-        FROM used u JOIN submission s USING (submission_id) LEFT JOIN department d ON d.code = s.department
-        ORDER BY s.department, s.kind, s.version""", {k: p[k] for k in ("run_id", "year")})
-    warnings = frame(con, """
-        SELECT v.submission_id, d.name AS department_name, s.file_name, s.version, v.rule_id, v.message,
-               v.expected, v.fix, v.failures
-        FROM validation_result v JOIN submission s USING (submission_id) LEFT JOIN department d ON d.code = s.department
-        WHERE NOT v.success AND v.severity = 'warning' AND v.submission_id IN (SELECT submission_id FROM score
-              WHERE run_id = ? AND year = ? UNION SELECT submission_id FROM current_submission WHERE year = ?)
-        ORDER BY d.name, v.rule_id""", [run_id, year, year])
+    used = frame(con, statement("reporting/submissions_used"), {k: p[k] for k in ("run_id", "year")})
+    warnings = frame(con, statement("reporting/validation_warnings"), [run_id, year, year])
 
     veto_by_region_year = defaultdict(list)
     for v in vetoes.iter_rows(named=True):
@@ -420,36 +367,13 @@ def _department_indicators(scores: pl.DataFrame) -> dict[str, list[dict]]:
 
 
 def cadre_record(con: duckdb.DuckDBPyConnection, framework_id: str, run_id: str, year: int) -> pl.DataFrame:
-    """Every year's attributed results up to `year`, each year from its best run (`BEST_RUNS_SQL`)."""
-    return frame(con, f"""
-        WITH best AS ({BEST_RUNS_SQL})
-        SELECT c.*, b.assessed FROM cadre_result c JOIN best b USING (run_id, year)
-        ORDER BY c.cadre_id, c.year, c.start_date""", {"framework": framework_id, "run_id": run_id, "year": year})
+    """Every year's attributed results up to `year`, each year from its best run (`best_runs`)."""
+    return frame(con, with_best_runs("reporting/cadre_record"),
+                 {"framework": framework_id, "run_id": run_id, "year": year})
 
 
 def outgoing_audit(con: duckdb.DuckDBPyConnection, framework_id: str, year: int) -> list[dict]:
     """离任审计: each county tenure's change of the natural-resource indicators, from the year before
     it began to its last year (or `year` if still in post), with the targets; None where no data."""
-    return frame(con, """
-        WITH t AS (
-            SELECT *, year(start_date) - 1 AS year_before,
-                   least(year(coalesce(end_date, make_date(?, 12, 31))), ?) AS year_end
-            FROM current_tenure WHERE post <> ? AND start_date <= make_date(?, 12, 31)
-        )
-        SELECT t.cadre_id, t.post, t.region_code, g.name AS region_name, t.start_date, t.end_date,
-               t.year_before, t.year_end, i.code, i.name AS indicator_name, i.unit, i.direction,
-               b.value AS value_before, e.value AS value_end, e.value - b.value AS change,
-               coalesce(rt.value, i.target_value) AS target, coalesce(rt.op, i.target_op) AS target_op,
-               CASE WHEN e.value IS NULL OR coalesce(rt.value, i.target_value) IS NULL THEN NULL
-                    WHEN coalesce(rt.op, i.target_op) = '>=' THEN e.value >= coalesce(rt.value, i.target_value)
-                    WHEN coalesce(rt.op, i.target_op) = '<=' THEN e.value <= coalesce(rt.value, i.target_value)
-               END AS met
-        FROM t JOIN indicator i ON i.framework_id = ? AND i.audit
-        JOIN region g ON g.region_code = t.region_code
-        LEFT JOIN current_observation b ON b.region_code = t.region_code AND b.indicator_code = i.code
-                                       AND b.year = t.year_before
-        LEFT JOIN current_observation e ON e.region_code = t.region_code AND e.indicator_code = i.code
-                                       AND e.year = t.year_end
-        LEFT JOIN region_target rt ON rt.framework_id = i.framework_id AND rt.indicator_code = i.code
-                                  AND rt.region_code = t.region_code AND rt.year = t.year_end
-        ORDER BY t.cadre_id, t.start_date, i.position""", [year, year, DEPARTMENT_HEAD, year, framework_id]).to_dicts()
+    return frame(con, statement("reporting/outgoing_audit"),
+                 [year, year, DEPARTMENT_HEAD, year, framework_id]).to_dicts()

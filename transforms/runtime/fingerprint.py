@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from transforms.runtime.home import PROJECT_DIR
+from transforms.runtime.sql import statement
 from transforms.runtime.warehouse import rows
 
 CODE_DIRS = ("transforms", "expectations", "report_templates")
@@ -40,8 +41,7 @@ def inputs_fingerprints(con: duckdb.DuckDBPyConnection, framework_file: Path, ye
     - `framework`: the framework file; `config`: regions, departments and decomposed targets;
     - `code`: the code that computes and renders (`code_version`).
     """
-    subs = rows(con, "SELECT year, department, kind, sha256 FROM current_submission WHERE year IN (?, ?) "
-                     "OR kind = 'tenures' ORDER BY ALL", [year, year - 1])
+    subs = rows(con, statement("fingerprint/current_submissions"), [year, year - 1])
     data_dir = framework_file.parent.parent
     config = hashlib.sha256()
     for extra in ("regions.csv", "departments.yaml", f"targets/{framework_file.stem}.csv"):

@@ -22,6 +22,7 @@ import numpy as np
 import polars as pl
 
 from transforms.config.framework import Framework
+from transforms.runtime.sql import registered, statement, transaction
 from transforms.runtime.warehouse import frame
 from transforms.scoring.score import NORMALIZED_SQL, counties_of, normalized_params, prepare_keys
 
@@ -189,19 +190,11 @@ def rank_uncertainty(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, r
         "draws": np.repeat([int((chosen == m).sum()) for m in range(len(methods))], len(regions)),
         "rank_median": np.concatenate([np.median(ranks[chosen == m], axis=0) if (chosen == m).any()
                                        else np.full(len(regions), np.nan) for m in range(len(methods))])})
-    con.execute("BEGIN")
-    try:
-        con.execute("""UPDATE result SET rank_p05 = o.rank_p05, rank_median = o.rank_median, rank_p95 = o.rank_p95,
-                       rank_driver = o.rank_driver FROM out o
-                       WHERE result.run_id = ? AND result.year = ? AND result.region_code = o.region_code""",
-                    [run_id, year])
+    with transaction(con), registered(con, out=out, drivers=drivers, by_method=by_method):
+        con.execute(statement("scoring/rank_uncertainty_result"), [run_id, year])
         for table in ("rank_driver", "rank_by_method"):
             con.execute(f"DELETE FROM {table} WHERE run_id = ? AND year = ?", [run_id, year])
         con.execute("INSERT INTO rank_driver BY NAME SELECT * FROM drivers")
         if len(methods) > 1:
             con.execute("INSERT INTO rank_by_method BY NAME SELECT * FROM by_method")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return out
