@@ -1,8 +1,8 @@
 """Benchmark of the scoring engine at national scale, and the same formulas written naively.
 
 Builds a synthetic framework (60 indicators in a three-level tree: four dimensions, one of them a
-geometric mean, twelve sub-dimensions; all five normalization methods, a log transform, zone
-weights, ~1 % missing values) and two years of values for 3,000 counties with the demo generator
+geometric mean, twelve sub-dimensions; all six normalization methods (attainment for stock indicators), a log transform, zone
+weights, not-applicable regions, ~1 % missing values) and two years of values for 3,000 counties with the demo generator
 (seeded), loads them into a fresh DuckDB warehouse on disk through the real schema, then times
 `score_year` (the year and, for the changes, the year before) and `rank_uncertainty` separately.
 
@@ -76,8 +76,12 @@ def synthetic_framework(n_indicators: int) -> dict:
             ind |= {"normalization": "zscore"}
         elif kind == 5:
             ind |= {"normalization": "rank"}
+        elif kind == 6:
+            ind |= {"normalization": "attainment"}  # a stock indicator scored on compliance
         if k % 15 == 0:
             ind["zone_weights"] = {"重点生态功能区": 0}  # 差异化考核: not assessed there
+        if k % 15 == 7:
+            ind["not_applicable"] = ["禁止开发区"]  # 地域性指标: left out there, weight kept in its category
         indicators.append(ind)
     return {"id": "bench", "name": "基准测试指标体系(合成)", "jurisdiction": JURISDICTION, "years": [2020, 2030],
             "normalization": "efficacy", "missing_policy": "reweight",
@@ -140,21 +144,28 @@ def naive_scores(obs: pd.DataFrame, counties: list[dict], fw: Framework, years: 
     methods = fw.category_methods()
     out = {"normalized": {}, "category": {}, "gdi": {}, "rank": {}, "targets_met": {}, "assessment": {}, "grade": {}}
     for year in years:
-        weight = {}
+        weight, not_applicable = {}, set()
         for c in counties:
             for ind in fw.indicators:
                 w = ind.zone_weights.get(c["zone"], fw.indicator_weight(ind)) / total_w
                 if w > 0:
                     weight[(c["region_code"], ind.code)] = w
+                    if {"*", c["region_code"], c["zone"]} & set(ind.not_applicable):
+                        not_applicable.add((c["region_code"], ind.code))  # left out; weight stays in its category
         for ind in fw.indicators:
             method = ind.normalization or fw.normalization
             xs = {}
             for c in counties:
                 r = c["region_code"]
-                if (r, ind.code) in weight and (year, r, ind.code) in values:
+                if (r, ind.code) in weight and (r, ind.code) not in not_applicable and (year, r, ind.code) in values:
                     v = values[(year, r, ind.code)]
                     xs[r] = math.log(v) if ind.log else v
-            if not xs:
+            if not xs:  # no data anywhere that year: the method's floor, weight kept
+                floor = 60.0 if method == "efficacy" or (method == "attainment" and fw.normalization == "efficacy") \
+                    else 0.0
+                for c in counties:
+                    if (c["region_code"], ind.code) in weight and (c["region_code"], ind.code) not in not_applicable:
+                        out["normalized"][(year, c["region_code"], ind.code)] = floor
                 continue
             lo, hi = min(xs.values()), max(xs.values())
             mean = sum(xs.values()) / len(xs)
@@ -170,6 +181,11 @@ def naive_scores(obs: pd.DataFrame, counties: list[dict], fw: Framework, years: 
                     v, t = values[(year, r, ind.code)], ind.target.value
                     s = 100 * min(v / t, fw.target_cap) if ind.direction == 1 else \
                         (100 * fw.target_cap if v <= 0 else 100 * min(t / v, fw.target_cap))
+                elif method == "attainment":
+                    v, t = values[(year, r, ind.code)], ind.target.value
+                    low = 60.0 if fw.normalization == "efficacy" else 0.0
+                    s = low + (100 - low) * (max(0.0, min(v / t, 1.0)) if ind.direction == 1 else
+                                             (1.0 if v <= 0 else min(t / v, 1.0)))
                 elif method == "zscore":
                     s = 0.0 if sd == 0 else ind.direction * (x - mean) / sd
                 else:  # rank: share of the others strictly worse
@@ -185,7 +201,8 @@ def naive_scores(obs: pd.DataFrame, counties: list[dict], fw: Framework, years: 
                          if i.category == cat.code and (year, r, i.code) in out["normalized"]]
                 if parts:
                     m = sum(w for w, _ in parts)
-                    mass[cat.code] = m
+                    mass[cat.code] = m + sum(weight[(r, i.code)] for i in fw.indicators  # not applicable: kept
+                                             if i.category == cat.code and (r, i.code) in not_applicable)
                     if methods[cat.code] == "geometric":
                         node[cat.code] = math.exp(sum(w * math.log(s) for w, s in parts) / m)
                     else:
@@ -216,7 +233,7 @@ def naive_scores(obs: pd.DataFrame, counties: list[dict], fw: Framework, years: 
             met_w = all_w = 0.0
             met = 0
             for ind in fw.indicators:
-                if (r, ind.code) not in weight:
+                if (r, ind.code) not in weight or (r, ind.code) in not_applicable:
                     continue
                 all_w += weight[(r, ind.code)]
                 v = values.get((year, r, ind.code))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 from collections import Counter
 from pathlib import Path
 
@@ -53,15 +55,44 @@ def test_eco_target_assessment_points_grades_and_outright_fail_conditions():
     fw = load_framework(DATA_DIR / "frameworks" / "eco_target_2016.yaml")
     points = {c.code: sum(i.weight for i in fw.indicators if i.category == c.code) for c in fw.categories}
     assert points == {"RU": 30, "EP": 40, "AE": 20, "PS": 10}  # 资源利用 30, 生态环境保护 40, 年度评价 20, 满意度 10
-    assert (fw.assessment.target_points, fw.assessment.index_points) == (70, 30)
+    # 70 for the sub-targets met, 20 by rank on the annual evaluation results, 10 from public satisfaction;
+    # the framework's own index gives nothing (each indicator counted once)
+    a = fw.assessment
+    assert (a.target_points, a.index_points, a.rank_points.points, a.satisfaction_points) == (70, 0, 20, 10)
+    assert a.rank_points.indicator == "ET21" and fw.public_satisfaction.indicator == "ET22"
+    assert not any(i.in_index for i in fw.indicators if i.code in ("ET21", "ET22"))
     assert [(b.grade, b.min) for b in fw.grade_bands] == [("优秀", 90), ("良好", 80), ("合格", 60), ("不合格", 0)]
-    fraud = next(r for r in fw.veto_rules if r.id == "VETO-FRAUD")
-    assert (fraud.kind, fraud.effect, fraud.event_kinds) == ("event", "fail", ["统计数据造假"])
-    thresholds = {r.indicator for r in fw.veto_rules if r.kind == "threshold"}
-    assert thresholds == {i.code for i in fw.indicators if i.binding}  # every binding target can fail a region
-    assert all(r.effect == "fail" for r in fw.veto_rules)
+    # the one verified outright fail: data falsification; the binding-target rule is a cap, marked 未能核实
+    fails = [r for r in fw.veto_rules if r.effect == "fail"]
+    assert [(r.id, r.kind, r.event_kinds) for r in fails] == [("VETO-FRAUD", "event", ["统计数据造假"])]
+    binding = next(r for r in fw.veto_rules if r.id == "VETO-BINDING")
+    assert (binding.kind, binding.indicators, binding.effect, binding.cap_grade) == ("threshold", "binding", "cap", "合格")
+    assert "未能核实" in binding.source
+    events = next(d for d in fw.deductions if d.id == "DED-EVENT")  # 生态环境事件: a deduction, not a veto
+    assert events.kind == "event" and "未能核实" in events.source
     # targets are decomposed per region (value: null), so a region is only judged where data/targets/ has one
     assert all(i.target.value is None for i in fw.indicators if i.target)
+
+
+def test_green_development_regional_indicators_are_not_applicable_and_satisfaction_is_apart():
+    fw = load_framework(DATA_DIR / "frameworks" / "green_development_2016.yaml")
+    # 2016 公报 附注: indicators a region does not have are left out and their weight redistributed
+    assert [i.code for i in fw.indicators if i.not_applicable] == ["GD29", "GD35", "GD36", "GD39", "GD41"]
+    assert all(i.not_applicable == ["*"] for i in fw.indicators if i.not_applicable)
+    assert fw.public_satisfaction.indicator == "GD56" and fw.public_satisfaction.separate
+
+
+def test_ganzhou_stock_indicators_on_attainment_with_county_targets():
+    fw = load_framework(DATA_DIR / "frameworks" / "ganzhou_2024.yaml")
+    assert sorted(i.code for i in fw.indicators if i.normalization == "attainment") == ["EP05", "PV01", "PV02", "PV03"]
+    assert fw.public_satisfaction.separate is False  # GL03 stays in the index, and the file says why
+    targets = list(csv.DictReader((DATA_DIR / "targets" / "ganzhou_2024.csv").open(encoding="utf-8")))
+    counties = [r["region_code"] for r in csv.DictReader((DATA_DIR / "regions.csv").open(encoding="utf-8"))
+                if r["level"] == "county"]
+    for code in ("EP01", "EP05", "PV01", "PV02", "PV03"):  # every county, every demo year, marked as demo values
+        rows = [r for r in targets if r["indicator"] == code]
+        assert {(r["region_code"], int(r["year"])) for r in rows} >= {(c, y) for c in counties for y in range(2021, 2026)}
+        assert all("演示" in r["source"] for r in rows), code
 
 
 def test_ganzhou_framework_has_at_least_25_indicators_each_with_target_and_department():

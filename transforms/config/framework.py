@@ -44,9 +44,13 @@ class Target(_Strict):
 OP_SIGNS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "=", "=": "="}
 
 
-Method = Literal["efficacy", "minmax", "target", "zscore", "rank"]
+Method = Literal["efficacy", "minmax", "target", "zscore", "rank", "attainment"]
 AggregationMethod = Literal["arithmetic", "geometric"]
-POSITIVE_SCALE_METHODS = {"efficacy", "minmax", "target", "rank"}
+POSITIVE_SCALE_METHODS = {"efficacy", "minmax", "target", "rank", "attainment"}
+# Written in the `op` column of data/targets/<framework>.csv: the indicator does not apply to that region
+# in that year (left out, its weight redistributed within its category), as a framework's `not_applicable`.
+NOT_APPLICABLE_OP = "不涉及"
+ALL_REGIONS = "*"
 
 
 class Category(_Strict):
@@ -79,6 +83,10 @@ class Indicator(_Strict):
     log: bool = False  # log-transform before normalizing (values must be > 0)
     zone_weights: dict[str, float] = {}  # 差异化考核: weight per main functional zone; 0 = not assessed there
     in_index: bool = True  # False: collected and validated, reported apart, weight 0 (公众满意程度 in the 2016 GDI)
+    # 地域性指标: regions it does not apply to (region codes, main-functional-zone names, or "*" for every
+    # region of the jurisdiction). Not applicable ≠ missing: the indicator is left out for them and its
+    # weight redistributed within its category (2016 公报 附注); data/targets/ can say so per region and year.
+    not_applicable: list[str] = []
     source: str = ""
 
     @model_validator(mode="after")
@@ -103,10 +111,24 @@ class GradeBand(_Strict):
     min: float
 
 
+class RankPoints(_Strict):
+    """Points given by a county's rank on one indicator's value (年度评价结果 in the 考核目标体系: the
+    annual evaluation results, by rank as in the provincial versions): rank 1 gets `points`, the last
+    `last_share` × `points`, linear between; a county without a value gets 0."""
+
+    indicator: str
+    points: float = Field(gt=0)
+    last_share: float = Field(default=0.6, ge=0, le=1)
+    source: str = ""
+
+
 class Assessment(_Strict):
     target_points: float = Field(ge=0)
     index_points: float = Field(ge=0)
     index_range: tuple[float, float] = (60, 100)  # index mapped linearly onto 0..index_points
+    rank_points: RankPoints | None = None
+    # points from the public-satisfaction indicator (`public_satisfaction`): points × value / 100
+    satisfaction_points: float = Field(default=0, ge=0)
 
     @field_validator("index_range")
     @classmethod
@@ -117,9 +139,22 @@ class Assessment(_Strict):
 
     @model_validator(mode="after")
     def _sum_100(self) -> "Assessment":
-        if abs(self.target_points + self.index_points - 100) > 1e-9:
-            raise ValueError("target_points + index_points 须等于 100 / must sum to 100")
+        total = self.target_points + self.index_points + self.satisfaction_points + \
+            (self.rank_points.points if self.rank_points else 0)
+        if abs(total - 100) > 1e-9:
+            raise ValueError("target_points + index_points + rank_points.points + satisfaction_points 须等于 100 / "
+                             "must sum to 100")
         return self
+
+
+class PublicSatisfaction(_Strict):
+    """公众满意程度. The national method (2016 年度评价结果公报) evaluates it beside the index, not in it
+    (`separate: true`, the indicator with `in_index: false`); a framework that keeps it as one indicator of
+    its index says so here (`separate: false`) and why."""
+
+    indicator: str
+    separate: bool
+    source: str = ""
 
 
 class Aggregation(_Strict):
@@ -174,8 +209,9 @@ class VetoRule(_Strict):
     def _complete(self) -> "VetoRule":
         if self.kind == "event" and not self.event_kinds:
             raise ValueError("event 规则须列出 event_kinds / event rule needs event_kinds")
-        if self.kind == "threshold" and not self.indicator:
-            raise ValueError("threshold 规则须指定 indicator / threshold rule needs indicator")
+        if self.kind == "threshold" and not self.indicator and not self.indicators:
+            raise ValueError("threshold 规则须指定 indicator 或 indicators (如 binding) / threshold rule needs "
+                             "indicator or indicators")
         if self.effect == "cap" and not self.cap_grade:
             raise ValueError("effect=cap 须指定 cap_grade / cap needs cap_grade")
         return self
@@ -278,6 +314,7 @@ class Framework(_Strict):
     deductions: list[Deduction] = []
     supporting_items: list[SupportingItem] = []
     checks: Checks = Checks()
+    public_satisfaction: PublicSatisfaction | None = None
 
     @field_validator("aggregation", mode="before")
     @classmethod
@@ -340,12 +377,38 @@ class Framework(_Strict):
             if unknown:
                 raise ValueError(f"扣分项 {d.id} 引用了未知指标 {unknown} / unknown indicators")
         for rule in self.veto_rules:
-            if rule.indicator and rule.indicator not in codes:
-                raise ValueError(f"否决规则 {rule.id} 引用了未知指标 {rule.indicator!r} / unknown indicator")
+            unknown = [c for c in [rule.indicator] + (rule.indicators if isinstance(rule.indicators, list) else [])
+                       if c and c not in codes]
+            if unknown:
+                raise ValueError(f"否决规则 {rule.id} 引用了未知指标 {unknown} / unknown indicator")
             if rule.cap_grade and rule.cap_grade not in grades:
                 raise ValueError(f"否决规则 {rule.id} 的 cap_grade {rule.cap_grade!r} 不在等级中 / unknown grade")
         self._check_contracts()
+        self._check_points()
         return self
+
+    def _check_points(self) -> None:
+        """公众满意程度 and the rank points name known indicators, and no indicator is counted twice: one that
+        gives points of its own is outside the index and has no target."""
+        by_code = {i.code: i for i in self.indicators}
+        ps, rp = self.public_satisfaction, self.assessment.rank_points
+        if ps is not None:
+            ind = by_code.get(ps.indicator)
+            if ind is None:
+                raise ValueError(f"public_satisfaction 引用了未知指标 {ps.indicator!r} / unknown indicator")
+            if ps.separate == ind.in_index:
+                raise ValueError(f"public_satisfaction: separate 为 {ps.separate} 时指标 {ind.code} 的 in_index 须为 "
+                                 f"{not ps.separate} / separate ⇔ in_index: false")
+        if self.assessment.satisfaction_points and (ps is None or not ps.separate):
+            raise ValueError("assessment.satisfaction_points 须配合 public_satisfaction (separate: true) / "
+                             "satisfaction points need a separately evaluated public_satisfaction")
+        if rp is not None:
+            ind = by_code.get(rp.indicator)
+            if ind is None:
+                raise ValueError(f"assessment.rank_points 引用了未知指标 {rp.indicator!r} / unknown indicator")
+            if ind.in_index or ind.target is not None:
+                raise ValueError(f"assessment.rank_points: 指标 {ind.code} 单独计分, 不得再计入指数或目标 (in_index: "
+                                 "false, 无 target) / an indicator is not counted twice")
 
     @model_validator(mode="after")
     def _tree_shape(self) -> "Framework":
@@ -389,8 +452,9 @@ class Framework(_Strict):
                     [] if ind.normalization else self.uncertainty.alternative_methods):
                 if method == "minmax" and ind.goalposts is None:
                     raise ValueError(f"指标 {ind.code} 使用 minmax 须给出 goalposts / minmax needs goalposts")
-                if method == "target" and ind.target is None:
-                    raise ValueError(f"指标 {ind.code} 使用 target 须给出 target / target method needs a target")
+                if method in ("target", "attainment") and ind.target is None:
+                    raise ValueError(f"指标 {ind.code} 使用 {method} 须给出 target (value 可为 null, 即只用 data/targets/ 的"
+                                     f"分解目标) / {method} method needs a target")
                 if geometric and method not in POSITIVE_SCALE_METHODS:
                     raise ValueError(f"指标 {ind.code}: 几何平均不能用于 {method} / geometric mean needs positive "
                                      "scores")

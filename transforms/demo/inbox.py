@@ -32,7 +32,8 @@ from typing import Sequence
 import numpy as np
 import openpyxl
 
-from transforms.config.framework import DATA_DIR, Framework, Indicator, SupportingItem, load_departments, read_csv_rows
+from transforms.config.framework import (DATA_DIR, NOT_APPLICABLE_OP, Framework, Indicator, SupportingItem,
+                                         load_departments, read_csv_rows)
 from transforms.intake.safe_cells import append_row
 
 SYNTHETIC = "演示用虚构数据"
@@ -95,7 +96,8 @@ def _region_targets(data_dir: Path, fw: Framework) -> dict[tuple[str, str, int],
     path = data_dir / "targets" / f"{fw.id}.csv"
     if not path.exists():
         return {}
-    return {(r["indicator"], r["region_code"], int(r["year"])): float(r["value"]) for r in read_csv_rows(path)}
+    return {(r["indicator"], r["region_code"], int(r["year"])): float(r["value"]) for r in read_csv_rows(path)
+            if r["op"] != NOT_APPLICABLE_OP}
 
 
 def indicator_values(fw: Framework, counties: list[dict[str, str]], years: list[int], seed: int,

@@ -11,7 +11,8 @@ from typing import Iterator
 import duckdb
 import polars as pl
 
-from transforms.config.framework import Framework, load_departments, read_csv_rows
+from transforms.config.framework import (ALL_REGIONS, NOT_APPLICABLE_OP, ConfigError, Framework, load_departments,
+                                         read_csv_rows)
 from transforms.config.framework import data_dir as default_data_dir
 from transforms.runtime.home import FILE_MODE, Home, set_mode
 from transforms.runtime.sql import registered, statement, transaction
@@ -90,6 +91,24 @@ def _category_rows(fw: Framework, weights: dict[str, float]) -> list[dict]:
              "aggregation": methods[c.code]} for n, c in enumerate(fw.categories)]
 
 
+def _not_applicable(fw: Framework, regions: pl.DataFrame) -> pl.DataFrame:
+    """The framework's `not_applicable` entries (region code, zone name or "*") as one row per region of
+    the jurisdiction; an entry naming no region or zone stops the run (a typo would silently score)."""
+    counties = [r for r in regions.iter_rows(named=True) if r["parent_code"] == fw.jurisdiction]
+    out = []
+    for ind in fw.indicators:
+        for entry in ind.not_applicable:
+            hit = [r["region_code"] for r in counties
+                   if entry in (ALL_REGIONS, r["region_code"]) or (r.get("zone") or None) == entry]
+            if not hit:
+                raise ConfigError(f"指标体系 {fw.id} 条目 indicators[{ind.code}].not_applicable: {entry!r} 既不是本辖区的"
+                                  "行政区划代码, 也不是主体功能区名称 (data/regions.csv) / names no region or zone")
+            out += [{"framework_id": fw.id, "indicator_code": ind.code, "region_code": code, "year": None,
+                     "source": f"指标体系 {fw.id}: 地域性指标, 该地区不涉及"} for code in hit]
+    return pl.DataFrame(out, schema={"framework_id": pl.String, "indicator_code": pl.String, "region_code": pl.String,
+                                     "year": pl.Int32, "source": pl.String})
+
+
 def load_config(con: duckdb.DuckDBPyConnection, fw: Framework, fw_path: Path, data_dir: Path | None = None) -> None:
     """Refresh config tables from `data/` in one transaction (they mirror files, not submissions)."""
     data_dir = data_dir or default_data_dir()
@@ -113,9 +132,11 @@ def load_config(con: duckdb.DuckDBPyConnection, fw: Framework, fw_path: Path, da
     targets_file = data_dir / "targets" / f"{fw.id}.csv"
     targets = pl.DataFrame(read_csv_rows(targets_file)) if targets_file.exists() else None
     departments = pl.DataFrame([{"code": d.code, "name": d.name} for d in load_departments(data_dir)])
+    not_applicable = _not_applicable(fw, regions)
     sha = hashlib.sha256(fw_path.read_bytes()).hexdigest()
     with transaction(con), registered(con, indicators=indicators, categories=categories, zone_weights=zone_weights,
-                                      regions=regions, departments=departments, targets=targets):
+                                      regions=regions, departments=departments, targets=targets,
+                                      not_applicable=not_applicable):
         con.execute("DELETE FROM indicator WHERE framework_id = ?", [fw.id])
         con.execute("DELETE FROM category WHERE framework_id = ?", [fw.id])
         con.execute("DELETE FROM indicator_zone_weight WHERE framework_id = ?", [fw.id])
@@ -129,8 +150,11 @@ def load_config(con: duckdb.DuckDBPyConnection, fw: Framework, fw_path: Path, da
         con.execute("DELETE FROM department")
         con.execute("INSERT INTO department BY NAME SELECT * FROM departments")
         con.execute("DELETE FROM region_target WHERE framework_id = ?", [fw.id])
+        con.execute("DELETE FROM indicator_not_applicable WHERE framework_id = ?", [fw.id])
+        con.execute("INSERT INTO indicator_not_applicable BY NAME SELECT * FROM not_applicable")
         if targets is not None:
-            con.execute(statement("config/region_targets"))
+            con.execute(statement("config/region_targets"), {"not_applicable": NOT_APPLICABLE_OP})
+            con.execute(statement("config/targets_not_applicable"), {"not_applicable": NOT_APPLICABLE_OP})
 
 
 def counties(con: duckdb.DuckDBPyConnection, jurisdiction: str) -> pl.DataFrame:

@@ -13,67 +13,21 @@ import duckdb
 import polars as pl
 
 from transforms.config.framework import Framework
+from transforms.runtime.sql import statement, transaction
 from transforms.runtime.warehouse import frame
-
-DEPARTMENT_RESULT_SQL = """
-INSERT INTO department_result BY NAME
-SELECT $run_id AS run_id, s.year, i.department,
-       sum(s.weight * s.normalized) / sum(s.weight) FILTER (s.normalized IS NOT NULL) AS score,
-       count(*) FILTER (s.met) AS targets_met, count(*) FILTER (s.target_value IS NOT NULL) AS targets_total,
-       count(DISTINCT s.indicator_code) AS indicators
-FROM score s JOIN indicator i ON i.framework_id = $framework AND i.code = s.indicator_code
-WHERE s.run_id = $run_id
-GROUP BY s.year, i.department
-"""
-
-# Each tenure's share of each scored year; county posts take the county's result (党政同责),
-# department heads their department's sub-score (一岗双责). Two posts in a year: two rows.
-CADRE_RESULT_SQL = """
-INSERT INTO cadre_result BY NAME
-WITH spans AS (
-    SELECT t.*, y.year, greatest(t.start_date, make_date(y.year, 1, 1)) AS s,
-           least(coalesce(t.end_date, make_date(y.year, 12, 31)), make_date(y.year, 12, 31)) AS e,
-           make_date(y.year, 12, 31) - make_date(y.year, 1, 1) + 1 AS days_in_year
-    FROM current_tenure t CROSS JOIN (SELECT DISTINCT year FROM result WHERE run_id = $run_id) y
-)
-SELECT $run_id AS run_id, sp.year, sp.cadre_id, sp.name, sp.post, sp.region_code, sp.department,
-       sp.start_date, sp.end_date, sp.acting, (sp.e - sp.s + 1) / sp.days_in_year AS share,
-       r.gdi, r.rank, r.grade, r.vetoed,
-       d.score AS department_score, d.targets_met, d.targets_total
-FROM spans sp
-LEFT JOIN result r ON r.run_id = $run_id AND r.year = sp.year AND r.region_code = sp.region_code
-                  AND sp.post <> '部门主要负责人'
-LEFT JOIN department_result d ON d.run_id = $run_id AND d.year = sp.year AND d.department = sp.department
-                             AND sp.post = '部门主要负责人'
-WHERE sp.e >= sp.s AND (r.region_code IS NOT NULL OR d.department IS NOT NULL)
-"""
-
-EVENTS_IN_TENURE_SQL = """
-SELECT t.cadre_id, t.name, t.post, t.region_code, e.event_id, e.event_date, e.kind, e.description,
-       year(e.event_date) AS year
-FROM current_event e JOIN current_tenure t
-  ON t.region_code = e.region_code AND e.event_date >= t.start_date
- AND e.event_date <= coalesce(t.end_date, DATE '9999-12-31')
-ORDER BY e.event_date
-"""
 
 
 def attribute_results(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id: str) -> int:
     """Department sub-scores, then every cadre's share of every year scored in the run.
 
     Returns the number of cadre results for `year`."""
-    con.execute("BEGIN")
-    try:
-        con.execute(DEPARTMENT_RESULT_SQL, {"run_id": run_id, "framework": fw.id})
-        con.execute(CADRE_RESULT_SQL, {"run_id": run_id})
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+    with transaction(con):
+        con.execute(statement("scoring/department_result"), {"run_id": run_id, "framework": fw.id})
+        con.execute(statement("scoring/cadre_result"), {"run_id": run_id})
     return con.sql("SELECT count(*) FROM cadre_result WHERE run_id = ? AND year = ?",
                    params=[run_id, year]).fetchall()[0][0]
 
 
 def events_in_tenure(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every event of every year bound to the cadres in post on its date (lifetime accountability)."""
-    return frame(con, EVENTS_IN_TENURE_SQL)
+    return frame(con, statement("scoring/events_in_tenure"))

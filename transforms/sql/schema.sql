@@ -21,6 +21,10 @@ CREATE TABLE IF NOT EXISTS region_target (
     framework_id VARCHAR, indicator_code VARCHAR, region_code VARCHAR, year INTEGER, op VARCHAR,
     value DOUBLE, source VARCHAR, PRIMARY KEY (framework_id, indicator_code, region_code, year));
 CREATE TABLE IF NOT EXISTS department (code VARCHAR PRIMARY KEY, name VARCHAR);
+-- Indicators that do not apply to a region (the framework's `not_applicable`, or 不涉及 in data/targets/):
+-- left out there, their weight redistributed within the category; year NULL: every year.
+CREATE TABLE IF NOT EXISTS indicator_not_applicable (
+    framework_id VARCHAR, indicator_code VARCHAR, region_code VARCHAR, year INTEGER, source VARCHAR);
 
 CREATE SEQUENCE IF NOT EXISTS submission_id_seq START 1;
 CREATE TABLE IF NOT EXISTS submission (
@@ -136,3 +140,15 @@ CREATE OR REPLACE VIEW current_tenure AS
 SELECT t.* FROM tenure t JOIN (
     SELECT submission_id FROM submission WHERE status = 'accepted' AND kind = 'tenures'
     ORDER BY year DESC, version DESC LIMIT 1) USING (submission_id);
+-- Issue 18: not applicable ≠ missing, whose target applies, the absolute change, points by rank and
+-- satisfaction, departments ranked.
+ALTER TABLE score ADD COLUMN IF NOT EXISTS applicable BOOLEAN;
+ALTER TABLE score ADD COLUMN IF NOT EXISTS target_source VARCHAR;
+ALTER TABLE result ADD COLUMN IF NOT EXISTS improved INTEGER;
+ALTER TABLE result ADD COLUMN IF NOT EXISTS worsened INTEGER;
+ALTER TABLE result ADD COLUMN IF NOT EXISTS change_balance DOUBLE;
+ALTER TABLE result ADD COLUMN IF NOT EXISTS points_rank DOUBLE;
+ALTER TABLE result ADD COLUMN IF NOT EXISTS points_satisfaction DOUBLE;
+ALTER TABLE result ADD COLUMN IF NOT EXISTS satisfaction DOUBLE;
+ALTER TABLE department_result ADD COLUMN IF NOT EXISTS rank INTEGER;
+ALTER TABLE department_result ADD COLUMN IF NOT EXISTS n_departments INTEGER;
