@@ -32,8 +32,7 @@ from typing import Sequence
 import numpy as np
 import openpyxl
 
-from transforms.config.framework import (DATA_DIR, NOT_APPLICABLE_OP, Framework, Indicator, SupportingItem,
-                                         load_departments, read_csv_rows)
+from transforms.config.framework import DATA_DIR, NOT_APPLICABLE_OP, Framework, Indicator, SupportingItem, load_departments, read_csv_rows
 from transforms.intake.safe_cells import append_row
 
 SYNTHETIC = "演示用虚构数据"

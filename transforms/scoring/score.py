@@ -45,7 +45,9 @@ import duckdb
 import polars as pl
 
 from transforms.config.framework import OP_SIGNS, Deduction, Framework
+from transforms.config.methods import missing_chain
 from transforms.runtime.sql import registered, statement, transaction
+from transforms.scoring.prepare import drop_prepared, prepare_observations
 
 # The normalization step, read by the rank intervals (uncertainty.py) as well.
 NORMALIZED_SQL = statement("scoring/normalize")
@@ -65,11 +67,18 @@ def counties_of(con: duckdb.DuckDBPyConnection, fw: Framework) -> list[str]:
                                   params=[fw.jurisdiction]).fetchall()]
 
 
-def prepare_keys(con: duckdb.DuckDBPyConnection, fw: Framework, regions: list[str]) -> None:
-    """The temporary key tables NORMALIZED_SQL reads (`_county`, `_ind`)."""
+def prepare_keys(con: duckdb.DuckDBPyConnection, fw: Framework, regions: list[str], last: int) -> dict:
+    """The temporary tables NORMALIZED_SQL reads: keys (`_county`, `_ind`), macros, and the observations
+    after the framework's denomination, imputation, coverage and treatment rules (`prepare.py`)."""
     con.execute(statement("scoring/county_keys"), {"regions": regions})
     con.execute(statement("scoring/indicator_keys"), {"framework": fw.id})
     con.execute(statement("scoring/macros"))
+    return prepare_observations(con, fw, regions, last)
+
+
+def _final_rule(fw: Framework) -> str:
+    """The framework's own final missing-value rule (indicators may override it: `_ind.missing_final`)."""
+    return missing_chain(fw.missing_policy)[-1]
 
 
 def normalized_params(fw: Framework, years: list[int], method: str | None = None) -> dict:
@@ -78,7 +87,8 @@ def normalized_params(fw: Framework, years: list[int], method: str | None = None
     if not set(years) <= {max(years), max(years) - 1}:
         raise ValueError(f"years must be one year or two consecutive ones: {years}")
     return {"framework": fw.id, "years": years, "last": max(years), "method": method or fw.normalization,
-            "missing": fw.missing_policy, "cap": fw.target_cap, "lowest": attainment_floor(fw)}
+            "missing": _final_rule(fw), "cap": fw.target_cap,
+            "lowest": attainment_floor(fw), "coverage_min": fw.coverage.indicator_min}
 
 
 def attainment_floor(fw: Framework) -> float:
@@ -128,7 +138,7 @@ def score_year(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id:
                         schema={"deduction_id": pl.String, "max_points": pl.Float64})
     regions = counties_of(con, fw)
     with registered(con, bands=grade_bands(fw), caps=caps), transaction(con):
-        prepare_keys(con, fw, regions)
+        prepare_keys(con, fw, regions, year)
         con.execute(statement("scoring/category_keys"), {"framework": fw.id, "index_agg": fw.aggregation.index})
         con.execute(f"CREATE OR REPLACE TEMP TABLE _score AS {NORMALIZED_SQL}",
                     normalized_params(fw, [year - 1, year] if with_previous else [year]))
@@ -143,4 +153,5 @@ def score_year(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id:
         con.execute(statement("scoring/result"), {"run_id": run_id, "regions": regions} | assessment_params(fw))
         for table in TEMP_TABLES:
             con.execute(f"DROP TABLE {table}")
+        drop_prepared(con)
     return con.sql("SELECT count(*) FROM result WHERE run_id = ? AND year = ?", params=[run_id, year]).fetchall()[0][0]

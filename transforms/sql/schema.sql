@@ -115,10 +115,16 @@ CREATE TABLE IF NOT EXISTS department_result (
     indicators INTEGER);
 
 -- Columns added after the first release: older warehouses gain them (no-ops on new ones).
+ALTER TABLE indicator ADD COLUMN IF NOT EXISTS pct_lo DOUBLE;
+ALTER TABLE indicator ADD COLUMN IF NOT EXISTS pct_hi DOUBLE;
+ALTER TABLE indicator ADD COLUMN IF NOT EXISTS range_lo DOUBLE;
+ALTER TABLE indicator ADD COLUMN IF NOT EXISTS range_hi DOUBLE;
+ALTER TABLE indicator ADD COLUMN IF NOT EXISTS missing_final VARCHAR;
 ALTER TABLE category ADD COLUMN IF NOT EXISTS parent VARCHAR;
 ALTER TABLE category ADD COLUMN IF NOT EXISTS depth INTEGER;
 ALTER TABLE category ADD COLUMN IF NOT EXISTS aggregation VARCHAR;
 ALTER TABLE score ADD COLUMN IF NOT EXISTS previous_normalized DOUBLE;
+ALTER TABLE result ADD COLUMN IF NOT EXISTS no_index_reason VARCHAR;
 ALTER TABLE category_score ADD COLUMN IF NOT EXISTS parent VARCHAR;
 ALTER TABLE category_score ADD COLUMN IF NOT EXISTS depth INTEGER;
 ALTER TABLE category_score ADD COLUMN IF NOT EXISTS aggregation VARCHAR;
