@@ -190,3 +190,106 @@ def test_alpha_and_rank_shift_match_plain_python(regions, k, seed):
         shifts = [abs(a - b) for a, b in zip(dropped, base)]
         assert ind["rank_shift_mean"][j] == pytest.approx(sum(shifts) / regions)
         assert ind["rank_shift_max"][j] == max(shifts)
+
+
+# ---------------------------------------------------------------- through the scoring, on the mini jurisdiction
+
+import copy  # noqa: E402
+
+from tests.support.mini import MINI_FRAMEWORK, scored  # noqa: E402
+from transforms.config.framework import ConfigError, load_framework  # noqa: E402
+from transforms.runtime.warehouse import rows  # noqa: E402
+from transforms.scoring.score import GeometricZeroError  # noqa: E402
+
+BASE = {2025: {"A": [40, 50, 60], "B": [10, 30, 20], "C": [5, 5, 5]}}
+
+
+def _doc(**changes) -> dict:
+    doc = copy.deepcopy(MINI_FRAMEWORK) | {"id": "m23"}
+    for code, extra in changes.pop("indicators", {}).items():
+        next(i for i in doc["indicators"] if i["code"] == code).update(extra)
+    return doc | changes
+
+
+def _scores(con, code: str) -> list[tuple]:
+    return rows(con, "SELECT region_code, value, round(normalized, 6), flag FROM score WHERE year = 2025 "
+                     "AND indicator_code = ? ORDER BY region_code", [code])
+
+
+def test_minmax_on_the_data_to_a_declared_range_and_percentile_goalposts(mini_data):
+    # A 40/50/60 on its own bounds onto [0, 10]: 0, 5, 10
+    con, _ = scored(mini_data, _doc(indicators={"A": {"normalization": "minmax_data", "normalization_range": [0, 10]}}),
+                    BASE)
+    assert [r[2] for r in _scores(con, "A")] == [0, 5, 10]
+    # goalposts = the 0th and 50th percentiles of 40/50/60 = 40 and 50: 0, 100, 100 (clipped)
+    con, _ = scored(mini_data, _doc(indicators={"A": {"normalization": "minmax",
+                                                      "goalposts_percentiles": {"low": 0, "high": 50}}}), BASE)
+    assert [r[2] for r in _scores(con, "A")] == [0, 100, 100]
+
+
+def test_declared_log_treatment_changes_what_is_normalized_not_the_value(mini_data):
+    # A 1/10/100, log: 0, 2.303, 4.605 → efficacy 60, 80, 100 (untreated: 60, 63.64, 100)
+    con, _ = scored(mini_data, _doc(indicators={"A": {"treatment": {"method": "log"}, "valid_range": [0.5, 200]}}),
+                    {2025: dict(BASE[2025], A=[1, 10, 100])})
+    got = _scores(con, "A")
+    assert [r[1] for r in got] == [1, 10, 100] and [r[2] for r in got] == [60, 80, 100]
+    assert all("对数变换" in r[3] for r in got)
+
+
+def test_group_mean_imputation_is_scored_and_flagged(mini_data):
+    # 乙 missing A; peers by `level` (all three are counties): mean of 40 and 60 = 50 → efficacy 80
+    con, _ = scored(mini_data, _doc(missing_policy=["group_mean", "reweight"], peer_group="level"),
+                    {2025: dict(BASE[2025], A=[40, None, 60])})
+    yi = _scores(con, "A")[1]
+    assert yi[1:3] == (50, 80) and "按同类地区（county）2个地区的均值插补" in yi[3]
+
+
+def test_a_ratio_indicator_is_computed_from_two_submitted_items(mini_data):
+    doc = _doc(indicators={"A": {"ratio": {"numerator": "S1", "denominator": "S2", "scale": 100}}})
+    doc["supporting_items"] = [{"code": "S1", "name": "森林面积", "unit": "公顷", "valid_range": [0, 1e6],
+                                "department": "lyj"},
+                               {"code": "S2", "name": "土地面积", "unit": "公顷", "valid_range": [0, 1e6],
+                                "department": "lyj"}]
+    values = {2025: {"S1": [400, 500, 600], "S2": [1000, 1000, 1000], "B": [10, 30, 20], "C": [5, 5, 5]}}
+    con, fw = scored(mini_data, doc, values)
+    got = _scores(con, "A")
+    assert [r[1] for r in got] == [40, 50, 60] and [r[2] for r in got] == [60, 80, 100]
+    assert "A" not in {i.code for i in fw.reported_items}  # departments do not submit it
+    bad = copy.deepcopy(doc)
+    next(i for i in bad["indicators"] if i["code"] == "A")["ratio"]["scale"] = 1
+    path = mini_data / "frameworks" / "bad.yaml"
+    import yaml
+    path.write_text(yaml.safe_dump(bad | {"id": "bad"}, allow_unicode=True), "utf-8")
+    with pytest.raises(ConfigError, match="ratio"):
+        load_framework(path)
+
+
+def test_coverage_leaves_out_a_thin_indicator_and_withholds_a_thin_countys_index(mini_data):
+    # B reported by 1 of 3 (33.3 % < 50 %): left out; A by 2 of 3 (kept). 甲 then misses A, 1 of its 2
+    # remaining indicators (50 % > 40 %): no index. 乙 = (3·60 + 1·100)/4 = 70, 丙 = 100: ranks 2 and 1 of 2.
+    con, _ = scored(mini_data, _doc(coverage={"indicator_min": 0.5, "unit_max_missing": 0.4}),
+                    {2025: dict(BASE[2025], A=[None, 50, 60], B=[None, None, 20])})
+    assert all(r[2] is None and "报送覆盖率33.3%，低于规定的50.0%" in r[3] for r in _scores(con, "B"))
+    result = rows(con, "SELECT region_code, gdi, rank, n_regions, grade, no_index_reason FROM result WHERE year = 2025 "
+                       "ORDER BY region_code")
+    assert result[0][1:5] == (None, None, 2, None) and "缺失指标占50.0%" in result[0][5]
+    assert [r[2] for r in result[1:]] == [2, 1] and all(r[5] is None for r in result[1:])
+
+
+def test_geometric_zero_is_refused_by_default_or_floored_when_declared(mini_data):
+    doc = _doc(aggregation="geometric", normalization="minmax_data")
+    with pytest.raises(GeometricZeroError, match="甲县"):
+        scored(mini_data, doc, BASE)
+    con, _ = scored(mini_data, doc | {"geometric_zero": {"rule": "floor", "floor": 1}}, BASE)
+    jia = _scores(con, "A")[0]
+    assert jia[2] == 1 and "按下限1计" in jia[3]
+
+
+def test_categories_without_weight_are_weighed_as_declared_and_the_loader_says_how(mini_data):
+    # efficacy: X (A ★3, B ◆2) and Y (C ○1, all 5 → 100). 甲: A 60, B 100 → X = (3·60 + 2·100)/5 = 76
+    # indicator_sum: (5·76 + 1·100)/6 = 80; equal: (76 + 100)/2 = 88
+    by_sum, fw_sum = scored(mini_data, _doc(), BASE)
+    equal, fw_eq = scored(mini_data, _doc(category_weights="equal"), BASE)
+    gdi = "SELECT round(gdi, 6) FROM result WHERE year = 2025 AND region_code = '990001'"
+    assert rows(by_sum, gdi)[0][0] == 80 and rows(equal, gdi)[0][0] == 88
+    assert "指标权数之和" in fw_sum.weighting_note() and "等权" in fw_eq.weighting_note()

@@ -507,6 +507,17 @@ class Framework(_Strict):
                                      "scores")
         return self
 
+    def geometric_indicators(self) -> list[str]:
+        """Indicators with a geometric mean at or above them (their scores reach a logarithm)."""
+        methods = self.category_methods()
+        parent = {c.code: c.parent for c in self.categories}
+
+        def under(code: str | None) -> bool:
+            return self.aggregation.index == "geometric" if code is None else \
+                methods[code] == "geometric" or under(parent[code])
+
+        return [i.code for i in self.indicators if under(i.category)]
+
     def treatment_of(self, ind: Indicator) -> Treatment:
         return ind.treatment or self.treatment
 
@@ -516,10 +527,11 @@ class Framework(_Strict):
 
     def weighting_note(self) -> str:
         """What the loader decided about categories without a weight, said in the method notes."""
+        if self.category_weights == "equal":  # the loader gave each category without a weight 1
+            return "未给出权数的类别在同一上级下等权。"
         if all(c.weight is not None for c in self.categories):
             return "各类别按指标体系给出的权数计。"
-        return ("未给出权数的类别按其所含指标权数之和计。" if self.category_weights == "indicator_sum"
-                else "未给出权数的类别在同一上级下等权。")
+        return "未给出权数的类别按其所含指标权数之和计。"
 
     def category_depths(self) -> dict[str, int]:
         """Depth of each category: 1 directly under the index, 2 under a depth-1 category, …"""

@@ -76,6 +76,32 @@ def prepare_keys(con: duckdb.DuckDBPyConnection, fw: Framework, regions: list[st
     return prepare_observations(con, fw, regions, last)
 
 
+class GeometricZeroError(ValueError):
+    """A score of 0 (or below) would enter a geometric mean and the framework says to refuse it."""
+
+
+def _geometric_zero(con: duckdb.DuckDBPyConnection, fw: Framework, regions: list[str]) -> None:
+    """Scores ≤ 0 of indicators under a geometric mean (ln 0 = −∞ would make the mean 0 silently): raised
+    to the framework's floor and flagged, or, by default, the run stops naming them (framework rule
+    `geometric_zero`)."""
+    codes = fw.geometric_indicators()
+    if not codes:
+        return
+    rule = fw.geometric_zero
+    params = {"codes": codes, "regions": regions}
+    if rule.rule == "floor":
+        con.execute(statement("scoring/geometric_floor"), {"codes": codes, "floor": rule.floor})
+        return
+    zeros = con.execute(statement("scoring/geometric_zeros"), params).fetchall()
+    if zeros:
+        listed = "；".join(f"{year}年 {name}（{region}）{indicator} 得分 {score:g}" for year, region, name, indicator, score
+                          in zeros[:10])
+        raise GeometricZeroError(
+            f"几何平均中出现不大于 0 的得分，对数无意义：{listed}{' 等' if len(zeros) > 10 else ''}。请在指标体系中写明 "
+            "geometric_zero: {rule: floor, floor: <正数>}（得分低于下限时按下限计并注明），或调整该指标的计分方法 / a score "
+            "≤ 0 under a geometric mean")
+
+
 def _final_rule(fw: Framework) -> str:
     """The framework's own final missing-value rule (indicators may override it: `_ind.missing_final`)."""
     return missing_chain(fw.missing_policy)[-1]
@@ -142,6 +168,7 @@ def score_year(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id:
         con.execute(statement("scoring/category_keys"), {"framework": fw.id, "index_agg": fw.aggregation.index})
         con.execute(f"CREATE OR REPLACE TEMP TABLE _score AS {NORMALIZED_SQL}",
                     normalized_params(fw, [year - 1, year] if with_previous else [year]))
+        _geometric_zero(con, fw, regions)
         con.execute(statement("scoring/leaf"))
         for depth in range(max(fw.category_depths().values()) - 1, 0, -1):
             con.execute(statement("scoring/parent"), {"depth": depth})
@@ -150,7 +177,8 @@ def score_year(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id:
                                                            "categories": [c.code for c in fw.categories]})
         con.execute(statement("scoring/scores"), {"run_id": run_id})
         _record_deductions(con, fw, run_id, regions)
-        con.execute(statement("scoring/result"), {"run_id": run_id, "regions": regions} | assessment_params(fw))
+        con.execute(statement("scoring/result"), {"run_id": run_id, "regions": regions} | assessment_params(fw)
+                    | {"unit_max_missing": fw.coverage.unit_max_missing})
         for table in TEMP_TABLES:
             con.execute(f"DROP TABLE {table}")
         drop_prepared(con)
