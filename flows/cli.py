@@ -22,8 +22,8 @@ EPILOG = ("退出码 / exit codes: 0 成功 / success; 1 运行失败或文件�
           "(加 --wait 排队 / use --wait).")
 app = typer.Typer(help="生态文明建设目标评价考核 / ecological-civilization annual assessment.\n\n"
                        "例 / examples: ecoassess run --demo; ecoassess status; ecoassess reports --open bulletin\n\n"
-                       "默认值 / defaults: 年度为北京时间今天的上一年 / year: last year (China time); "
-                       "指标体系、配色、分页阈值见 data/defaults.yaml / framework, palette, pagination: data/defaults.yaml",
+                       "默认值：年度为上一年度（按北京时间），指标体系、配色和分页阈值见 data/defaults.yaml / defaults: "
+                       "the year before today in China; framework, palette and pagination in data/defaults.yaml",
                   epilog=EPILOG, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   rich_markup_mode="rich")
 

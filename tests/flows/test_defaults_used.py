@@ -54,6 +54,27 @@ class Stop(Exception):
     pass
 
 
+def test_run_demo_without_a_year_takes_the_demo_datas_newest(tmp_path, monkeypatch):
+    """The demo data is of fixed years: `run --demo` assesses its newest, not last year (1999 here)."""
+    from flows.cli import DEMO_INBOX
+
+    monkeypatch.setenv("ECOASSESS_HOME", str(tmp_path / "home"))  # --home sets both for the process
+    monkeypatch.setenv("PREFECT_HOME", os.environ["PREFECT_HOME"])
+    monkeypatch.setattr("transforms.config.defaults.default_year", lambda today=None: 1999)
+    called = []
+
+    def flow(**kwargs):
+        called.append(kwargs)
+        raise Stop
+
+    monkeypatch.setattr(aa, "annual_assessment", flow)
+    out = CliRunner().invoke(app, ["run", "--demo", "--home", str(tmp_path / "home")])
+    assert out.exit_code == 1 and "Stop" in out.output, out.output
+    newest = max(int(p.name) for p in DEMO_INBOX.iterdir() if p.name.isdigit())
+    assert [(c["year"], c["framework"]) for c in called] == [(newest, yaml.safe_load(
+        (DATA_DIR / FILE).read_text("utf-8"))["framework"])]
+
+
 @pytest.mark.parametrize("flow, args", [(aa.annual_assessment, {}), (aa.rerender, {}),
                                         (aa.revalidate_department, {"department": "lyj"})])
 def test_flow_defaults_come_from_the_source(other_defaults, monkeypatch, flow, args):

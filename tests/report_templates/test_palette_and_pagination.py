@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from report_templates.render import HERE, Renderer
-from tests.report_fixtures import bulletin_context, county_context
+from tests.support.report_contexts import bulletin_context, county_context
 from transforms.config.defaults import DATA_DIR, FILE
 
 HEX = re.compile(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?\b")

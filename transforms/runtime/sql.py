@@ -7,7 +7,7 @@ step by its name and an SQL-aware editor can check it. Frames reach SQL only thr
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import cache
 from pathlib import Path
 from typing import Iterator
@@ -20,7 +20,9 @@ SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 
 @cache
 def statement(name: str) -> str:
-    """The text of `transforms/sql/<name>.sql` (`name` like "scoring/normalize")."""
+    """The text of `transforms/sql/<name>.sql` (`name` like "scoring/normalize"). A step whose columns
+    come from the framework (one per relation, say) is a template with `{named}` holes that its caller
+    fills with `str.format`; its opening comment names them."""
     path = SQL_DIR / f"{name}.sql"
     if not path.is_file():
         raise FileNotFoundError(f"no SQL step {name!r} ({path})")
@@ -49,6 +51,13 @@ def registered(con: duckdb.DuckDBPyConnection, **frames: pl.DataFrame | None) ->
         con.register(name, frames[name])
     try:
         yield con
-    finally:
+    except BaseException:
+        # Inside `transaction` a failed statement aborts the transaction and DuckDB then refuses the
+        # unregister too: the error that matters is the statement's, and ROLLBACK drops the frames
+        # registered since BEGIN anyway.
         for name in names:
-            con.unregister(name)
+            with suppress(duckdb.Error):
+                con.unregister(name)
+        raise
+    for name in names:
+        con.unregister(name)
