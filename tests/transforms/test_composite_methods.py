@@ -293,3 +293,23 @@ def test_categories_without_weight_are_weighed_as_declared_and_the_loader_says_h
     gdi = "SELECT round(gdi, 6) FROM result WHERE year = 2025 AND region_code = '990001'"
     assert rows(by_sum, gdi)[0][0] == 80 and rows(equal, gdi)[0][0] == 88
     assert "指标权数之和" in fw_sum.weighting_note() and "等权" in fw_eq.weighting_note()
+
+
+def test_the_coherence_of_a_scored_year_is_stored_and_the_annex_lists_rules_and_treated_numbers(mini_data):
+    from transforms.reporting.annex import method_annex
+    from transforms.scoring.coherence import record_coherence
+
+    doc = _doc(indicators={"A": {"treatment": {"method": "log"}, "valid_range": [0.5, 200]}})
+    con, fw = scored(mini_data, doc, {2025: dict(BASE[2025], A=[1, 10, 100])})
+    assert record_coherence(con, fw, 2025, "t") == 3
+    stored = dict(rows(con, "SELECT indicator_code, r_index FROM coherence_indicator WHERE run_id = 't'"))
+    a = np.array([r[0] for r in rows(con, "SELECT normalized FROM score WHERE run_id = 't' AND year = 2025 "
+                                          "AND indicator_code = 'A' ORDER BY region_code")])
+    gdi = np.array([r[0] for r in rows(con, "SELECT gdi FROM result WHERE run_id = 't' AND year = 2025 "
+                                            "ORDER BY region_code")])
+    assert stored["A"] == pytest.approx(np.corrcoef(a, gdi)[0, 1])
+    assert stored["C"] is None  # C is 100 everywhere: no correlation
+    annex = method_annex(con, fw, 2025, "t")
+    assert any("森林覆盖率：计分前作对数变换" in n for n in annex["rules"])
+    assert [(t["region_name"], t["value"]) for t in annex["treated"]] == [("甲县", 1), ("乙县", 10), ("丙县", 100)]
+    assert len(annex["coherence"]) == 3 and [a["category_name"] for a in annex["alpha"]] == ["环境", "资源"]

@@ -18,6 +18,7 @@ import duckdb
 import polars as pl
 
 from transforms.config.framework import Framework
+from transforms.reporting.annex import method_annex
 from transforms.runtime.sql import statement
 from transforms.runtime.warehouse import frame, rows
 from transforms.scoring.attribution import events_in_tenure
@@ -30,6 +31,8 @@ METHOD_TEXT = {
     "target": "目标达成法: 实际值与目标值之比(逆向指标取倒数) × 100, 设上限",
     "zscore": "标准化法: (x − 均值)/标准差, 逆向指标取反",
     "rank": "位次法: 按当年参评县(市、区)中的百分位次计 0–100 分",
+    "minmax_data": "极值法: 按当年参评县(市、区)的最小值、最大值线性换算到指标体系规定的分值区间(默认 0–100)",
+    "attainment": "达标法: 实际值与目标值之比(逆向指标取倒数), 达标记满分",
 }
 MISSING_TEXT = {
     "reweight": "缺失指标不计分, 其权数按比例分配给同类其余指标",
@@ -132,7 +135,7 @@ def build_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run
         veto_by_region_year[(v["region_code"], v["year"])].append(_veto_item(v))
     ctx = _Shared(doc_base, fw, year, results, cats, cat_scores, scores, veto_by_region_year, trend, data_years,
                   used, warnings, cadres)
-    docs = [("bulletin", "bulletin", ctx.bulletin_title, ctx.bulletin())]
+    docs = [("bulletin", "bulletin", ctx.bulletin_title, ctx.bulletin() | {"method_annex": method_annex(con, fw, year, run_id)})]
     docs += [("county", r["region_code"], ctx.county_title(r), ctx.county(r)) for r in results.iter_rows(named=True)]
     docs += cadre_contexts(con, fw, year, run_id, doc_base, veto_by_region_year, scores)
     return docs
