@@ -13,6 +13,7 @@ import polars as pl
 from great_expectations.expectations.metadata_types import FailureSeverity
 
 from transforms.config.framework import Framework
+from transforms.intake.parse import column_header
 
 ERROR, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 POSTS = ["党委书记", "政府主要负责人", "部门主要负责人"]
@@ -63,10 +64,10 @@ def indicator_suite(fw: Framework, department: str, counties: list[str]) -> gx.E
             "删除重复行, 保留核实后的数据")))
     suite.add_expectation(gxe.ExpectColumnDistinctValuesToContainSet(
         column="indicator_code", value_set=[i.code for i in own], severity=ERROR, meta=_meta(
-            "columns.required", "须填报本部门负责的全部指标", "、".join(f"{i.name}({i.unit})" for i in own),
+            "columns.required", "须填报本部门负责的全部指标", "、".join(column_header(i) for i in own),
             "使用下发的填报模板, 不要删除或改名指标列; 单位不同时在表头括号中注明")))
     for ind in own:
-        label = f"{ind.name}({ind.unit})"
+        label = column_header(ind)
         lo, hi = ind.valid_range
         # a value left empty (or —, /) with its reason in the 缺失原因说明 column is accepted with a
         # warning and scored as missing; an empty or unreadable value without a reason is an error.
@@ -112,7 +113,7 @@ def completeness_suite(fw: Framework, department: str, counties: list[str]) -> g
     for ind in (i for i in fw.reported_items if i.department == department):
         suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(
             column=f"reported:{ind.code}", value_set=[True], severity=ERROR, meta=_meta(
-                "region.complete", f"“{ind.name}({ind.unit})”须填报辖区内全部县(市、区)",
+                "region.complete", f"“{column_header(ind)}”须填报辖区内全部县(市、区)",
                 f"全部 {len(counties)} 个县(市、区)", "补齐缺少的县(市、区)", ind.code)))
     return suite
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional
@@ -27,6 +28,36 @@ app = typer.Typer(help="生态文明建设目标评价考核 / ecological-civili
                   epilog=EPILOG, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   rich_markup_mode="rich")
 
+
+# Chinese line breaking for rich: a line may break between two Chinese characters, but not before a
+# closing mark (，。）…) nor after an opening one (（“…), nor inside a path (`<年>/<部门>/<文件>`);
+# other text breaks at spaces as before.
+_OPENING, _CLOSING = "（《「『“‘【〔([{", "，。、；：？！）》」』”’】〕…)]},.;:!?"
+_HAN = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f\u2018-\u201d\u2026"
+_OPEN, _CLOSE = re.escape(_OPENING), re.escape(_CLOSING)
+_WRAP_WORD = re.compile(rf"\s*(?:\S*[/<>]\S*|[{_OPEN}]*[{_HAN}][{_CLOSE}]*|[{_OPEN}]*[^\s{_HAN}]+[{_CLOSE}]*|\S)\s*")
+
+
+def _rich_wraps_chinese() -> None:
+    """Two fixes to rich 15.0's word wrap for Chinese text (help at 80 columns, the results table):
+    it breaks only at spaces, so a Chinese phrase longer than a column is cut with "…"; and
+    `Text.rstrip_end` compares a line's length in characters with the width in cells, so a line
+    holding Chinese (two cells a character) keeps its trailing space, is a cell too wide and loses its
+    last word to "…". Here Chinese breaks between characters and the line is measured in cells."""
+    from rich import _wrap
+    from rich.text import Text
+
+    def rstrip_end(self: Text, size: int) -> None:
+        excess = self.cell_len - size
+        trailing = re.search(r"\s+$", self.plain)
+        if excess > 0 and trailing:
+            self.right_crop(min(len(trailing.group(0)), excess))  # whitespace is one cell a character
+
+    _wrap.re_word = _WRAP_WORD
+    Text.rstrip_end = rstrip_end
+
+
+_rich_wraps_chinese()
 HomeOpt = typer.Option(None, "--home", help="运行目录(默认 var/ 或 $ECOASSESS_HOME) / runtime home")
 DataOpt = typer.Option(None, "--data", help="配置目录(默认项目 data/ 或 $ECOASSESS_DATA), 如 `ecoassess demo "
                                             "--regions` 生成的虚构辖区 / configuration folder")
@@ -165,6 +196,10 @@ def run(year: Optional[int] = typer.Option(None, help="考核年度（默认为�
     typer.echo(f"报告目录 / reports: {out['reports']}")
     typer.echo(f"目录页 / index: {Path(out['reports']) / 'index.html'}")
     typer.echo(f"清单 / manifest: {Path(out['reports']) / 'manifest.json'}")
+    try:
+        _show_ranking(year, framework, "table", top=RUN_END_TOP)
+    except Exception as exc:  # the run succeeded: a warehouse busy with the next queued run only hides the table
+        typer.echo(f"排名暂不能显示 / ranking not shown ({exc}); 请用 / use: ecoassess results --year {year}", err=True)
 
 
 @app.command()
@@ -239,9 +274,12 @@ def demo(out: Path = typer.Option(Path("data/demo/inbox"), help="输出目录 / 
          departments: int = typer.Option(20, help="虚构辖区的部门数 / departments of a synthetic jurisdiction")) -> None:
     """生成演示报送数据(虚构) / write the synthetic demo submissions.
 
-    例 / examples: ecoassess demo --out /tmp/inbox --defect-rate 0.2;
-    ecoassess demo --regions 2850 --out /tmp/national (然后 / then: ECOASSESS_DATA=/tmp/national/data
-    ecoassess run --framework synthetic --inbox /tmp/national/inbox)
+    例 / examples:
+
+      ecoassess demo --out /tmp/inbox --defect-rate 0.2
+      ecoassess demo --regions 2850 --out /tmp/national
+
+    然后 / then: ECOASSESS_DATA=/tmp/national/data ecoassess run --framework synthetic --inbox /tmp/national/inbox
     """
     from transforms.config.framework import framework_path, load_framework
     from transforms.demo.inbox import write_demo_inbox
@@ -270,8 +308,7 @@ def validate(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=
              home: Optional[Path] = HomeOpt, data: Optional[Path] = DataOpt) -> None:
     """报送前自查, 规则与正式审核相同 / check a file before sending it, with the run's rules.
 
-    与上年比较用运行目录中已审核的数据(复制一份, 不改动原数据) / the comparison with last year uses a
-    copy of the accepted data in the runtime home, which is never changed.
+    与上年比较用运行目录中已审核的数据(复制一份, 不改动原数据) / the comparison with last year uses a copy of the accepted data in the runtime home, which is never changed.
 
     退出码 / exit status: 0 通过(可有警告) / passed; 1 有错误 / errors found; 2 用法错误 / usage.
 
@@ -366,6 +403,85 @@ def _console():
     from rich.console import Console
 
     return Console() if sys.stdout.isatty() else Console(width=240)
+
+
+RUN_END_TOP = 10  # the end of `run` shows this many counties from the top and the bottom of a long list
+
+
+def _show_ranking(year: Optional[int], framework: Optional[str], fmt: str, top: Optional[int] = None) -> None:
+    """The ranking of the year's latest succeeded run: a table (with `top`, the first and last `top` of
+    a longer list), or CSV / JSON on standard output for scripts."""
+    import csv
+    import sys
+
+    from rich.table import Table
+
+    from transforms.reporting.ranking import COLUMNS, interval_text, latest_scored_run, ranking, veto_text
+    from transforms.runtime.home import Home
+    from transforms.runtime.warehouse import open_warehouse
+
+    home = Home.locate()  # read only: a home that does not exist is not created
+    if not home.warehouse.exists():
+        _fail(f"运行目录 {home.root} 中没有数据仓库，请先运行 ecoassess run / no warehouse in this home", 2)
+    with open_warehouse(home) as con:
+        found = latest_scored_run(con, year, framework)
+        if found is None:
+            _fail(f"{year or ''}年尚无成功的考核运行，请先运行 ecoassess run / no succeeded run"
+                  f"{f' for {year}' if year else ''}", 2)
+        run_id, year, framework = found
+        table = ranking(con, run_id, year).to_dicts()
+    if fmt == "json":
+        typer.echo(json.dumps({"year": year, "framework": framework, "run_id": run_id, "counties": table},
+                              ensure_ascii=False, indent=1))
+        return
+    if fmt == "csv":
+        fields = ["rank", "region_code", "county", "index", "rank_p05", "rank_p95", "assessment_score", "grade",
+                  "vetoed", "veto_rules"]
+        writer = csv.DictWriter(sys.stdout, fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({**r, "vetoed": str(r["vetoed"]).lower(), "veto_rules": "、".join(r["veto_rules"])}
+                        for r in table)
+        return
+    cut = bool(top) and len(table) > 2 * top
+    shown = [*table[:top], None, *table[-top:]] if cut else table
+    out = Table(title=f"{year}年度排名 / ranking: {framework}", caption=f"{len(table)}个县（市、区） / counties; "
+                                                                   f"运行 / run {run_id}")
+    for key in ("rank", "county", "index", "rank_interval", "assessment_score", "grade", "veto"):
+        zh, en = COLUMNS[key]
+        out.add_column(f"{zh}\n{en}", justify="right" if key in ("rank", "index", "assessment_score") else "left")
+    for r in shown:
+        if r is None:
+            out.add_row("…", f"略去{len(table) - 2 * top}个 / {len(table) - 2 * top} more", "", "", "", "", "")
+            continue
+        out.add_row(str(r["rank"] or "—"), r["county"], f"{r['index']:.2f}" if r["index"] is not None else "—",
+                    interval_text(r), f"{r['assessment_score']:.2f}" if r["assessment_score"] is not None else "—",
+                    r["grade"] or "—", veto_text(r), style="red" if r["vetoed"] else None)
+    _console().print(out)
+    if cut:
+        typer.echo(f"全部排名 / full ranking: ecoassess results --year {year}")
+
+
+@app.command()
+def results(year: Optional[int] = typer.Option(None, help="考核年度（默认为最近一次成功运行的年度） / year (default: "
+                                                          "the latest year with a succeeded run)"),
+            framework: Optional[str] = typer.Option(None, help="只看某指标体系的运行 / only runs of this "
+                                                               "framework"),
+            fmt: str = typer.Option("table", "--format", help="table（终端表格） / csv / json"),
+            home: Optional[Path] = HomeOpt) -> None:
+    """显示年度排名 / print the year's ranking.
+
+    排名、县（市、区）、指数、排名区间（5%–95%）、考核得分、等级、一票否决，取该年度最近一次成功运行的结果。 / Rank, county, index, rank interval, assessment score, grade and veto, from the year's latest succeeded run.
+
+    例 / examples:
+
+      ecoassess results --year 2025
+      ecoassess results --year 2025 --format csv > 排名.csv
+      ecoassess results --format json
+    """
+    if fmt not in ("table", "csv", "json"):
+        _fail(f"--format 须为 table、csv 或 json / unknown format: {fmt}", 2)
+    _set_home(home)
+    _show_ranking(year, framework, fmt)
 
 
 @app.command()

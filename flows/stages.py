@@ -18,6 +18,7 @@ from typing import Iterator
 
 from transforms.config.framework import Framework, framework_path, load_departments, load_framework
 from transforms.intake.receive import load_units, parse_received, pull_inbox
+from transforms.reporting.ranking import interval_text, ranking, veto_text
 from transforms.runtime.home import Home, remove_temporaries
 from transforms.runtime.sql import statement
 from transforms.runtime.warehouse import frame, load_config, open_warehouse, rows
@@ -200,8 +201,10 @@ def run_summary(spec: RunSpec, run_id: str | None) -> dict:
         vetoed = rows(con, statement("summary/vetoed"), [run_id])
         validation = rows(con, statement("summary/validation_files"), [spec.year])
         by_department = frame(con, statement("summary/by_department"), [spec.year, spec.year])
-        ranking = rows(con, statement("summary/ranking"), [run_id, spec.year])
+        ranked = ranking(con, run_id, spec.year).to_dicts() if run_id else []
     return {"grades": dict(grades), "vetoed": {n: list(r) for n, r in vetoed},
             "validation": [dict(zip(("部门", "类型", "文件", "版本", "状态", "说明"), v)) for v in validation],
             "validation_by_department": by_department.to_dicts(),
-            "ranking": [dict(zip(("排名", "县(市、区)", "绿色发展指数", "考核得分", "等级"), r)) for r in ranking]}
+            "ranking": [{"排名": r["rank"], "县(市、区)": r["county"], "指数": r["index"], "排名区间": interval_text(r),
+                         "考核得分": r["assessment_score"], "等级": r["grade"], "一票否决": veto_text(r)}
+                        for r in ranked]}

@@ -130,6 +130,8 @@ def county_context() -> dict:
         "missing": [{"name": "党政干部参加生态文明培训比例", "department_name": "市委组织部", "flag": "缺失(按权重重新分配)",
                      "value": None, "unit": "%"}],
         "missing_policy": "缺失指标不计分, 其权数按比例分配给同类其余指标",
+        "method_note": {"normalization": "个体指数：全部 3 项指标用效能系数法。", "aggregation": "汇总：加权算术平均。",
+                        "contribution": "“贡献”为权数 × 个体指数，各项合计等于总指数"},
         "strengths": [{"name": "森林覆盖率", "score": 98.2, "peer_gap": 0.61}],
         "weaknesses": [{"name": "细颗粒物(PM2.5)年均浓度", "score": 61.0, "peer_gap": -0.74}],
     }

@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -248,6 +249,73 @@ def test_unknown_unit_is_an_error_naming_file_column_and_unit():
                                                                               "面积(斤)")
     assert "林业局报表.csv" in problem.message and "“斤”" in problem.message and "万亩" in problem.message
     assert parsed.frame["indicator_code"].to_list() == ["P"]  # the other columns are still read
+
+
+# units a framework of its own may declare: spaces, slashes, currency signs, brackets, superscripts
+SYMBOL_UNITS = [("G", "人均GDP", "2017 PPP $"), ("H", "人均收入", "万元/人"), ("K", "人均排放", "kg/(人·a)"),
+                ("L", "碳强度", "t CO₂e / 万元"), ("M", "颗粒物", "μg/m³")]
+
+
+def _symbol_units_framework(mini_data=None) -> tuple[Framework, Path | None]:
+    doc = yaml.safe_load(yaml.safe_dump(MINI_FRAMEWORK, allow_unicode=True))
+    doc["id"] = "symbols"
+    doc["indicators"] = [{"code": c, "name": n, "category": "X", "unit": u, "direction": 1, "weight_class": "○",
+                          "valid_range": [0, 1e9], "department": "lyj"} for c, n, u in SYMBOL_UNITS]
+    doc["categories"] = [c for c in doc["categories"] if c["code"] == "X"]
+    doc["veto_rules"] = []
+    if mini_data is None:
+        return Framework.model_validate(doc), None
+    path = mini_data / "frameworks" / "symbols.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
+    return load_framework(path), path
+
+
+@pytest.mark.parametrize("spelled", ["{name}({unit})", "{name}（{unit}）", "{name} ( {unit} )"])
+def test_a_framework_unit_with_spaces_slashes_and_symbols_is_accepted_verbatim(spelled):
+    fw, _ = _symbol_units_framework()
+    headers = [spelled.format(name=n, unit=u) for _, n, u in SYMBOL_UNITS]
+    raw = csv_bytes(["行政区划代码," + ",".join(f'"{h}"' for h in headers), "990001,1,2,3,4,5"])
+    parsed = parse_submission(raw, "u.csv", fw, load_units())
+    assert [p.message for p in parsed.problems] == []
+    assert dict(zip(parsed.frame["indicator_code"], parsed.frame["value"])) == {"G": 1, "H": 2, "K": 3, "L": 4, "M": 5}
+    # long form: the unit in a 单位 column, written as the framework writes it
+    long = csv_bytes(["行政区划代码,指标代码,数值,单位"] + [f'990001,{c},7,"{u}"' for c, _, u in SYMBOL_UNITS])
+    parsed = parse_submission(long, "l.csv", fw, load_units())
+    assert [p.message for p in parsed.problems] == [] and parsed.frame["value"].to_list() == [7] * 5
+    # a different unit is still refused, naming it
+    wrong = csv_bytes(["行政区划代码,人均GDP(2017 PPP €)", "990001,1"])
+    [problem] = parse_submission(wrong, "w.csv", fw, load_units()).problems
+    assert problem.rule_id == "header.unknown_unit" and "“2017PPP€”" in problem.message and "“2017 PPP $”" in problem.message
+
+
+def test_the_template_header_of_a_symbol_unit_is_verbatim_and_ingests_unchanged(mini, mini_data, tmp_path):
+    from transforms.intake.excel_template import write_template
+    from transforms.runtime.warehouse import load_config
+
+    _, con, _ = mini
+    fw, path = _symbol_units_framework(mini_data)
+    load_config(con, fw, path, mini_data)
+    book = write_template(con, fw, "lyj", 2025, tmp_path / "t.xlsx")
+    wb = openpyxl.load_workbook(book)
+    ws = wb.worksheets[0]
+    assert [c.value for c in ws[2]][2:-1] == [f"{n}({u})" for _, n, u in SYMBOL_UNITS]
+    for r in range(3, ws.max_row + 1):
+        for c in range(3, 3 + len(SYMBOL_UNITS)):
+            ws.cell(r, c, value=r * 10 + c)
+    buf = io.BytesIO()
+    wb.save(buf)
+    parsed = parse_submission(buf.getvalue(), book.name, fw, load_units())
+    assert parsed.problems == [] and parsed.frame.height == 3 * len(SYMBOL_UNITS)
+    assert parsed.frame.filter(parsed.frame["indicator_code"] == "K")["value"].to_list() == [35, 45, 55]
+
+
+def test_a_name_ending_in_brackets_keeps_them_and_the_unit_is_the_last_group():
+    from transforms.intake.parse import split_unit
+
+    assert split_unit("人均GDP(现价)(万元/人)") == ("人均GDP(现价)", "万元/人")
+    assert split_unit("人均排放（kg/(人·a)）") == ("人均排放", "kg/(人·a)")
+    assert split_unit("PM2.5") == ("PM2.5", None) and split_unit("坏(括号") == ("坏(括号", None)
+    assert split_unit("x()") == ("x()", None)
 
 
 def test_units_file_is_validated_and_contradicting_routes_are_refused(tmp_path):

@@ -14,8 +14,8 @@ FILLING_RULES = ("group_mean", "group_median", "interpolate", "last_available")
 FINAL_RULES = ("reweight", "minimum", "last_year")
 MISSING_TEXT = {
     "reweight": "缺失指标不计分，其权数按比例分配给同类其余指标",
-    "minimum": "缺失指标按该方法最低分计",
-    "last_year": "缺失指标沿用上年已审核数据",
+    "minimum": "缺失指标按该方法的最低分计",
+    "last_year": "缺失指标沿用上年已审核数据，上年也缺失的按权重重新分配",
     "group_mean": "按同类地区均值插补",
     "group_median": "按同类地区中位数插补",
     "interpolate": "按前后年度数据线性插值",

@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from transforms.config.framework import Framework
+from transforms.intake.parse import column_header
 from transforms.intake.safe_cells import append_row
 from transforms.runtime.warehouse import frame
 
@@ -44,7 +45,7 @@ def write_template(con: duckdb.DuckDBPyConnection, fw: Framework, department: st
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = data_sheet_name(year)
-    headers = ["行政区划代码", "县(市、区)"] + [f"{i.name}({i.unit})" for i in indicators + supporting] + [NOTE_HEADER]
+    headers = ["行政区划代码", "县(市、区)"] + [column_header(i) for i in indicators + supporting] + [NOTE_HEADER]
     append_row(ws, [f"{fw.name} — {dept_name} {year} 年度指标数据填报表"])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
     ws["A1"].font = Font(bold=True, size=13)
@@ -103,7 +104,7 @@ def write_template(con: duckdb.DuckDBPyConnection, fw: Framework, department: st
     ref = wb.create_sheet(f"参考_{year - 1}年已审核")
     previous = frame(con, """SELECT region_code, indicator_code, value, note FROM current_observation
                              WHERE department = ? AND year = ?""", [department, year - 1])
-    append_row(ref, ["行政区划代码", "县(市、区)"] + [f"{i.name}({i.unit})" for i in indicators + supporting]
+    append_row(ref, ["行政区划代码", "县(市、区)"] + [column_header(i) for i in indicators + supporting]
                  + [NOTE_HEADER])
     values = {(r[0], r[1]): r[2] for r in previous.iter_rows()}
     notes: dict[str, list[str]] = {}

@@ -41,7 +41,6 @@ MISSING_TOKENS = ["", "—", "——", "-", "--", "/", "／", "无", "NA", "N/A"
 NON_DATA_SHEET_PREFIXES = ("填报说明", "参考", "说明", "目录", "封面")
 _FULLWIDTH = {chr(0xFF10 + d): str(d) for d in range(10)} | {"．": ".", "，": ",", "－": "-", "％": "%", "＋": "+",
                                                             "\u2212": "-"}  # U+2212 minus sign
-_UNIT_RE = re.compile(r"^(?P<name>.*?)\s*[\(（](?P<unit>[^()（）]*)[\)）]\s*$")
 # a number as people write it: optional sign, thousands separators only in groups of three (so a
 # decimal comma such as `85,5` is refused rather than read as 855), decimals, exponent, percent
 _NUMBER_RE = r"^[+-]?(\d{1,3}(,\d{3})+|\d*)(\.\d+)?([eE][+-]?\d+)?%?$"
@@ -222,11 +221,32 @@ def normalize_unit(unit: str) -> str:
 
 
 def split_unit(header: str) -> tuple[str, str | None]:
-    """`森林覆盖率(%)` -> (`森林覆盖率`, `%`); `PM2.5` stays whole."""
-    m = _UNIT_RE.match(header.strip())
-    if m and m.group("unit").strip():
-        return m.group("name").strip(), normalize_unit(m.group("unit"))
-    return header.strip(), None
+    """`森林覆盖率(%)` -> (`森林覆盖率`, `%`); `PM2.5` stays whole. The unit is the last bracketed group,
+    brackets inside it balanced, so a framework's unit is read verbatim whatever it holds:
+    `人均GDP(2017 PPP $)`, `人均排放(kg/(人·a))`, `人均GDP(现价)(万元/人)` (name `人均GDP(现价)`)."""
+    text = header.strip()
+    depth = 0
+    for k in range(len(text) - 1, -1, -1) if text[-1:] in ")）" else ():
+        depth += (text[k] in ")）") - (text[k] in "(（")
+        if depth == 0:
+            name, unit = text[:k].strip(), text[k + 1:-1]
+            return (name, normalize_unit(unit)) if name and unit.strip() else (text, None)
+    return text, None
+
+
+def column_header(item) -> str:
+    """The header our template writes for an indicator: its name and its unit verbatim (`split_unit`
+    reads it back; an item without a unit is its name alone)."""
+    return f"{item.name}({item.unit})" if item.unit.strip() else item.name
+
+
+def _indicator_of(header: str, by_name: dict) -> tuple[object | None, str | None]:
+    """The indicator a wide-form header names and the unit it declares; a name that itself ends in
+    brackets, written without a unit, is the whole header."""
+    label, unit = split_unit(header)
+    if label in by_name:
+        return by_name[label], unit
+    return by_name.get(header.strip()), None
 
 
 def _clean(expr: pl.Expr) -> pl.Expr:
@@ -362,17 +382,17 @@ def _wide_form(body: pl.DataFrame, named: dict[str, str], headers: list[str], ba
     for header in headers:
         if not header or header in skip:
             continue
-        label, unit = split_unit(header)
-        ind = by_name.get(label)
+        ind, unit = _indicator_of(header, by_name)
         if ind is None:
             problems.append(Problem("header.unknown_column", "warning", f"列“{header}”不是本指标体系的指标, 已忽略。",
                                     header_row, header, "表头为模板中的指标名称(单位)", "核对列名; 非考核指标的列可删除"))
             continue
-        factor = 1.0 if unit is None or unit == ind.unit else units.get((unit, ind.unit))
+        canonical = normalize_unit(ind.unit)  # the framework's unit verbatim, compared as units.yaml's are
+        factor = 1.0 if unit is None or unit == canonical else units.get((unit, canonical))
         if factor is None:
             problems.append(_unit_problem(ind, unit, header_row, header, file_name))
             continue
-        percent = 1.0 if ind.unit == "%" else units.get(("%", ind.unit))
+        percent = 1.0 if canonical == "%" else units.get(("%", canonical))
         src = body.get_column(named[header])
         parts.append(base.with_columns(pl.lit(ind.code).alias("indicator_code"), src.alias("raw_text"),
                                        parse_numbers(pl.lit(src), factor, percent).alias("value")))
@@ -389,7 +409,8 @@ def _long_form(body: pl.DataFrame, named: dict[str, str], base: pl.DataFrame, fr
     value_hdr = next(h for h in LONG_VALUE_HEADERS if h in named)
     items = framework.reported_items
     lookup = pl.DataFrame({"key": [i.code for i in items] + [i.name for i in items],
-                           "indicator_code": [i.code for i in items] * 2, "canonical": [i.unit for i in items] * 2})
+                           "indicator_code": [i.code for i in items] * 2,
+                           "canonical": [normalize_unit(i.unit) for i in items] * 2})
     conv = pl.DataFrame({"unit": [u for u, _ in units], "canonical": [c for _, c in units],
                          "factor": list(units.values())}, schema={"unit": pl.String, "canonical": pl.String,
                                                                   "factor": pl.Float64})

@@ -19,27 +19,13 @@ import polars as pl
 
 from transforms.config.framework import Framework
 from transforms.reporting.annex import method_annex
+from transforms.reporting.method import county_method_note, method_notes, missing_text
 from transforms.runtime.sql import statement
 from transforms.runtime.warehouse import frame, rows
 from transforms.scoring.attribution import events_in_tenure
 
 SYNTHETIC_NOTE = "本报告所用指标数值、干部信息和事件均为演示用虚构数据, 不代表任何地区或个人的真实情况。"
 DEPARTMENT_HEAD = "部门主要负责人"
-METHOD_TEXT = {
-    "efficacy": "效能系数法: 正向指标 60 + 40 × (x − 最小值)/(最大值 − 最小值), 逆向指标反之, 最小值、最大值取当年参评县(市、区); 各县取值相同时记 100",
-    "minmax": "阈值法: 按指标体系给定的上下限线性换算为 0–100 分(可先取对数), 超出上下限按端点计",
-    "target": "目标达成法: 实际值与目标值之比(逆向指标取倒数) × 100, 设上限",
-    "zscore": "标准化法: (x − 均值)/标准差, 逆向指标取反",
-    "rank": "位次法: 按当年参评县(市、区)中的百分位次计 0–100 分",
-    "minmax_data": "极值法: 按当年参评县(市、区)的最小值、最大值线性换算到指标体系规定的分值区间(默认 0–100)",
-    "attainment": "达标法: 实际值与目标值之比(逆向指标取倒数), 达标记满分",
-}
-MISSING_TEXT = {
-    "reweight": "缺失指标不计分, 其权数按比例分配给同类其余指标",
-    "minimum": "缺失指标按该方法的最低分计",
-    "last_year": "缺失指标沿用上年已审核数据, 上年也缺失的按权重重新分配",
-}
-
 
 
 def _iso(d) -> str | None:
@@ -86,28 +72,6 @@ def index_histogram(results: pl.DataFrame, max_bins: int = 30) -> dict | None:
         bins[b - first]["counts"][grade] = n
         bins[b - first]["total"] += n
     return {"width": width, "bins": bins}
-
-
-def method_notes(fw: Framework) -> list[str]:
-    """The bulletin's method notes, written from the framework (no hard-coded method)."""
-    methods = sorted({i.normalization or fw.normalization for i in fw.indicators}, key=list(METHOD_TEXT).index)
-    agg = {"arithmetic": "加权算术平均", "geometric": "加权几何平均"}
-    bands = "、".join(f"{b.grade} ≥ {b.min:g}" for b in fw.grade_bands[:-1]) + f", 其余为{fw.grade_bands[-1].grade}"
-    vetoes = "; ".join(f"{r.name}({'等级定为不合格' if r.effect == 'fail' else '等级最高为' + str(r.cap_grade)})"
-                       for r in fw.veto_rules)
-    return [
-        f"指标体系: {fw.name}, 共 {len(fw.categories)} 类 {len(fw.indicators)} 项指标; 各指标的单位、方向、权数、目标值和"
-        "责任单位见各县(市、区)报告的指标明细。",
-        "个体指数: " + "; ".join(METHOD_TEXT[m] for m in methods) + "。",
-        "权数: 按 " + " : ".join(f"{k}" for k in fw.weight_classes) + " = "
-        + " : ".join(f"{v:g}" for v in fw.weight_classes.values()) + " 在全部指标间归一(另有规定的按规定); "
-        f"分类指数为各类指标个体指数的{agg[fw.aggregation.category]}, 绿色发展指数为各类的{agg[fw.aggregation.index]}。",
-        f"缺失数据: {MISSING_TEXT[fw.missing_policy]}; 每项缺失均在报告中注明。",
-        f"考核得分 = {fw.assessment.target_points:g} × 目标完成权重占比 + {fw.assessment.index_points:g} × (指数 − 60)/40; "
-        f"等级: {bands}。",
-        f"排名区间: 对各指标权数随机扰动 {fw.uncertainty.draws} 次重新排名, 取第 5 至第 95 百分位, 反映排名对权数设定的敏感程度。",
-        f"一票否决: {vetoes or '无'}。每项否决均列明规则、实际值与目标或事件, 以及所依据的报送文件、版本和 SHA-256。",
-    ]
 
 
 def build_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id: str,
@@ -166,6 +130,7 @@ class _Shared:
         self.warnings = [_Warning(w) for w in warnings.to_dicts()]  # failures parsed once, not once per county
         self.cadres = _by(cadres, "region_code")
         self.indicator_names = {i.code: i.name for i in fw.indicators}
+        self.method_note = county_method_note(fw)  # the same for every county: written once
         self.bulletin_title = f"{doc_base['jurisdiction_name']}{year}年度生态文明建设评价考核结果公报"
 
     def county_title(self, r: dict) -> str:
@@ -242,7 +207,8 @@ class _Shared:
             "missing": [{"name": s["name"], "department_name": s["department_name"], "flag": s["flag"],
                          "value": s["value"], "unit": s["unit"]}
                         for s in sc.filter(pl.col("flag").is_not_null()).iter_rows(named=True)],
-            "missing_policy": MISSING_TEXT[self.fw.missing_policy],
+            "missing_policy": missing_text(self.fw.missing_policy),
+            "method_note": self.method_note,
             "submissions": [{k: u[k] for k in ("department_name", "kind", "file_name", "version", "sha256", "status",
                                                "warnings")} | {"received_at": str(u["received_at"])[:16]}
                             for u in sorted(used, key=lambda u: (u["department_name"] or "", u["kind"], u["version"]))],
