@@ -277,12 +277,23 @@ def test_coverage_leaves_out_a_thin_indicator_and_withholds_a_thin_countys_index
 
 
 def test_geometric_zero_is_refused_by_default_or_floored_when_declared(mini_data):
+    # a geometric mean everywhere: 甲's A scores 0 on the data's own bounds, inside a geometric category
     doc = _doc(aggregation="geometric", normalization="minmax_data")
     with pytest.raises(GeometricZeroError, match="甲县"):
         scored(mini_data, doc, BASE)
     con, _ = scored(mini_data, doc | {"geometric_zero": {"rule": "floor", "floor": 1}}, BASE)
     jia = _scores(con, "A")[0]
     assert jia[2] == 1 and "按下限1计" in jia[3]
+    # a zero inside an arithmetic category is no logarithm: only a category scoring 0 under the geometric
+    # index is. 丙's Y (C alone, minmax_data: 0 at the lowest C) is refused, the arithmetic X is not.
+    arithmetic_parts = _doc(aggregation={"category": "arithmetic", "index": "geometric"}, normalization="minmax_data")
+    with pytest.raises(GeometricZeroError, match="丙县（990003）资源"):
+        scored(mini_data, arithmetic_parts, {2025: dict(BASE[2025], C=[6, 7, 5])})
+    # with C equal everywhere (Y = 100), X = 40 / 30 / 80 although A and B each have a 0: scored
+    con, _ = scored(mini_data, arithmetic_parts, BASE)
+    assert [r[0] for r in rows(con, "SELECT round(score, 6) FROM category_score WHERE year = 2025 AND category = 'X' "
+                                    "ORDER BY region_code")] == [40, 30, 80]
+    assert rows(con, "SELECT count(*) FROM result WHERE year = 2025 AND gdi > 0")[0][0] == 3
 
 
 def test_categories_without_weight_are_weighed_as_declared_and_the_loader_says_how(mini_data):

@@ -80,21 +80,20 @@ class GeometricZeroError(ValueError):
     """A score of 0 (or below) would enter a geometric mean and the framework says to refuse it."""
 
 
-def _geometric_zero(con: duckdb.DuckDBPyConnection, fw: Framework, regions: list[str]) -> None:
-    """Scores ≤ 0 of indicators under a geometric mean (ln 0 = −∞ would make the mean 0 silently): raised
-    to the framework's floor and flagged, or, by default, the run stops naming them (framework rule
-    `geometric_zero`)."""
-    codes = fw.geometric_indicators()
-    if not codes:
-        return
+def _geometric_zero(con: duckdb.DuckDBPyConnection, fw: Framework, regions: list[str], step: str) -> None:
+    """Scores ≤ 0 about to enter a logarithm (ln 0 = −∞ would make a geometric mean 0 silently): an
+    indicator's score in a category that is a geometric mean of its indicators (`step` "indicators"),
+    or a category's score under a geometric parent or index (`step` "categories", before each level
+    combines them). Raised to the framework's floor and flagged, or, by default, the run stops naming
+    them (framework rule `geometric_zero`)."""
     rule = fw.geometric_zero
-    params = {"codes": codes, "regions": regions}
+    params = {"regions": regions} | ({"framework": fw.id} if step == "categories" else {})
     if rule.rule == "floor":
-        con.execute(statement("scoring/geometric_floor"), {"codes": codes, "floor": rule.floor})
+        con.execute(statement(f"scoring/geometric_floor_{step}"), {"floor": rule.floor})
         return
-    zeros = con.execute(statement("scoring/geometric_zeros"), params).fetchall()
+    zeros = con.execute(statement(f"scoring/geometric_zeros_{step}"), params).fetchall()
     if zeros:
-        listed = "；".join(f"{year}年 {name}（{region}）{indicator} 得分 {score:g}" for year, region, name, indicator, score
+        listed = "；".join(f"{year}年 {name}（{region}）{part} 得分 {score:g}" for year, region, name, part, score
                           in zeros[:10])
         raise GeometricZeroError(
             f"几何平均中出现不大于 0 的得分，对数无意义：{listed}{' 等' if len(zeros) > 10 else ''}。请在指标体系中写明 "
@@ -168,10 +167,12 @@ def score_year(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id:
         con.execute(statement("scoring/category_keys"), {"framework": fw.id, "index_agg": fw.aggregation.index})
         con.execute(f"CREATE OR REPLACE TEMP TABLE _score AS {NORMALIZED_SQL}",
                     normalized_params(fw, [year - 1, year] if with_previous else [year]))
-        _geometric_zero(con, fw, regions)
+        _geometric_zero(con, fw, regions, "indicators")
         con.execute(statement("scoring/leaf"))
         for depth in range(max(fw.category_depths().values()) - 1, 0, -1):
+            _geometric_zero(con, fw, regions, "categories")
             con.execute(statement("scoring/parent"), {"depth": depth})
+        _geometric_zero(con, fw, regions, "categories")
         con.execute(statement("scoring/path"), {"index_agg": fw.aggregation.index})
         con.execute(statement("scoring/category_scores"), {"run_id": run_id, "regions": regions,
                                                            "categories": [c.code for c in fw.categories]})
