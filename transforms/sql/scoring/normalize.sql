@@ -49,7 +49,7 @@ WITH obs AS (  -- one row per (county, indicator): the values of the last three 
 ), pairs AS (  -- each county with each indicator its zone assesses: what differs per county
     -- (_c: $last, _p: the year before)
     SELECT c.ri, i.ki, coalesce(zw.weight, i.weight) AS weight, o.* EXCLUDE (ri, ki), n.* EXCLUDE (ri, ki),
-           t.* EXCLUDE (ri, ki), coalesce(i.missing_final, $missing) AS missing,
+           t.* EXCLUDE (ri, ki), coalesce(i.missing_final, $missing) AS missing, i.pct_lo IS NOT NULL AS by_pct,
            coalesce(lc.lc0, false) AS lc0, coalesce(lc.lc1, false) AS lc1, lc.share0, lc.share1,
            coalesce(na.na0, false) OR coalesce(lc.lc0, false) AS na0,
            coalesce(na.na1, false) OR coalesce(lc.lc1, false) AS na1,
@@ -77,7 +77,9 @@ WITH obs AS (  -- one row per (county, indicator): the values of the last three 
            sum(count(value_c)) OVER () > 0 AS scored_c,
            sum(count(value_p)) OVER () > 0 AND list_contains($years, $last - 1) AS scored_p,
            count(value_c) = 0 AS none_c, count(value_p) = 0 AS none_p,
-           list_sort(list(x_c) FILTER (x_c IS NOT NULL)) AS xs_c, list_sort(list(x_p) FILTER (x_p IS NOT NULL)) AS xs_p
+           -- sorted values only for the indicators whose goalposts are percentiles of the data
+           list_sort(list(x_c) FILTER (x_c IS NOT NULL AND by_pct)) AS xs_c,
+           list_sort(list(x_p) FILTER (x_p IS NOT NULL AND by_pct)) AS xs_p
     FROM pairs GROUP BY ki
 ), percentiles AS (  -- sorted only for the indicators that use it, on the columns the sort needs
     SELECT p.ri, p.ki,
