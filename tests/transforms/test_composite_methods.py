@@ -324,3 +324,24 @@ def test_the_coherence_of_a_scored_year_is_stored_and_the_annex_lists_rules_and_
     assert any("森林覆盖率：计分前作对数变换" in n for n in annex["rules"])
     assert [(t["region_name"], t["value"]) for t in annex["treated"]] == [("甲县", 1), ("乙县", 10), ("丙县", 100)]
     assert len(annex["coherence"]) == 3 and [a["category_name"] for a in annex["alpha"]] == ["环境", "资源"]
+
+
+def test_a_county_without_an_index_is_reported_with_the_reason_in_its_report_and_the_bulletin(mini_data):
+    import re
+
+    from report_templates.render import Renderer
+    from transforms.reporting.context import build_contexts
+    from transforms.scoring.attribution import attribute_results
+    from transforms.scoring.veto import apply_vetoes
+
+    con, fw = scored(mini_data, _doc(coverage={"indicator_min": 0.5, "unit_max_missing": 0.4}),
+                     {2024: BASE[2025], 2025: dict(BASE[2025], A=[None, 50, 60], B=[None, None, 20])}, run_id="r")
+    apply_vetoes(con, fw, 2025, "r")
+    attribute_results(con, fw, 2025, "r")
+    docs = {(kind, key): ctx for kind, key, _, ctx in build_contexts(con, fw, 2025, "r")}
+    renderer = Renderer(pdf=False)
+    county = re.sub(r"<[^>]+>", "", renderer.render_html("county", docs[("county", "990001")]))
+    bulletin = re.sub(r"<[^>]+>", "", renderer.render_html("bulletin", docs[("bulletin", "bulletin")]))
+    assert "甲县2025年度缺失指标占50.0%，超过规定的40.0%，不计算指数和排名。" in county
+    assert "甲县（缺失指标占50.0%" in bulletin
+    assert [c["name"] for c in docs[("bulletin", "bulletin")]["counties"]] == ["丙县", "乙县"]

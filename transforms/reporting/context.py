@@ -142,7 +142,12 @@ class _Shared:
     # ------------------------------------------------------------------ bulletin
     def bulletin(self) -> dict:
         counties = []
-        for r in self.results.iter_rows(named=True):
+        indexed = self.results.filter(pl.col("gdi").is_not_null())
+        # a county without an index (the framework's coverage rule) is listed apart with the reason
+        withheld = [{"name": r["name"], "region_code": r["region_code"], "reason": r["no_index_reason"],
+                     "report_href": f"county/{r['region_code']}.html"}
+                    for r in self.results.filter(pl.col("gdi").is_null()).iter_rows(named=True)]
+        for r in indexed.iter_rows(named=True):
             code = r["region_code"]
             counties.append({k: r[k] for k in ("rank", "name", "region_code", "zone", "gdi", "assessment_score",
                                                "grade", "vetoed", "targets_met", "targets_total", "rank_p05",
@@ -156,6 +161,7 @@ class _Shared:
             "doc": self.doc_base | {"kind": "bulletin", "title": self.bulletin_title},
             "categories": [{"code": c["code"], "name": c["name"]} for c in self.cats],
             "counties": counties,
+            "withheld": withheld,
             "grade_distribution": [{"grade": b.grade, "count": grades.count(b.grade)} for b in self.fw.grade_bands],
             "vetoed": [{"name": c["name"], "region_code": c["region_code"], "grade": c["grade"],
                         "items": self.vetoes[(c["region_code"], self.year)]}
@@ -164,7 +170,7 @@ class _Shared:
                        "down": sorted((m for m in changed if m["change"] < 0), key=lambda m: m["change"])[:5]}
             if changed else None,
             "method_notes": method_notes(self.fw),
-            "index_histogram": index_histogram(self.results),
+            "index_histogram": index_histogram(indexed),
         }
 
     # ------------------------------------------------------------------ county
@@ -181,7 +187,7 @@ class _Shared:
             "result": {k: r[k] for k in ("gdi", "rank", "n_regions", "assessment_score", "targets_met", "targets_total",
                                          "binding_missed", "grade", "grade_before_veto", "vetoed", "missing_count",
                                          "previous_gdi", "previous_rank", "rank_p05", "rank_median", "rank_p95",
-                                         "rank_driver")}
+                                         "rank_driver", "no_index_reason")}
             | {"rank_driver_name": self.indicator_names.get(r["rank_driver"])},
             "vetoes": self.vetoes.get((code, self.year), []),
             "categories": [{"code": c["code"], "name": c["name"],
