@@ -124,13 +124,15 @@ def fingerprint(spec: RunSpec, run_id: str) -> dict:
 
 
 def score(spec: RunSpec, run_id: str) -> dict:
+    from transforms.scoring.coherence import record_coherence
     from transforms.scoring.score import score_year
     from transforms.scoring.uncertainty import rank_uncertainty
 
     with open_warehouse(spec.home) as con:
         n = score_year(con, spec.framework, spec.year, run_id)
         rank_uncertainty(con, spec.framework, spec.year, run_id)
-    return {"regions": n}
+        described = record_coherence(con, spec.framework, spec.year, run_id)
+    return {"regions": n, "coherence_indicators": described}
 
 
 def veto(spec: RunSpec, run_id: str) -> dict:

@@ -16,6 +16,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from transforms.config.methods import Coverage, GeometricZero, Percentiles, Ratio, Treatment, missing_chain
+
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"  # the committed configuration
 
 
@@ -44,9 +46,11 @@ class Target(_Strict):
 OP_SIGNS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "=", "=": "="}
 
 
-Method = Literal["efficacy", "minmax", "target", "zscore", "rank", "attainment"]
+Method = Literal["efficacy", "minmax", "minmax_data", "target", "zscore", "rank", "attainment"]
 AggregationMethod = Literal["arithmetic", "geometric"]
-POSITIVE_SCALE_METHODS = {"efficacy", "minmax", "target", "rank", "attainment"}
+POSITIVE_SCALE_METHODS = {"efficacy", "minmax", "minmax_data", "target", "rank", "attainment"}
+# methods whose scale comes from the year's data: the ones outlier treatment and imputation serve
+DATA_DRIVEN_METHODS = {"efficacy", "minmax_data", "zscore", "rank"}
 # Written in the `op` column of data/targets/<framework>.csv: the indicator does not apply to that region
 # in that year (left out, its weight redistributed within its category), as a framework's `not_applicable`.
 NOT_APPLICABLE_OP = "不涉及"
@@ -87,6 +91,12 @@ class Indicator(_Strict):
     # region of the jurisdiction). Not applicable ≠ missing: the indicator is left out for them and its
     # weight redistributed within its category (2016 公报 附注); data/targets/ can say so per region and year.
     not_applicable: list[str] = []
+    # composite-indicator methods (transforms/config/methods.py): each overrides the framework's
+    treatment: Treatment | None = None  # outliers before normalization
+    missing_policy: str | list[str] | None = None  # one rule or a chain, e.g. [group_median, reweight]
+    ratio: Ratio | None = None  # denomination: computed from two submitted items, not submitted itself
+    goalposts_percentiles: Percentiles | None = None  # minmax: goalposts from the year's data percentiles
+    normalization_range: tuple[float, float] | None = None  # minmax_data: the range scores span
     source: str = ""
 
     @model_validator(mode="after")
@@ -103,6 +113,13 @@ class Indicator(_Strict):
             raise ValueError("对数变换要求 goalposts 为正 / log transform needs positive goalposts")
         if any(w < 0 for w in self.zone_weights.values()):
             raise ValueError("zone_weights 不得为负 / zone weights must be ≥ 0")
+        if self.missing_policy is not None:
+            missing_chain(self.missing_policy)
+        if self.goalposts is not None and self.goalposts_percentiles is not None:
+            raise ValueError("goalposts 与 goalposts_percentiles 只能给出一个 / fixed or percentile goalposts, not both")
+        if self.treatment and self.treatment.method in ("log", "boxcox") and lo <= 0 and (
+                self.treatment.method == "log" or self.treatment.lambda_ <= 0):
+            raise ValueError(f"{self.treatment.method} 变换要求 valid_range 下限大于 0 / needs positive values")
         return self
 
 
@@ -302,7 +319,15 @@ class Framework(_Strict):
     years: tuple[int, int]
     normalization: Method = "efficacy"
     aggregation: Aggregation = Aggregation()
-    missing_policy: Literal["reweight", "minimum", "last_year"] = "reweight"
+    missing_policy: str | list[str] = "reweight"  # one rule or a chain (transforms/config/methods.py)
+    peer_group: str = "zone"  # the regions.csv column whose groups `group_mean` / `group_median` use
+    treatment: Treatment = Treatment()
+    coverage: Coverage = Coverage()
+    normalization_range: tuple[float, float] = (0.0, 100.0)  # minmax_data: the range scores span
+    # A category without `weight`: `indicator_sum` weighs it by the sum of its indicators' weights (how the
+    # national 2016 index weighs its areas), `equal` gives it the same weight as its siblings.
+    category_weights: Literal["indicator_sum", "equal"] = "indicator_sum"
+    geometric_zero: GeometricZero = GeometricZero()
     target_cap: float = Field(default=1.2, ge=1)  # `target` normalization: 100 · min(x / target, cap)
     uncertainty: Uncertainty = Uncertainty()
     weight_classes: dict[str, float]
@@ -315,6 +340,21 @@ class Framework(_Strict):
     supporting_items: list[SupportingItem] = []
     checks: Checks = Checks()
     public_satisfaction: PublicSatisfaction | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _equal_category_weights(cls, data: object) -> object:
+        """`category_weights: equal`: every category without a weight weighs 1 among its siblings."""
+        if isinstance(data, dict) and data.get("category_weights") == "equal":
+            data = dict(data, categories=[c if not isinstance(c, dict) or c.get("weight") is not None
+                                          else dict(c, weight=1.0) for c in data.get("categories", [])])
+        return data
+
+    @field_validator("missing_policy")
+    @classmethod
+    def _missing_chain(cls, value: str | list[str]) -> str | list[str]:
+        missing_chain(value)
+        return value
 
     @field_validator("aggregation", mode="before")
     @classmethod
@@ -450,8 +490,15 @@ class Framework(_Strict):
             geometric = under_geometric(ind.category)
             for method in [ind.normalization or self.normalization] + (
                     [] if ind.normalization else self.uncertainty.alternative_methods):
-                if method == "minmax" and ind.goalposts is None:
-                    raise ValueError(f"指标 {ind.code} 使用 minmax 须给出 goalposts / minmax needs goalposts")
+                if method == "minmax" and ind.goalposts is None and ind.goalposts_percentiles is None:
+                    raise ValueError(f"指标 {ind.code} 使用 minmax 须给出 goalposts 或 goalposts_percentiles / minmax "
+                                     "needs goalposts")
+                treatment = self.treatment_of(ind)
+                data_driven = method in DATA_DRIVEN_METHODS or (method == "minmax" and ind.goalposts_percentiles)
+                if treatment.method != "none" and not data_driven:
+                    raise ValueError(f"指标 {ind.code}: 异常值处理（treatment {treatment.method}）只用于按当年数据计分的方法"
+                                     f"（efficacy、minmax_data、按百分位的 minmax、zscore、rank），不用于 {method} / "
+                                     "treatment serves data-driven normalizations only")
                 if method in ("target", "attainment") and ind.target is None:
                     raise ValueError(f"指标 {ind.code} 使用 {method} 须给出 target (value 可为 null, 即只用 data/targets/ 的"
                                      f"分解目标) / {method} method needs a target")
@@ -459,6 +506,32 @@ class Framework(_Strict):
                     raise ValueError(f"指标 {ind.code}: 几何平均不能用于 {method} / geometric mean needs positive "
                                      "scores")
         return self
+
+    def geometric_indicators(self) -> list[str]:
+        """Indicators with a geometric mean at or above them (their scores reach a logarithm)."""
+        methods = self.category_methods()
+        parent = {c.code: c.parent for c in self.categories}
+
+        def under(code: str | None) -> bool:
+            return self.aggregation.index == "geometric" if code is None else \
+                methods[code] == "geometric" or under(parent[code])
+
+        return [i.code for i in self.indicators if under(i.category)]
+
+    def treatment_of(self, ind: Indicator) -> Treatment:
+        return ind.treatment or self.treatment
+
+    def missing_rules(self, ind: Indicator) -> tuple[str, ...]:
+        """The indicator's missing-value chain: filling rules in order, then the scoring SQL's rule."""
+        return missing_chain(ind.missing_policy if ind.missing_policy is not None else self.missing_policy)
+
+    def weighting_note(self) -> str:
+        """What the loader decided about categories without a weight, said in the method notes."""
+        if self.category_weights == "equal":  # the loader gave each category without a weight 1
+            return "未给出权数的类别在同一上级下等权。"
+        if all(c.weight is not None for c in self.categories):
+            return "各类别按指标体系给出的权数计。"
+        return "未给出权数的类别按其所含指标权数之和计。"
 
     def category_depths(self) -> dict[str, int]:
         """Depth of each category: 1 directly under the index, 2 under a depth-1 category, …"""
@@ -475,7 +548,22 @@ class Framework(_Strict):
         agg = self.aggregation
         return {c.code: c.aggregation or agg.levels.get(depths[c.code], agg.category) for c in self.categories}
 
+    def _check_ratios(self) -> None:
+        items = {i.code: i for i in self.reported_items}
+        for ind in self.indicators:
+            if ind.ratio is None:
+                continue
+            parts = [items.get(ind.ratio.numerator), items.get(ind.ratio.denominator)]
+            if None in parts:
+                raise ValueError(f"指标 {ind.code} 的 ratio 引用了未报送的项目 "
+                                 f"{[c for c, i in zip((ind.ratio.numerator, ind.ratio.denominator), parts) if i is None]}"
+                                 " / ratio items must be reported items")
+            wrong = ind.ratio.check_units(ind.unit, parts[0].unit, parts[1].unit)
+            if wrong:
+                raise ValueError(f"指标 {ind.code} 的 ratio：{wrong} / ratio units do not fit")
+
     def _check_contracts(self) -> None:
+        self._check_ratios()
         items = {i.code: i.department for i in self.reported_items}
         if len(items) != len(self.reported_items):
             raise ValueError("基础数据代码与指标代码重复 / supporting item codes must differ from indicator codes")
@@ -492,8 +580,9 @@ class Framework(_Strict):
 
     @property
     def reported_items(self) -> list["Indicator | SupportingItem"]:
-        """Everything a department reports: its indicators and its supporting items (基础数据)."""
-        return [*self.indicators, *self.supporting_items]
+        """Everything a department reports: its indicators (not those computed as a ratio of two
+        reported items) and its supporting items (基础数据)."""
+        return [*(i for i in self.indicators if i.ratio is None), *self.supporting_items]
 
     def change_bound(self, code: str) -> ChangeBound:
         return self.checks.plausibility.items.get(code, self.checks.plausibility.default)

@@ -20,7 +20,8 @@ import polars as pl
 from transforms.config.framework import Framework
 from transforms.config.posts import DEPARTMENT_HEAD, full_title, official_title, pair_in_prose, region_kind
 from transforms.config.provenance import SYNTHETIC_MARK
-from transforms.reporting.method import MISSING_TEXT, county_method_note, method_notes
+from transforms.reporting.annex import method_annex
+from transforms.reporting.method import county_method_note, method_notes, missing_text
 from transforms.runtime.sql import statement
 from transforms.runtime.warehouse import frame, rows
 from transforms.scoring.attribution import events_in_tenure
@@ -158,7 +159,7 @@ def build_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int,
         veto_by_region_year[(v["region_code"], v["year"])].append(_veto_item(v))
     ctx = _Shared(doc_base, fw, year, results, cats, cat_scores, scores, veto_by_region_year, trend, data_years,
                   used, warnings, cadres)
-    docs = [("bulletin", "bulletin", ctx.bulletin_title, ctx.bulletin())]
+    docs = [("bulletin", "bulletin", ctx.bulletin_title, ctx.bulletin() | {"method_annex": method_annex(con, fw, year, run_id)})]
     docs += [("county", r["region_code"], ctx.county_title(r), ctx.county(r)) for r in results.iter_rows(named=True)]
     docs += cadre_contexts(con, fw, year, run_id, doc_base, veto_by_region_year, scores)
     return docs
@@ -203,7 +204,12 @@ class _Shared:
     # ------------------------------------------------------------------ bulletin
     def bulletin(self) -> dict:
         counties = []
-        for r in self.results.iter_rows(named=True):
+        indexed = self.results.filter(pl.col("gdi").is_not_null())
+        # a county without an index (the framework's coverage rule) is listed apart with the reason
+        withheld = [{"name": r["name"], "region_code": r["region_code"], "reason": r["no_index_reason"],
+                     "report_href": f"county/{r['region_code']}.html"}
+                    for r in self.results.filter(pl.col("gdi").is_null()).iter_rows(named=True)]
+        for r in indexed.iter_rows(named=True):
             code = r["region_code"]
             counties.append({k: r[k] for k in ("rank", "name", "region_code", "zone", "gdi", "assessment_score",
                                                "grade", "vetoed", "targets_met", "targets_total", "rank_p05",
@@ -228,6 +234,7 @@ class _Shared:
             "doc": self.doc_base | {"kind": "bulletin", "title": self.bulletin_title},
             "categories": [{"code": c["code"], "name": c["name"]} for c in self.cats],
             "counties": counties,
+            "withheld": withheld,
             "grade_distribution": [{"grade": b.grade, "count": grades.count(b.grade)} for b in self.fw.grade_bands],
             "grade_bands": [{"grade": b.grade, "min": b.min} for b in self.fw.grade_bands],
             "vetoed": [{"name": c["name"], "region_code": c["region_code"], "grade": c["grade"],
@@ -241,7 +248,7 @@ class _Shared:
             "change_note": CHANGE_NOTE,
             "grade_summary": self.grade_summary(counties),
             "method_notes": method_notes(self.fw),
-            "index_histogram": index_histogram(self.results),
+            "index_histogram": index_histogram(indexed),
         }
 
     def binding_missed_names(self, code: str) -> list[str]:
@@ -275,7 +282,7 @@ class _Shared:
             "result": {k: r[k] for k in ("gdi", "rank", "n_regions", "assessment_score", "targets_met", "targets_total",
                                          "binding_missed", "grade", "grade_before_veto", "vetoed", "missing_count",
                                          "previous_gdi", "previous_rank", "rank_p05", "rank_median", "rank_p95",
-                                         "rank_driver")}
+                                         "rank_driver", "no_index_reason")}
             | {"rank_driver_name": self.indicator_names.get(r["rank_driver"])}
             | {k: r.get(k) for k in ("improved", "worsened", "change_balance", "points_rank", "points_satisfaction",
                                       "satisfaction")},
@@ -313,7 +320,7 @@ class _Shared:
                         for s in sc.filter(pl.col("flag").is_not_null() & pl.col("applicable").fill_null(True))
                         .iter_rows(named=True)],
             "not_applicable": sc.filter(~pl.col("applicable").fill_null(True))["name"].to_list(),
-            "missing_policy": MISSING_TEXT[self.fw.missing_policy],
+            "missing_policy": missing_text(self.fw.missing_policy),
             "method_note": self.method_note,
             "submissions": [{k: u[k] for k in ("department_name", "kind", "file_name", "version", "sha256", "status")}
                             | {"received_at": str(u["received_at"])[:16],

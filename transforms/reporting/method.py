@@ -10,15 +10,16 @@ indicator's "contribution" is not weight × score: the notes say what the number
 from __future__ import annotations
 
 from transforms.config.framework import Framework, Indicator
+from transforms.config.methods import MISSING_TEXT, missing_chain
 
-METHOD_NAME = {"efficacy": "效能系数法", "minmax": "阈值法", "target": "目标达成法", "zscore": "标准化法",
-               "rank": "位次法", "attainment": "目标完成度法"}
+METHOD_NAME = {"efficacy": "效能系数法", "minmax": "阈值法", "minmax_data": "极值法", "target": "目标达成法",
+               "zscore": "标准化法", "rank": "位次法", "attainment": "目标完成度法"}
 AGGREGATION_NAME = {"arithmetic": "加权算术平均", "geometric": "加权几何平均"}
-MISSING_TEXT = {
-    "reweight": "缺失指标不计分，其权数按比例分配给同类其余指标",
-    "minimum": "缺失指标按该方法的最低分计",
-    "last_year": "缺失指标沿用上年已审核数据，上年也缺失的按权重重新分配",
-}
+
+
+def missing_text(policy: str | list[str]) -> str:
+    """A missing-value policy (one rule or a chain) in words."""
+    return "，再".join(MISSING_TEXT[r] for r in missing_chain(policy))
 
 
 def _formula(method: str, fw: Framework) -> str:
@@ -30,6 +31,8 @@ def _formula(method: str, fw: Framework) -> str:
         "target": f"实际值与目标值之比（逆向指标取倒数）× 100，最高{100 * fw.target_cap:g}分",
         "zscore": "（x − 均值）/标准差，均值、标准差取当年参评县（市、区），逆向指标取反",
         "rank": "按当年参评县（市、区）中的百分位次计0–100分",
+        "minmax_data": f"按当年参评县（市、区）的最小值、最大值线性换算为{fw.normalization_range[0]:g}–"
+                       f"{fw.normalization_range[1]:g}分（指标另有规定的按其区间），逆向指标反之；各县取值相同时记最高分",
         # stock indicators (耕地保有量, outputs): compliance with the county's target, not size
         "attainment": f"存量、总量指标按目标完成度计分：{'60 + 40' if fw.normalization == 'efficacy' else '100'} × "
                       "min（实际值/目标值，1）（逆向指标取倒数），有县级分解目标的用县级分解目标，按是否达标而非规模大小评价",
@@ -171,7 +174,7 @@ def method_notes(fw: Framework) -> list[str]:
         weights_note(fw),
         aggregation_note(fw),
         contribution_note(fw) + "。",
-        f"缺失数据：{MISSING_TEXT[fw.missing_policy]}；当年各地区均无数据的指标权数不变、按该方法最低分计；"
+        f"缺失数据：{missing_text(fw.missing_policy)}；当年各地区均无数据的指标权数不变、按该方法最低分计；"
         "地区不涉及的地域性指标不参与计算，其权数在同类指标间分摊（与缺失不同）；每项均在报告中注明。",
         assessment_note(fw),
         f"排名区间：对各指标权数随机扰动{u.draws}次（对数正态，标准差{u.weight_spread:g}）"

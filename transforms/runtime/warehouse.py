@@ -122,6 +122,11 @@ def load_config(con: duckdb.DuckDBPyConnection, fw: Framework, fw_path: Path, da
         "valid_max": i.valid_range[1], "department": i.department, "audit": i.audit,
         "normalization": i.normalization, "goal_lo": i.goalposts[0] if i.goalposts else None,
         "goal_hi": i.goalposts[1] if i.goalposts else None, "log_transform": i.log, "position": n,
+        "pct_lo": i.goalposts_percentiles.low / 100 if i.goalposts_percentiles else None,
+        "pct_hi": i.goalposts_percentiles.high / 100 if i.goalposts_percentiles else None,
+        "range_lo": (i.normalization_range or fw.normalization_range)[0],
+        "range_hi": (i.normalization_range or fw.normalization_range)[1],
+        "missing_final": fw.missing_rules(i)[-1],
     } for n, i in enumerate(fw.indicators)])
     categories = pl.DataFrame(_category_rows(fw, weights))
     zone_weights = pl.DataFrame(

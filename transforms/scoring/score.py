@@ -45,7 +45,9 @@ import duckdb
 import polars as pl
 
 from transforms.config.framework import OP_SIGNS, Deduction, Framework
+from transforms.config.methods import missing_chain
 from transforms.runtime.sql import registered, statement, transaction
+from transforms.scoring.prepare import drop_prepared, prepare_observations
 
 # The normalization step, read by the rank intervals (uncertainty.py) as well.
 NORMALIZED_SQL = statement("scoring/normalize")
@@ -65,11 +67,43 @@ def counties_of(con: duckdb.DuckDBPyConnection, fw: Framework) -> list[str]:
                                   params=[fw.jurisdiction]).fetchall()]
 
 
-def prepare_keys(con: duckdb.DuckDBPyConnection, fw: Framework, regions: list[str]) -> None:
-    """The temporary key tables NORMALIZED_SQL reads (`_county`, `_ind`)."""
+def prepare_keys(con: duckdb.DuckDBPyConnection, fw: Framework, regions: list[str], last: int) -> dict:
+    """The temporary tables NORMALIZED_SQL reads: keys (`_county`, `_ind`), macros, and the observations
+    after the framework's denomination, imputation, coverage and treatment rules (`prepare.py`)."""
     con.execute(statement("scoring/county_keys"), {"regions": regions})
     con.execute(statement("scoring/indicator_keys"), {"framework": fw.id})
     con.execute(statement("scoring/macros"))
+    return prepare_observations(con, fw, regions, last)
+
+
+class GeometricZeroError(ValueError):
+    """A score of 0 (or below) would enter a geometric mean and the framework says to refuse it."""
+
+
+def _geometric_zero(con: duckdb.DuckDBPyConnection, fw: Framework, regions: list[str], step: str) -> None:
+    """Scores ≤ 0 about to enter a logarithm (ln 0 = −∞ would make a geometric mean 0 silently): an
+    indicator's score in a category that is a geometric mean of its indicators (`step` "indicators"),
+    or a category's score under a geometric parent or index (`step` "categories", before each level
+    combines them). Raised to the framework's floor and flagged, or, by default, the run stops naming
+    them (framework rule `geometric_zero`)."""
+    rule = fw.geometric_zero
+    params = {"regions": regions} | ({"framework": fw.id} if step == "categories" else {})
+    if rule.rule == "floor":
+        con.execute(statement(f"scoring/geometric_floor_{step}"), {"floor": rule.floor})
+        return
+    zeros = con.execute(statement(f"scoring/geometric_zeros_{step}"), params).fetchall()
+    if zeros:
+        listed = "；".join(f"{year}年 {name}（{region}）{part} 得分 {score:g}" for year, region, name, part, score
+                          in zeros[:10])
+        raise GeometricZeroError(
+            f"几何平均中出现不大于 0 的得分，对数无意义：{listed}{' 等' if len(zeros) > 10 else ''}。请在指标体系中写明 "
+            "geometric_zero: {rule: floor, floor: <正数>}（得分低于下限时按下限计并注明），或调整该指标的计分方法 / a score "
+            "≤ 0 under a geometric mean")
+
+
+def _final_rule(fw: Framework) -> str:
+    """The framework's own final missing-value rule (indicators may override it: `_ind.missing_final`)."""
+    return missing_chain(fw.missing_policy)[-1]
 
 
 def normalized_params(fw: Framework, years: list[int], method: str | None = None) -> dict:
@@ -78,7 +112,8 @@ def normalized_params(fw: Framework, years: list[int], method: str | None = None
     if not set(years) <= {max(years), max(years) - 1}:
         raise ValueError(f"years must be one year or two consecutive ones: {years}")
     return {"framework": fw.id, "years": years, "last": max(years), "method": method or fw.normalization,
-            "missing": fw.missing_policy, "cap": fw.target_cap, "lowest": attainment_floor(fw)}
+            "missing": _final_rule(fw), "cap": fw.target_cap,
+            "lowest": attainment_floor(fw), "coverage_min": fw.coverage.indicator_min}
 
 
 def attainment_floor(fw: Framework) -> float:
@@ -128,19 +163,24 @@ def score_year(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id:
                         schema={"deduction_id": pl.String, "max_points": pl.Float64})
     regions = counties_of(con, fw)
     with registered(con, bands=grade_bands(fw), caps=caps), transaction(con):
-        prepare_keys(con, fw, regions)
+        prepare_keys(con, fw, regions, year)
         con.execute(statement("scoring/category_keys"), {"framework": fw.id, "index_agg": fw.aggregation.index})
         con.execute(f"CREATE OR REPLACE TEMP TABLE _score AS {NORMALIZED_SQL}",
                     normalized_params(fw, [year - 1, year] if with_previous else [year]))
+        _geometric_zero(con, fw, regions, "indicators")
         con.execute(statement("scoring/leaf"))
         for depth in range(max(fw.category_depths().values()) - 1, 0, -1):
+            _geometric_zero(con, fw, regions, "categories")
             con.execute(statement("scoring/parent"), {"depth": depth})
+        _geometric_zero(con, fw, regions, "categories")
         con.execute(statement("scoring/path"), {"index_agg": fw.aggregation.index})
         con.execute(statement("scoring/category_scores"), {"run_id": run_id, "regions": regions,
                                                            "categories": [c.code for c in fw.categories]})
         con.execute(statement("scoring/scores"), {"run_id": run_id})
         _record_deductions(con, fw, run_id, regions)
-        con.execute(statement("scoring/result"), {"run_id": run_id, "regions": regions} | assessment_params(fw))
+        con.execute(statement("scoring/result"), {"run_id": run_id, "regions": regions} | assessment_params(fw)
+                    | {"unit_max_missing": fw.coverage.unit_max_missing})
         for table in TEMP_TABLES:
             con.execute(f"DROP TABLE {table}")
+        drop_prepared(con)
     return con.sql("SELECT count(*) FROM result WHERE run_id = ? AND year = ?", params=[run_id, year]).fetchall()[0][0]

@@ -24,6 +24,7 @@ import polars as pl
 from transforms.config.framework import Framework
 from transforms.runtime.sql import registered, statement, transaction
 from transforms.runtime.warehouse import frame
+from transforms.scoring.prepare import drop_prepared
 from transforms.scoring.score import NORMALIZED_SQL, counties_of, normalized_params, prepare_keys
 
 CHUNK_CELLS = 2_000_000  # draws per chunk × regions × categories kept under this
@@ -136,7 +137,7 @@ def _inputs(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id: st
     if len(methods) > 1:
         everyone = counties_of(con, fw)  # NORMALIZED_SQL numbers them (ri) in this order
         row_of = np.array([r_idx.get(code, -1) for code in everyone])
-        prepare_keys(con, fw, everyone)
+        prepare_keys(con, fw, everyone, year)
         for method in methods[1:]:
             alt = con.sql(NORMALIZED_SQL, params=normalized_params(fw, [year], method)).pl()
             rows = row_of[alt["ri"].to_numpy() - 1]
@@ -147,6 +148,7 @@ def _inputs(con: duckdb.DuckDBPyConnection, fw: Framework, year: int, run_id: st
             scores.append(matrix)
         con.execute("DROP TABLE _county")
         con.execute("DROP TABLE _ind")
+        drop_prepared(con)
     return (regions, methods, np.nan_to_num(_score_matrix(sc, r_idx, k_idx, "weight")), np.stack(scores),
             np.nan_to_num(_score_matrix(sc, r_idx, k_idx, "kept")))
 

@@ -106,6 +106,15 @@ CREATE TABLE IF NOT EXISTS rank_driver (
     correlation DOUBLE);
 CREATE TABLE IF NOT EXISTS rank_by_method (
     run_id VARCHAR, year INTEGER, region_code VARCHAR, method VARCHAR, draws INTEGER, rank_median DOUBLE);
+-- Statistical coherence of a run's year (transforms/scoring/coherence.py): per indicator its correlations with
+-- its category and the index, effective importance against nominal weight, rank shift when left out; per
+-- category Cronbach's alpha over its parts.
+CREATE TABLE IF NOT EXISTS coherence_indicator (
+    run_id VARCHAR, year INTEGER, indicator_code VARCHAR, category VARCHAR, n INTEGER, r_category DOUBLE,
+    r_index DOUBLE, nominal_weight DOUBLE, effective_importance DOUBLE, rank_shift_mean DOUBLE,
+    rank_shift_max INTEGER);
+CREATE TABLE IF NOT EXISTS coherence_category (
+    run_id VARCHAR, year INTEGER, category VARCHAR, parts INTEGER, n INTEGER, cronbach_alpha DOUBLE);
 CREATE TABLE IF NOT EXISTS veto_hit (
     run_id VARCHAR, region_code VARCHAR, rule_id VARCHAR, rule_name VARCHAR, effect VARCHAR,
     cap_grade VARCHAR, indicator_code VARCHAR, value DOUBLE, target DOUBLE, event_id VARCHAR,
@@ -119,10 +128,16 @@ CREATE TABLE IF NOT EXISTS department_result (
     indicators INTEGER);
 
 -- Columns added after the first release: older warehouses gain them (no-ops on new ones).
+ALTER TABLE indicator ADD COLUMN IF NOT EXISTS pct_lo DOUBLE;
+ALTER TABLE indicator ADD COLUMN IF NOT EXISTS pct_hi DOUBLE;
+ALTER TABLE indicator ADD COLUMN IF NOT EXISTS range_lo DOUBLE;
+ALTER TABLE indicator ADD COLUMN IF NOT EXISTS range_hi DOUBLE;
+ALTER TABLE indicator ADD COLUMN IF NOT EXISTS missing_final VARCHAR;
 ALTER TABLE category ADD COLUMN IF NOT EXISTS parent VARCHAR;
 ALTER TABLE category ADD COLUMN IF NOT EXISTS depth INTEGER;
 ALTER TABLE category ADD COLUMN IF NOT EXISTS aggregation VARCHAR;
 ALTER TABLE score ADD COLUMN IF NOT EXISTS previous_normalized DOUBLE;
+ALTER TABLE result ADD COLUMN IF NOT EXISTS no_index_reason VARCHAR;
 ALTER TABLE category_score ADD COLUMN IF NOT EXISTS parent VARCHAR;
 ALTER TABLE category_score ADD COLUMN IF NOT EXISTS depth INTEGER;
 ALTER TABLE category_score ADD COLUMN IF NOT EXISTS aggregation VARCHAR;

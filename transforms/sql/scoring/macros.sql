@@ -61,3 +61,22 @@ CREATE OR REPLACE TEMP MACRO _moved(direction, value, previous) AS
     CASE WHEN value IS NULL OR previous IS NULL THEN NULL
          WHEN abs(value - previous) <= 1e-9 * greatest(abs(previous), 1) THEN 0
          ELSE sign(direction * (value - previous)) END;
+-- Min–max on the year's own bounds onto [range_lo, range_hi] (0–100 by default); all equal → range_hi.
+-- Missing under `minimum`, or no data anywhere that year: range_lo.
+CREATE OR REPLACE TEMP MACRO _minmax_data(direction, x, lo, hi, range_lo, range_hi, missing, none_anywhere) AS
+    CASE WHEN x IS NULL THEN CASE WHEN missing = 'minimum' OR none_anywhere THEN range_lo END
+         WHEN hi = lo THEN range_hi
+         WHEN direction = 1 THEN range_lo + (range_hi - range_lo) * (x - lo) / (hi - lo)
+         ELSE range_lo + (range_hi - range_lo) * (hi - x) / (hi - lo) END;
+-- The p-quantile (0–1) of a sorted list, interpolated linearly between the two nearest values
+-- (quantile_cont's definition); NULL without p or values.
+CREATE OR REPLACE TEMP MACRO _percentile(xs, p) AS
+    CASE WHEN p IS NULL OR len(xs) = 0 THEN NULL
+         ELSE xs[CAST(floor(p * (len(xs) - 1)) AS BIGINT) + 1]
+              + (p * (len(xs) - 1) - floor(p * (len(xs) - 1)))
+                * (xs[least(CAST(floor(p * (len(xs) - 1)) AS BIGINT) + 2, len(xs))]
+                   - xs[CAST(floor(p * (len(xs) - 1)) AS BIGINT) + 1]) END;
+-- Why an indicator is left out for a year by the coverage rule.
+CREATE OR REPLACE TEMP MACRO _coverage_flag(low, share, minimum) AS
+    CASE WHEN low THEN '报送覆盖率' || round(100 * share, 1) || '%，低于规定的' || round(100 * minimum, 1)
+                       || '%，本年度不计入，权数在同类指标间分摊' END;

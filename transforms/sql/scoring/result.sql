@@ -40,8 +40,12 @@ WITH per_region AS (
         GROUP BY h.year, c.ri, h.deduction_id)
     GROUP BY year, ri
 ), assessed AS (
-    SELECT p.*, i.gdi, $target_points * coalesce(p.met_share, 0) AS points_targets,
-           $index_points * (i.gdi - $index_lo) / ($index_hi - $index_lo) AS points_index,
+    -- a county missing more than the framework's share of its indicators gets no index (`_no_index`, see
+    -- scoring/prepare.py): no index, rank, score or grade, and the reason
+    SELECT p.*, CASE WHEN nx.region_code IS NULL THEN i.gdi END AS gdi,
+           CASE WHEN nx.region_code IS NOT NULL THEN '缺失指标占' || round(100 * nx.missing_share, 1)
+                || '%，超过规定的' || round(100 * $unit_max_missing, 1) || '%，不计算指数和排名' END AS no_index_reason, $target_points * coalesce(p.met_share, 0) AS points_targets,
+           CASE WHEN nx.region_code IS NULL THEN $index_points * (i.gdi - $index_lo) / ($index_hi - $index_lo) END AS points_index,
            coalesce(d.points, 0) AS points_deducted, o.satisfaction,
            CASE WHEN $rank_points = 0 THEN 0.0 WHEN o.rank_value IS NULL THEN 0.0 WHEN o.own_n = 1 THEN $rank_points
                 ELSE $rank_points * (1 - (1 - $rank_last_share) * (o.own_rank - 1) / (o.own_n - 1)) END AS points_rank,
@@ -49,14 +53,16 @@ WITH per_region AS (
     FROM per_region p JOIN (SELECT DISTINCT year, ri, gdi FROM _path) i USING (year, ri)
     LEFT JOIN deducted d USING (year, ri)
     LEFT JOIN own_ranked o ON o.ri = p.ri AND o.year = p.year
+    LEFT JOIN _no_index nx ON nx.region_code = list_extract($regions, p.ri) AND nx.year = p.year
 ), ranked AS (
     -- rounded to 2 decimals before banding: the grade must agree with the published score; ranked on
     -- the index rounded to 1e-9: DuckDB's parallel sums differ in the last bits between runs, which
     -- otherwise breaks exact ties differently each time (and re-issues reports for nothing)
     SELECT a.*, round(a.points_targets + a.points_index + a.points_rank + a.points_satisfaction
                  - a.points_deducted, 2) AS assessment_score,
-           CAST(rank() OVER (PARTITION BY a.year ORDER BY round(a.gdi, 9) DESC) AS INTEGER) AS rank,
-           CAST(count(*) OVER (PARTITION BY a.year) AS INTEGER) AS n_regions
+           CASE WHEN a.gdi IS NOT NULL THEN
+               CAST(rank() OVER (PARTITION BY a.year, a.gdi IS NULL ORDER BY round(a.gdi, 9) DESC) AS INTEGER) END AS rank,
+           CAST(count(a.gdi) OVER (PARTITION BY a.year) AS INTEGER) AS n_regions
     FROM assessed a
 ), graded AS (
     SELECT r.*, (SELECT b.grade FROM bands b WHERE r.assessment_score >= b.lower ORDER BY b.lower DESC LIMIT 1)
@@ -66,6 +72,6 @@ WITH per_region AS (
 SELECT $run_id AS run_id, r.year, list_extract($regions, r.ri) AS region_code, r.gdi, r.rank, r.n_regions,
        r.targets_met, r.targets_total, r.binding_missed, r.missing_count, r.points_targets, r.points_index,
        r.points_deducted, r.points_rank, r.points_satisfaction, r.satisfaction, r.assessment_score, r.improved,
-       r.worsened, r.change_balance, r.grade AS grade_before_veto, r.grade, false AS vetoed,
+       r.worsened, r.change_balance, r.grade AS grade_before_veto, r.grade, false AS vetoed, r.no_index_reason,
        p.gdi AS previous_gdi, p.rank AS previous_rank
 FROM graded r LEFT JOIN graded p ON p.ri = r.ri AND p.year = r.year - 1
