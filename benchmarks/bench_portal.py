@@ -24,6 +24,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from transforms.config.defaults import default_framework
 from transforms.runtime.home import PROJECT_DIR
 
 DEMO = PROJECT_DIR / "data" / "demo" / "inbox"
@@ -53,11 +54,13 @@ def prepare(root: Path, department: str, year: int, framework: str) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--department", default="lyj")
-    ap.add_argument("--year", type=int, default=2025)
-    ap.add_argument("--framework", default="ganzhou_2024")
+    ap.add_argument("--year", type=int, default=None, help="default: the demo data's newest year")
+    ap.add_argument("--framework", default=None, help="default: data/defaults.yaml")
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--concurrency", type=int, default=1, help="uploads in flight at once")
     args = ap.parse_args()
+    args.year = args.year or max(int(p.name) for p in DEMO.iterdir() if p.name.isdigit())
+    args.framework = args.framework or default_framework()
     import httpx
 
     root = PROJECT_DIR / "var" / "bench" / "portal"

@@ -527,7 +527,7 @@ def confirm(submission: int = typer.Argument(..., help="报送文件编号(见 e
             reason: str = typer.Option(..., "--reason", help="确认理由 / why the value stands"),
             by: str = typer.Option("office", "--by", help="office 考核办受理 / department 部门强制上报"),
             person: str = typer.Option("", "--person", help="确认人 / who confirms"),
-            framework: str = typer.Option("ganzhou_2024", help="指标体系 / framework id"),
+            framework: Optional[str] = FrameworkOpt,
             wait: bool = WaitOpt, home: Optional[Path] = HomeOpt, data: Optional[Path] = DataOpt) -> None:
     """确认待确认(held)的报送文件, 使其参与计分 / accept a held submission (veto or binding indicator
     with an implausible change) on the department's (强制上报) or the office's word, with a reason.
@@ -543,7 +543,7 @@ def confirm(submission: int = typer.Argument(..., help="报送文件编号(见 e
         from transforms.runtime.home import Home
         from transforms.runtime.warehouse import open_warehouse
 
-        fw = load_framework(framework_path(framework))
+        fw = load_framework(framework_path(_framework(framework)))
         target = Home.resolve()
         try:
             with open_warehouse(target) as con:

@@ -107,7 +107,7 @@ def test_a_warning_on_a_veto_or_binding_indicator_holds_the_file_until_confirmed
     saved = json.loads((home.validation_root / str(held.submission_id) / "steward.json").read_text("utf-8"))
     assert saved["confirmations"][0]["reason"].startswith("2025 年完成耕地占补平衡核查")
     html = (home.validation_root / str(held.submission_id) / "steward.html").read_text("utf-8")
-    assert "部门确认(强制上报)" in html and "王芳" in html
+    assert "部门确认（强制上报）" in html and "王芳" in html
 
 
 def test_the_office_confirms_a_held_file_from_the_command_line(cmini, mini_data):

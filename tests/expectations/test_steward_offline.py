@@ -23,6 +23,6 @@ def test_steward_report_works_offline_in_chromium(tmp_path, monkeypatch):
         browser.open(page.as_uri())
         assert {u.split(":", 1)[0] for u in browser.requested_urls()} == {"file"}
         assert "市林业局" in browser.eval("document.body.innerText")
-        assert "森林覆盖率应在 0–100 之间" in browser.eval("document.body.innerText")
+        assert "森林覆盖率应在0–100之间" in browser.eval("document.body.innerText")
         # its stylesheet is inline, so it is there offline
         assert browser.eval("[...document.styleSheets].reduce((n, s) => n + s.cssRules.length, 0)") > 20

@@ -32,7 +32,7 @@ def _files(out: Path) -> dict[str, int]:
 def _consistent(out: Path) -> dict:
     """The folder holds exactly what the manifest lists; the index links exactly the listed documents."""
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
-    listed = {e[f] for e in manifest["reports"] for f in ("html", "pdf") if e[f]}
+    listed = {e[f] for e in manifest["reports"] for f in ("html", "pdf", "xlsx") if e.get(f)}
     assert set(_files(out)) == listed | {"manifest.json", manifest["index"]["html"]}
     index = (out / manifest["index"]["html"]).read_text("utf-8")
     linked = set(re.findall(r'href="((?:county|cadre)/[^"]+|bulletin\.\w+)"', index))
@@ -62,28 +62,28 @@ def test_runs_with_and_without_pdfs_leave_no_stale_document(tmp_path, renderer):
 
     # one document's content changes, no PDFs: its HTML is rewritten, its old PDF removed, the others stay
     old_pdf = (out / "cadre" / "CADRE.pdf").read_bytes()
-    assert _run(out, renderer, _docs("(更正)"), pdf=False) == 1
+    assert _run(out, renderer, _docs("（更正）"), pdf=False) == 1
     entries = _consistent(out)
     assert entries[("cadre", "CADRE")]["pdf"] is None and not (out / "cadre" / "CADRE.pdf").exists()
     assert entries[("county", "COUNTY")]["pdf"] == "county/COUNTY.pdf"
-    assert "(更正)" in (out / "cadre" / "CADRE.html").read_text("utf-8") and old_pdf.startswith(b"%PDF")
+    assert "（更正）" in (out / "cadre" / "CADRE.html").read_text("utf-8") and old_pdf.startswith(b"%PDF")
     changed = {f for f, t in _files(out).items() if before.get(f) != t}
     assert changed == {"cadre/CADRE.html", "manifest.json", "index.html"}  # the index no longer links the PDF
 
     # the same without PDFs again: nothing changes
     before = _files(out)
-    assert _run(out, renderer, _docs("(更正)"), pdf=False) == 0
+    assert _run(out, renderer, _docs("（更正）"), pdf=False) == 0
     assert _files(out) == before
 
     # a PDF run adds the missing PDF only; the HTML it was made from stays as it is
-    assert _run(out, renderer, _docs("(更正)"), pdf=True) == 1
+    assert _run(out, renderer, _docs("（更正）"), pdf=True) == 1
     changed = {f for f, t in _files(out).items() if before.get(f) != t}
     assert changed == {"cadre/CADRE.pdf", "manifest.json", "index.html"}
     assert all(e["pdf"] for e in _consistent(out).values())
 
     # an unchanged PDF run changes no file
     before = _files(out)
-    assert _run(out, renderer, _docs("(更正)"), pdf=True) == 0
+    assert _run(out, renderer, _docs("（更正）"), pdf=True) == 0
     assert _files(out) == before
 
 

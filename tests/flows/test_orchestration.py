@@ -122,13 +122,13 @@ def test_pool_renders_the_same_documents_as_one_process(tmp_path):
     assert touched == {pool / "manifest.json"}  # the manifest names run-2; the documents stay
 
     changed = docs[:2] + [(docs[2][0], docs[2][1], docs[2][2], docs[2][3] | {"doc": docs[2][3]["doc"] | {
-        "title": docs[2][3]["doc"]["title"] + "(更正)"}})]
+        "title": docs[2][3]["doc"]["title"] + "（更正）"}})]
     third = plan(changed, pool, "run-3", 2025, "fw")
     third_done = render_jobs(third.jobs)
     write_manifest(third, [third_done])
     assert third_done["rendered"] == 1  # only the document whose page changed
     assert [e["run_id"] for e in third.manifest["reports"]] == ["run-1", "run-1", "run-3"]
-    assert "(更正)" in (pool / relative_paths(docs[2][0], docs[2][1])[0]).read_text("utf-8")
+    assert "（更正）" in (pool / relative_paths(docs[2][0], docs[2][1])[0]).read_text("utf-8")
 
 
 def test_chunks_cover_every_job_once_and_balance(tmp_path):
