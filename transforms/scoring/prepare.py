@@ -25,8 +25,7 @@ PREPARED = ("_observation", "_low_coverage", "_no_index")
 
 def drop_prepared(con: duckdb.DuckDBPyConnection) -> None:
     """Drop what `prepare_observations` made (`_observation` is a view or a table)."""
-    found = con.execute("SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main' "
-                        "AND table_catalog = 'temp' AND list_contains(?, table_name)", [list(PREPARED)]).fetchall()
+    found = con.execute(statement("scoring/prepared_objects"), [list(PREPARED)]).fetchall()
     for name, kind in found:
         con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {name}")
 
@@ -100,8 +99,7 @@ def prepare_observations(con: duckdb.DuckDBPyConnection, fw: Framework, regions:
     out = out.with_columns(pl.concat_str([pl.col("imputed_how"), pl.col("treated_how")], separator="；",
                                          ignore_nulls=True).alias("how")).drop("imputed_how", "treated_how")
     with registered(con, prepared=out, low=low, no_index=no_index):
-        con.execute("CREATE OR REPLACE TEMP TABLE _observation AS SELECT submission_id, region_code, indicator_code, "
-                    "CAST(year AS INTEGER) AS year, value, note, treated, nullif(how, '') AS how FROM prepared")
+        con.execute(statement("scoring/observation_prepared"))
         con.execute("INSERT INTO _low_coverage SELECT indicator_code, year, share FROM low")
         con.execute("INSERT INTO _no_index SELECT region_code, year, missing_share FROM no_index")
     return {"ratio": int(values["indicator_code"].is_in(ratio_rows["code"]).sum()) if ratios else 0,

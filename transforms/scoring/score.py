@@ -76,6 +76,10 @@ def prepare_keys(con: duckdb.DuckDBPyConnection, fw: Framework, regions: list[st
     return prepare_observations(con, fw, regions, last)
 
 
+GEOMETRIC_ZEROS = {"indicators": "scoring/geometric_zeros_indicators", "categories": "scoring/geometric_zeros_categories"}
+GEOMETRIC_FLOOR = {"indicators": "scoring/geometric_floor_indicators", "categories": "scoring/geometric_floor_categories"}
+
+
 class GeometricZeroError(ValueError):
     """A score of 0 (or below) would enter a geometric mean and the framework says to refuse it."""
 
@@ -89,9 +93,9 @@ def _geometric_zero(con: duckdb.DuckDBPyConnection, fw: Framework, regions: list
     rule = fw.geometric_zero
     params = {"regions": regions} | ({"framework": fw.id} if step == "categories" else {})
     if rule.rule == "floor":
-        con.execute(statement(f"scoring/geometric_floor_{step}"), {"floor": rule.floor})
+        con.execute(statement(GEOMETRIC_FLOOR[step]), {"floor": rule.floor})
         return
-    zeros = con.execute(statement(f"scoring/geometric_zeros_{step}"), params).fetchall()
+    zeros = con.execute(statement(GEOMETRIC_ZEROS[step]), params).fetchall()
     if zeros:
         listed = "；".join(f"{year}年 {name}（{region}）{part} 得分 {score:g}" for year, region, name, part, score
                           in zeros[:10])
