@@ -34,7 +34,7 @@ VALUES = {"lyj": (55, 60, 70), "zrzyj": (12, 15, 11), "sthjj": (30, 28, 25)}  # 
 def _body(dept: str, i: int) -> bytes:
     """Distinct bytes per upload; every fifth has an error (a value out of range)."""
     a, b, c = VALUES[dept]
-    first = 999 if i % 5 == 4 else a + i / 1000
+    first = 999 if i % 5 == 4 else a + (i + 1) / 1000  # never all equal to 2024: that is a resend (issue 17)
     return csv_bytes([HEADERS[dept], f"990001,甲县,{first}", f"990002,乙县,{b}", f"990003,丙县,{c}"])
 
 
