@@ -10,8 +10,8 @@ from typing import Callable, Optional
 import typer
 
 user_app = typer.Typer(help="门户账号 / portal accounts: add, reset, disable, list.\n\n"
-                            "例 / example: echo '…' | ecoassess user add lyj-clerk --role department "
-                            "--department 市林业局 --password-stdin",
+                            "例 / example: ecoassess user add lyj-clerk --role department "
+                            "--department 市林业局 --password-stdin < 口令文件",
                        no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 

@@ -39,6 +39,8 @@ def framework_doc(method: str, aggregation: str, tree: bool, weights: list[float
     """The mini framework with goalposts 0–200 (minmax), optionally as a tree X → X1 → {A, B}, Y → {C},
     optionally explicit weights, and A's goalposts and target scaled (a change of A's unit)."""
     doc = copy.deepcopy(MINI_FRAMEWORK) | {"normalization": method, "aggregation": aggregation}
+    if aggregation == "geometric":  # rank and minmax can score 0, which a geometric mean refuses unless floored
+        doc["geometric_zero"] = {"rule": "floor", "floor": 1e-6}
     for ind in doc["indicators"]:
         ind["goalposts"] = [0, 200 * (scale_a if ind["code"] == "A" else 1)]
         ind["valid_range"] = [0, 1e9]
