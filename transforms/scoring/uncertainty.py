@@ -115,6 +115,9 @@ def _ranks(index: np.ndarray) -> np.ndarray:
 
 def _score_matrix(df: pl.DataFrame, r_idx: dict[str, int], k_idx: dict[str, int], column: str) -> np.ndarray:
     out = np.full((len(r_idx), len(k_idx)), np.nan)
+    df = df.filter(pl.col("region_code").is_in(list(r_idx)) & pl.col("indicator_code").is_in(list(k_idx)))
+    if df.is_empty():
+        return out
     rows = df["region_code"].replace_strict(r_idx, return_dtype=pl.Int64).to_numpy()
     cols = df["indicator_code"].replace_strict(k_idx, return_dtype=pl.Int64).to_numpy()
     out[rows, cols] = df[column].cast(pl.Float64).fill_null(np.nan).to_numpy()
