@@ -208,7 +208,8 @@ def test_run_history_links_the_prefect_run_and_its_artifacts(demo_run, client):
     assert {"接收报送", "数据审核", "计分", "一票否决", "干部归责"} <= tasks
 
     # the report stage fanned out: a publish_reports subflow with render task runs (chunks of documents)
-    subflows = [r for r in client.read_flow_runs() if r.parent_task_run_id and r.name != flow_run.name]
+    subflows = [r for r in client.read_flow_runs() if r.parent_task_run_id and r.name != flow_run.name
+                and client.read_task_run(r.parent_task_run_id).flow_run_id == flow_run.id]  # this run's only
     publish = [r for r in subflows if client.read_flow(r.flow_id).name == "publish_reports"]
     assert len(publish) == 1
     renders = [t for t in client.read_task_runs() if t.flow_run_id == publish[0].id and t.name.startswith("生成报告")]
@@ -435,7 +436,9 @@ def test_a_correction_revalidates_one_department_and_rerenders_only_what_changed
     changed = {k for k, e in new_manifest.items() if e["content_sha256"] != old_manifest[k]["content_sha256"]}
     assert ("county", code) in changed and ("bulletin", "bulletin") in changed
     assert 2 <= len(changed) < len(new_manifest)
-    expected = {reports / new_manifest[k][f] for k in changed for f in ("html", "pdf")} | {reports / "manifest.json"}
+    # (the bulletin's tables, bulletin.xlsx, change with it)
+    expected = {reports / new_manifest[k][f] for k in changed for f in ("html", "pdf", "xlsx") if new_manifest[k].get(f)} \
+        | {reports / "manifest.json"}
     if new_listing["index"]["content_sha256"] != old_listing["index"]["content_sha256"]:
         expected.add(reports / new_listing["index"]["html"])  # the index page shows grades and ranks
     assert {p for p in files if p.stat().st_mtime_ns != before[p]} == expected
