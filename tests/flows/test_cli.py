@@ -54,7 +54,7 @@ def _home_flag_run(root: Path) -> dict:
         (inbox / "2025" / dept).mkdir(parents=True)
         (inbox / "2025" / dept / f"{dept}_2025.csv").write_bytes(csv_bytes(
             ["行政区划代码,县(市、区)," + header]
-            + [f"{code},{name},{v}" for code, name, v in zip(("990001", "990002", "990003"), "甲乙丙", values)]))
+            + [f"{code},{name},{v}" for code, name, v in zip(("990001", "990002", "990003"), ("甲县", "乙县", "丙县"), values)]))
     places = {name: root / name for name in ("cwd", "user", "tmp")}
     for place in places.values():
         place.mkdir()
