@@ -83,6 +83,20 @@ class Portal:
             return self._locks.setdefault(department, threading.Lock())
 
 
+def _archive(stream: BinaryIO, path: Path) -> str:
+    """Write `stream` to `path` unchanged (atomically, durably, in chunks: never whole in memory) and
+    return its sha256, computed on the bytes as they are written."""
+    digest = hashlib.sha256()
+
+    def chunks():
+        stream.seek(0)
+        for chunk in iter(lambda: stream.read(CHUNK), b""):
+            digest.update(chunk)
+            yield chunk
+
+    write_atomically(path, chunks(), durable=True)
+    return digest.hexdigest()
+
 def _kind_label(portal: Portal, kind: str | None) -> str:
     return portal.config.kinds[kind].label if kind in portal.config.kinds else (kind or "无法识别")
 
@@ -113,16 +127,7 @@ def receive_upload(portal: Portal, account: Account, address: str | None, year: 
                                 (year, dept, kind, name, size, now(), account.name, address)).fetchone()[0]
     folder = private_dir(private_dir(portal.db.root / "uploads") / f"{upload_id:06d}")
     archive = folder / name
-    digest = hashlib.sha256()
-
-    def chunks():
-        stream.seek(0)
-        for chunk in iter(lambda: stream.read(CHUNK), b""):
-            digest.update(chunk)
-            yield chunk
-
-    write_atomically(archive, chunks(), durable=True)  # archived unchanged, before anything reads it
-    sha = digest.hexdigest()
+    sha = _archive(stream, archive)  # archived unchanged, before anything reads it
     with portal.db.connect() as con:
         con.execute("UPDATE upload SET sha256 = ?, archive = ? WHERE id = ?", (sha, str(archive), upload_id))
     report_dir = folder / "check"
@@ -322,19 +327,11 @@ def attach_evidence(portal: Portal, account: Account, address: str | None, uploa
     with portal.db.connect() as con:
         eid = con.execute(statement("portal/new_evidence"),
                           (upload_id, name, size, (note or "").strip()[:500], now(), account.name, address)).fetchone()[0]
-    digest = hashlib.sha256()
-
-    def chunks():
-        stream.seek(0)
-        for chunk in iter(lambda: stream.read(CHUNK), b""):
-            digest.update(chunk)
-            yield chunk
-
     path = folder / f"{eid:06d}-{name}"
-    write_atomically(path, chunks(), durable=True)
+    sha = _archive(stream, path)
     with portal.db.connect() as con:
-        con.execute("UPDATE evidence SET sha256 = ?, path = ? WHERE id = ?", (digest.hexdigest(), str(path), eid))
-    portal.db.audit(account.name, address, "evidence", f"#{upload_id} {name} sha256={digest.hexdigest()}")
+        con.execute("UPDATE evidence SET sha256 = ?, path = ? WHERE id = ?", (sha, str(path), eid))
+    portal.db.audit(account.name, address, "evidence", f"#{upload_id} {name} sha256={sha}")
     return evidence_of(portal, upload_id)[-1]
 
 
