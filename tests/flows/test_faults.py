@@ -278,8 +278,8 @@ def test_reports_after_recovery_are_complete_and_parse(prepared, recovered):
     home, _ = prepared
     reports = home / "reports" / "2025"
     manifest = json.loads((reports / "manifest.json").read_text("utf-8"))
-    listed = {e["html"] for e in manifest["reports"]} | {e["pdf"] for e in manifest["reports"]} \
-        | {manifest["index"]["html"]}  # the year's index page
+    listed = {e[key] for e in manifest["reports"] for key in ("html", "pdf", "xlsx") if key in e} \
+        | {manifest["index"]["html"]}  # the year's index page; the bulletin's tables as .xlsx
     assert len(manifest["reports"]) == 69  # 18 counties, 50 cadres, the bulletin
     on_disk = {str(p.relative_to(reports)) for p in reports.rglob("*") if p.is_file()}
     assert on_disk == listed | {"manifest.json", manifest["index"]["html"]}  # no temporary file left, nothing unlisted
@@ -287,6 +287,8 @@ def test_reports_after_recovery_are_complete_and_parse(prepared, recovered):
         data = (reports / rel).read_bytes()
         if rel.endswith(".pdf"):
             assert len(PdfReader(reports / rel).pages) >= 1, rel
+        elif rel.endswith(".xlsx"):
+            assert data[:2] == b"PK", rel  # a whole zip container, not half a write
         else:
             assert data.rstrip().endswith(b"</html>"), rel
 

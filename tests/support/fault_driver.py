@@ -5,7 +5,8 @@
 test can SIGKILL it exactly there. Stages:
 
 - ingest: inside parse_received's transaction for the 6th file (5 files parsed and committed);
-- score:  inside score_year's transaction, after the scores were inserted, before categories;
+- score:  inside score_year's transaction, after the category and index scores were inserted,
+          before the results;
 - report: in the middle of writing the 3rd report file (half its bytes in the temporary file);
   rendered in this process (`--workers 1`), where the pause is planted.
 
@@ -40,17 +41,18 @@ def install(stage: str, marker: str) -> None:
         intake.parse_submission = parse_submission
     elif stage == "score":
         import transforms.scoring.score as scoring
+        from transforms.runtime.sql import statement
 
         real_score = scoring.score_year
 
         class Pausing:
-            """The warehouse connection, pausing once the category step of scoring starts."""
+            """The warehouse connection, pausing once the result step of scoring starts."""
 
             def __init__(self, con):
                 self._con = con
 
             def execute(self, sql, *args, **kwargs):
-                if sql is scoring.CATEGORY_SQL:
+                if sql == statement("scoring/result"):
                     _pause(marker)
                 return self._con.execute(sql, *args, **kwargs)
 
