@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterator
 
 from transforms.config.framework import Framework, framework_path, load_departments, load_framework
+from transforms.intake.evidence import record_evidence
 from transforms.intake.receive import load_units, parse_received, pull_inbox
 from transforms.reporting.ranking import interval_text, ranking, veto_text
 from transforms.runtime.home import CHUNK, Home, private_dir, remove_temporaries, write_atomically
@@ -71,9 +72,10 @@ def ingest(spec: RunSpec) -> dict:
     remove_temporaries(spec.home.archive)  # a copy half-written by a killed run: the file is received again
     with open_warehouse(spec.home) as con:
         received = pull_inbox(con, spec.home, spec.inbox, load_departments()) if spec.inbox else []
+        evidence = record_evidence(con, spec.inbox, load_departments()) if spec.inbox else 0
         parsed = parse_received(con, spec.home, fw, load_units())
     return {"files_seen": len(received), "new_files": sum(not r.duplicate for r in received),
-            "parsed": len(parsed)}
+            "parsed": len(parsed), "new_evidence": evidence}
 
 
 def validate(spec: RunSpec, department: str | None = None) -> list[dict]:

@@ -245,12 +245,13 @@ def cjk_words(text: object) -> Markup:
 
 def fmt_file(name: object) -> Markup:
     """A file name shown exactly as it is, breaking after its separators (_ . - /) rather than inside a
-    word or number: each piece up to a separator is kept whole (unless it is too long to fit a cell)."""
+    word or number: each piece up to a separator is kept whole, unless it is too long to fit a cell
+    (over 16 characters, or over 8 with Chinese, which breaks between characters as Chinese text does)."""
     if not name:
         return Markup(MISSING)
     pieces = re.findall(r"[^_.\-/]*[_.\-/]?", str(name))
-    return Markup("").join(Markup('<span class="w">{}</span>' if len(p) <= 16 else "{}").format(p)
-                           for p in pieces if p)
+    whole = lambda p: len(p) <= (8 if re.search(f"[{_CJK}]", p) else 16)  # noqa: E731
+    return Markup("").join(Markup('<span class="w">{}</span>' if whole(p) else "{}").format(p) for p in pieces if p)
 
 
 _CJK = "\u4e00-\u9fff"

@@ -149,6 +149,7 @@ def create_app(portal: Portal, workers: int = 2) -> FastAPI:
         year = year_of(request)
         dept = account.department
         return page(request, "department.html.j2", year=year, department=portal.departments[dept],
+                    counties=portal.counties(), indicators=[i for i in portal.fw.indicators if i.department == dept],
                     cells=cell_status(portal, year, dept), versions=uploads(portal, year, dept),
                     shown=upload_view(portal, shown, account) if shown else None)
 
@@ -183,18 +184,20 @@ def create_app(portal: Portal, workers: int = 2) -> FastAPI:
         if file is None or isinstance(file, str):
             raise HTTPException(400, "请选择佐证材料文件 / no file")
         upload_id = _int(form.get("id"))
+        cites = {k: str(form.get(k, "")) for k in ("event_id", "region_code", "indicator_code")}
         await run_in_threadpool(attach_evidence, portal, account, client_address(request), upload_id, file.filename,
-                                file.file, str(form.get("note", "")))
+                                file.file, str(form.get("note", "")), cites)
         row = upload_view(portal, upload_id, account)
         return RedirectResponse(f"/department?year={row['year']}&shown={upload_id}#evidence", status_code=303)
 
     @app.get("/evidence/{evidence_id}")
     def evidence_file(request: Request, evidence_id: int):
-        account = require(request, "department", "office")
+        account = require(request, "department", "office", "reviewer")  # reviewers read the reports citing it
         found = portal.db.one("SELECT * FROM evidence WHERE id = ? AND path != ''", (evidence_id,))
         if found is None:
             raise HTTPException(404, "没有这个文件 / not found")
-        upload_view(portal, found["upload_id"], account)  # 403 for another department's
+        if account.role != "reviewer":  # a reviewer reads every report, so every evidence they cite
+            upload_view(portal, found["upload_id"], account)  # 403 for another department's
         portal.db.audit(account.name, client_address(request), "download-evidence", f"#{evidence_id}")
         return FileResponse(found["path"], media_type=mimetypes.guess_type(found["file_name"])[0],
                             headers=_attachment(found["file_name"]))

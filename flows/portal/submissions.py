@@ -13,17 +13,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
-from transforms.config.framework import Department, Framework, framework_path, load_departments, load_framework
+from transforms.config.framework import (Department, Framework, data_dir, framework_path, load_departments,
+                                        load_framework, read_csv_rows)
 from transforms.intake.guards import size_refusal
 from transforms.portal.accounts import Account
 from transforms.portal.config import Cell, PortalConfig, department_cells, load_portal_config
-from transforms.portal.inbox import clean_file_name, place, record_confirmation
+from transforms.portal.inbox import (EVIDENCE_SUFFIXES, clean_file_name, evidence_refusal, place, record_confirmation,
+                                    record_evidence)
 from transforms.portal.store import PortalDB, now
 from transforms.runtime.home import CHUNK, Home, private_dir, write_atomically
 from transforms.runtime.sql import statement
@@ -65,6 +68,11 @@ class Portal:
 
     def cells(self, department: str, year: int) -> list[Cell]:
         return department_cells(self.config, self.fw, department, year)
+
+    def counties(self) -> dict[str, str]:
+        """The jurisdiction's counties {code: name}, from data/regions.csv (the run's configuration)."""
+        return {r["region_code"]: r["name"] for r in read_csv_rows(data_dir() / "regions.csv")
+                if r.get("level") == "county"}
 
     def years(self) -> list[int]:
         lo, hi = self.fw.years
@@ -308,14 +316,16 @@ def template_bytes(portal: Portal, department: str, year: int, kind: str) -> tup
 
 
 def attach_evidence(portal: Portal, account: Account, address: str | None, upload_id: int, raw_name: str,
-                    stream: BinaryIO, note: str) -> dict:
-    """佐证材料: a PDF or image attached to one of the department's uploads (for an event or a
-    veto-relevant value, named in `note`), type- and size-checked, archived unchanged beside it."""
-    from transforms.portal.inbox import EVIDENCE_SUFFIXES, evidence_refusal
-
+                    stream: BinaryIO, note: str, cites: dict[str, str] | None = None) -> dict:
+    """佐证材料: a PDF or image attached to one of the department's uploads, type- and size-checked,
+    archived unchanged beside it. `cites` says what it proves: `event_id` (an event of the file), or
+    `region_code` with an optional `indicator_code` (a county's value); none of them: the whole file.
+    The department's `.evidence.json` in the inbox is rewritten, so the next run lists it in the
+    reports that cite the file, the event or the value."""
     row = _own_upload(portal, account, upload_id)
     if account.role != "department":
         raise Refused("佐证材料由报送部门上传 / evidence is attached by the department", 403)
+    cites = evidence_cites(portal, row["department"], cites or {})
     name, reason = clean_file_name(raw_name, set(EVIDENCE_SUFFIXES))
     stream.seek(0, os.SEEK_END)
     size = stream.tell()
@@ -326,13 +336,34 @@ def attach_evidence(portal: Portal, account: Account, address: str | None, uploa
     folder = private_dir(private_dir(Path(row["archive"]).parent / "evidence"))
     with portal.db.connect() as con:
         eid = con.execute(statement("portal/new_evidence"),
-                          (upload_id, name, size, (note or "").strip()[:500], now(), account.name, address)).fetchone()[0]
+                          (upload_id, name, size, (note or "").strip()[:500], now(), account.name, address,
+                           cites["event_id"], cites["region_code"], cites["indicator_code"])).fetchone()[0]
     path = folder / f"{eid:06d}-{name}"
     sha = _archive(stream, path)
-    with portal.db.connect() as con:
-        con.execute("UPDATE evidence SET sha256 = ?, path = ? WHERE id = ?", (sha, str(path), eid))
-    portal.db.audit(account.name, address, "evidence", f"#{upload_id} {name} sha256={sha}")
+    with portal.lock(row["department"]):  # the sidecar is rewritten whole: one writer per department
+        with portal.db.connect() as con:
+            con.execute("UPDATE evidence SET sha256 = ?, path = ? WHERE id = ?", (sha, str(path), eid))
+        record_evidence(portal.inbox, row["year"], row["department"],
+                        portal.db.all(statement("portal/department_evidence"), (row["year"], row["department"])))
+    portal.db.audit(account.name, address, "evidence", f"#{upload_id} {name} sha256={sha} cites={cites}")
     return evidence_of(portal, upload_id)[-1]
+
+
+def evidence_cites(portal: Portal, department: str, given: dict[str, str]) -> dict[str, str | None]:
+    """What a 佐证材料 proves, checked: an event id (letters, digits, `-_.`, at most 64), a county of the
+    jurisdiction, an indicator the department reports. Refused (400) with a Chinese reason otherwise."""
+    event_id = str(given.get("event_id") or "").strip() or None
+    region = str(given.get("region_code") or "").strip() or None
+    indicator = str(given.get("indicator_code") or "").strip() or None
+    if event_id and (len(event_id) > 64 or not re.fullmatch(r"[\w.\-]+", event_id)):
+        raise Refused("事件编号只能由字母、数字和“-_.”组成，且不超过64个字符 / invalid event id", 400)
+    if region and region not in portal.counties():
+        raise Refused(f"“{region}”不是本辖区的县（市、区）代码 / not a county of the jurisdiction", 400)
+    if indicator and indicator not in {i.code for i in portal.fw.indicators if i.department == department}:
+        raise Refused(f"“{indicator}”不是本单位报送的指标 / not an indicator of the department", 400)
+    if indicator and not region:
+        raise Refused("请选择该指标数值所属的县（市、区） / choose the county of the value", 400)
+    return {"event_id": event_id, "region_code": region, "indicator_code": indicator}
 
 
 def evidence_of(portal: Portal, upload_id: int) -> list[dict]:

@@ -169,3 +169,47 @@ def test_evidence_attachments_are_type_and_size_checked_and_kept_unchanged(porta
     login(office, "office1")
     assert "核查报告.pdf" in office.get("/office/department/lyj", params={"year": 2025}).text
     assert office.get(f"/evidence/{evidence['id']}").content == pdf
+    reviewer = client(portal_env)
+    login(reviewer, "reviewer1")  # reviewers read the reports that cite it
+    assert reviewer.get(f"/evidence/{evidence['id']}").content == pdf
+
+
+def test_evidence_says_what_it_proves_and_the_next_run_records_it(portal_env):
+    """佐证材料 for an event, a county's value or the whole file: checked, kept in `.evidence.json` beside
+    the department's files, and recorded by the run's ingest against the submission with those bytes."""
+    from flows.stages import RunSpec, ingest
+    from transforms.runtime.home import Home
+    from transforms.runtime.warehouse import open_warehouse, rows
+
+    c = client(portal_env)
+    page = upload(c, login(c, "lyj1").text, GOOD)
+    upload_id = c.get("/api/submissions", params={"year": 2025}).json()["submissions"][0]["id"]
+    pdf, png = b"%PDF-1.4\n%%EOF\n", b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+    def attach(name: str, body: bytes, **cites):
+        return c.post("/department/evidence", data={"csrf": csrf_of(page.text), "id": upload_id, "note": name} | cites,
+                      files={"file": (name, body, "application/octet-stream")})
+
+    assert attach("甲县林地核查.pdf", pdf, region_code="990001", indicator_code="A").status_code == 200
+    assert attach("整份说明.png", png).status_code == 200
+    assert attach("事件照片.png", png, event_id="EV-2025-003").status_code == 200
+    refused = {"乙县 of another jurisdiction": attach("x.pdf", pdf, region_code="360702"),
+               "an indicator of another department": attach("x.pdf", pdf, region_code="990001", indicator_code="C"),
+               "an indicator without its county": attach("x.pdf", pdf, indicator_code="A"),
+               "an event id with markup": attach("x.pdf", pdf, event_id="<b>1</b>")}
+    assert {why: r.status_code for why, r in refused.items()} == dict.fromkeys(refused, 400)
+    assert "不是本辖区的县（市、区）代码" in refused["乙县 of another jurisdiction"].text
+    sidecar = json.loads((portal_env.inbox / "2025" / "lyj" / ".evidence.json").read_text("utf-8"))
+    assert list(sidecar) == [hashlib.sha256(GOOD).hexdigest()]
+    assert [(e["file_name"], e["event_id"], e["region_code"], e["indicator_code"]) for e in sidecar[list(sidecar)[0]]] \
+        == [("甲县林地核查.pdf", None, "990001", "A"), ("整份说明.png", None, None, None),
+            ("事件照片.png", "EV-2025-003", None, None)]
+
+    spec = RunSpec(Home.locate(portal_env.home), "mini", 2025, portal_env.inbox)
+    assert ingest(spec)["new_evidence"] == 3
+    assert ingest(spec)["new_evidence"] == 0
+    with open_warehouse(spec.home) as con:
+        recorded = rows(con, "SELECT s.file_name, e.file_name, e.sha256, e.region_code, e.indicator_code "
+                             "FROM evidence e JOIN submission s USING (submission_id) ORDER BY e.evidence_no")
+    assert recorded[0] == ("林业局_2025.csv", "甲县林地核查.pdf", hashlib.sha256(pdf).hexdigest(), "990001", "A")
+    assert len(recorded) == 3

@@ -85,6 +85,12 @@ def test_county_html_content(rendered):
     assert "−1.90" in html and "+4.65" in html  # gap to the median, signed with a true minus
     assert "≥3.0" in html and "2.8%" in html  # target of GT01; the veto evidence's value with its unit
     assert '排名区间<span class="nobr">第2–6名</span>' in html and "上年第5名" in html  # a rank never broken
+    # 佐证材料: under the veto whose event it proves, and in the data-quality list with what it proves
+    veto = html.split('class="veto"')[1].split('class="veto"')[0]
+    assert str(fmt_file("贡江断面应急监测报告.pdf")) in veto and "9f8e7d6c5b4a" in veto
+    listed = html.split('id="quality-evidence"')[1]
+    assert listed.count("<tr>") == 3 and "事件EV-2025-003" in listed and "整份文件" in listed
+    assert "应急监测报告 &lt;script&gt;" in listed and "<script>alert" not in listed  # a department's note, escaped
 
 
 @pytest.mark.parametrize("name,expected", [
@@ -92,11 +98,12 @@ def test_county_html_content(rendered):
                 # every year in the warehouse, the never-scored one said so; data quality: warnings, missing, versions
                 "2021", "有已审核数据，尚未运行该年度评价", "随下一年度评价同时计算", "审核警告", "第4行·EP03：填报值51.2",
                 "缺失数据及处理", "党政干部参加生态文明培训比例", "所用报送文件及版本", "市统计局_2025年度指标报送.xlsx",
+                "佐证材料", "贡江断面应急监测报告.pdf", "事件EV-2025-003",
                 # issue 18: the grade explained, the absolute change, whose target, improvement by direction
                 "距“优秀”（≥90.00分）还差2.80分", "未完成约束性目标1项：森林覆盖率", "改善21项、恶化10项",
                 "净改善+31.3%", "相对位置", "县级分解", "改善", "不涉及的指标"]),
     ("cadre", ["王建国", "终身追责", "寻乌县委书记", "章贡区区长", "党政同责", "按在任比例加权", "81.00",
-               "任期内一票否决", "VETO-EVENT", "自然资源资产离任（任中）审计", "离任审计：章贡区区长",
+               "任期内一票否决", "VETO-EVENT", "贡江断面应急监测报告.pdf", "自然资源资产离任（任中）审计", "离任审计：章贡区区长",
                "比较2018年与2025年", "−2.4", "+1.8", "本年度考核结果：绿色发展指数81.00，考核等级合格"]),
     ("department_head", ["苏海燕", "市林业局主要负责人", "一岗双责", "部门内权数", "30.0%", "林下经济产业综合产值", "14/18",
                          "在13个责任部门中列第4位", "章贡区（本部门负责指标引发）", "VETO-ENERGY", "任中审计",
@@ -238,6 +245,7 @@ def test_bulletin_vetoes_carry_their_evidence(rendered):
     assert "ab12cd34ef56" not in section and "VETO-" not in section and "见附件第1项" in section
     annex = html.split('id="annex"')[1]
     assert annex.count(SHA) == 3 and "VETO-EVENT" in annex
+    assert "贡江断面应急监测报告" not in html  # 佐证材料 are for reviewers, not in the public bulletin
 
 
 def test_unknown_kind_and_missing_key_fail_loudly():

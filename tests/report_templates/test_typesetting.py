@@ -64,6 +64,8 @@ def test_chinese_text_is_typeset_with_full_width_punctuation():
     assert str(fmt_file("报表(2)_2025.xlsx")) == \
         '<span class="w">报表(2)_</span><span class="w">2025.</span><span class="w">xlsx</span>'
     assert str(fmt_file("<b>.csv")) == '<span class="w">&lt;b&gt;.</span><span class="w">csv</span>'
+    # a long Chinese piece breaks between characters, as Chinese text does, instead of running across a cell
+    assert str(fmt_file("贡江断面应急监测报告.pdf")) == '贡江断面应急监测报告.<span class="w">pdf</span>'
 
 
 def test_headers_break_only_between_words():

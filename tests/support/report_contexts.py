@@ -57,6 +57,16 @@ COUNTIES = [("360702", "章贡区"), ("360703", "南康区"), ("360704", "赣县
             ("360732", "兴国县"), ("360733", "会昌县"), ("360734", "寻乌县"), ("360735", "石城县"),
             ("360781", "瑞金市"), ("360783", "龙南市")]
 ZONES = ["重点开发区", "农产品主产区", "重点生态功能区"]
+EVIDENCE_SHA = "9f8e7d6c5b4a" + "1" * 52
+# 佐证材料 attached through the portal: one proving the event veto, one about a whole file
+ATTACHMENTS = [
+    {"department_name": "市生态环境局", "submission_file": "events_2025.csv", "version": 1,
+     "file_name": "贡江断面应急监测报告.pdf", "sha256": EVIDENCE_SHA, "size_bytes": 48213,
+     "note": f"应急监测报告 {XSS}", "proves": "事件EV-2025-003", "attached_at": "2025-12-20 10:31:05",
+     "attached_by": "sthjj1"},
+    {"department_name": "市林业局", "submission_file": "市林业局_2025年度指标报送.xlsx", "version": 2,
+     "file_name": "林地变更调查成果.jpg", "sha256": "0" * 64, "size_bytes": 1200,
+     "note": None, "proves": "整份文件", "attached_at": "2026-01-05 09:00:00", "attached_by": "lyj1"}]
 
 
 def doc(kind: str, title: str) -> dict:
@@ -99,13 +109,15 @@ def county_context() -> dict:
              "evidence": {"indicator_name": None, "value": None, "target": None, "target_op": None, "unit": None,
                           "event_kind": "重特大突发环境事件", "event_date": "2025-06-14",
                           "description": f"贡江某断面氨氮超标 {XSS} & 下游取水口临时关停",
-                          "file_name": "events_2025.csv", "version": 1, "sha256": SHA}},
+                          "file_name": "events_2025.csv", "version": 1, "sha256": SHA,
+                          "attachments": [ATTACHMENTS[0]]}},
             {"rule_id": "VETO-ENERGY", "rule_name": "未完成节能减排目标(单位GDP能耗降低率)", "effect": "fail",
              "cap_grade": None,
              "evidence": {"indicator_name": "单位GDP能耗降低率", "value": 2.79, "target": 3.0, "target_op": ">=",
                           "unit": "%", "event_kind": None, "event_date": None, "description": None,
-                          "file_name": "发改委_2025.xlsx", "version": 2, "sha256": SHA}},
+                          "file_name": "发改委_2025.xlsx", "version": 2, "sha256": SHA, "attachments": []}},
         ],
+        "evidence": ATTACHMENTS,
         "categories": [{"code": c, "name": n, "score": s, "weight": w, "median": m}
                        for (c, n), s, w, m in zip(CATEGORIES, [78.2, 88.65, 91.3, 47.0, None],
                                                    [0.23, 0.31, 0.21, 0.12, 0.13], [80.1, 84.0, 86.2, 72.5, 75.0])],

@@ -211,3 +211,42 @@ def test_county_cadre_result_is_stated_on_the_index_page_basis(scored):
     county = next(ctx for kind, key, _, ctx in docs if key == "990001")
     gap = county["grade_gap"]
     assert gap is None or gap["distance"] == pytest.approx(gap["min"] - county["result"]["assessment_score"])
+
+
+def test_portal_evidence_is_listed_under_the_veto_it_proves_and_in_its_county_only(scored, tmp_path):
+    # 佐证材料 the departments attached through the portal, in the `.evidence.json` it keeps beside their
+    # files: for event E1 (丙, V-EVENT), for 丙's 耕地保有量 (V-LAND), for the whole events file, for 甲's
+    # data; plus entries the run must leave out: bytes no submission holds, a malformed entry.
+    import json
+
+    from transforms.config.framework import load_departments
+    from transforms.intake.evidence import record_evidence
+    from transforms.reporting.context import build_contexts
+
+    home, con, fw = scored
+    (events_sha,) = rows(con, "SELECT sha256 FROM submission WHERE kind = 'events'")[0]
+    (land_sha,) = rows(con, "SELECT sha256 FROM submission WHERE department = 'zrzyj'")[0]
+
+    def entry(n: int, **cites) -> dict:
+        return {"id": n, "file_name": f"佐证{n}.pdf", "sha256": f"{n:064x}", "size": 100 + n, "note": f"说明{n}",
+                "uploaded_at": "2026-01-05 09:00:00", "account": "clerk", **cites}
+
+    listed = {"sthjj": {events_sha: [entry(1, event_id="E1"), entry(2), {"id": "x"}], "f" * 64: [entry(9)]},
+              "zrzyj": {land_sha: [entry(3, region_code="990003", indicator_code="C"), entry(4, region_code="990001")]}}
+    for dept, by_file in listed.items():
+        (tmp_path / "inbox" / "2025" / dept).mkdir(parents=True)
+        (tmp_path / "inbox" / "2025" / dept / ".evidence.json").write_text(json.dumps(by_file), "utf-8")
+    assert record_evidence(con, tmp_path / "inbox", load_departments()) == 4
+    assert record_evidence(con, tmp_path / "inbox", load_departments()) == 0  # repeatable without effect
+
+    docs = {(k, key): ctx for k, key, _, ctx in build_contexts(con, fw, 2025, "v1")}
+    bing, jia = docs[("county", "990003")], docs[("county", "990001")]
+    assert {v["rule_id"]: [a["file_name"] for a in v["evidence"]["attachments"]] for v in bing["vetoes"]} == \
+        {"V-EVENT": ["佐证1.pdf"], "V-LAND": ["佐证3.pdf"]}
+    assert sorted((a["file_name"], a["proves"]) for a in bing["evidence"]) == [
+        ("佐证1.pdf", "事件E1"), ("佐证2.pdf", "整份文件"), ("佐证3.pdf", "丙县耕地保有量")]
+    assert sorted((a["file_name"], a["proves"]) for a in jia["evidence"]) == [
+        ("佐证2.pdf", "整份文件"), ("佐证4.pdf", "甲县全部数据")]
+    first = next(a for a in bing["evidence"] if a["file_name"] == "佐证1.pdf")
+    assert (first["sha256"], first["size_bytes"], first["note"], first["submission_file"]) == \
+        (f"{1:064x}", 101, "说明1", "sthjj_events.csv")

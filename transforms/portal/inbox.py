@@ -16,6 +16,7 @@ from typing import BinaryIO
 from transforms.runtime.home import CHUNK, private_dir, write_atomically
 
 CONFIRMATIONS = ".confirmations.json"  # a dot-file: the run's pull skips it as a delivery
+EVIDENCE = ".evidence.json"  # 佐证材料 of the department's files, for the run (transforms/intake/evidence.py)
 SUFFIXES = {".xlsx", ".xlsm", ".csv"}
 MAX_NAME = 120
 
@@ -75,4 +76,20 @@ def record_confirmation(inbox: Path, year: int, department: str, sha256: str, en
     known = json.loads(path.read_text("utf-8")) if path.exists() else {}
     known[sha256] = entry
     write_atomically(path, json.dumps(known, ensure_ascii=False, indent=1).encode(), durable=True)
+    return path
+
+
+def record_evidence(inbox: Path, year: int, department: str, entries: list[dict]) -> Path:
+    """佐证材料: what the department attached to its files, beside them in the inbox as
+    `<year>/<department>/.evidence.json` ({sha256 of the file: [{id, file_name, sha256, size, note,
+    uploaded_at, account, event_id, region_code, indicator_code}]}), rewritten whole and atomically
+    from the portal's records. The run reads it to list the evidence in the reports that cite the
+    file (the evidence files themselves stay in the portal's archive, unchanged)."""
+    import json
+
+    by_file: dict[str, list[dict]] = {}
+    for e in entries:
+        by_file.setdefault(e["upload_sha256"], []).append({k: v for k, v in e.items() if k != "upload_sha256"})
+    path = private_dir(private_dir(private_dir(inbox) / str(year)) / department) / EVIDENCE
+    write_atomically(path, json.dumps(by_file, ensure_ascii=False, indent=1).encode(), durable=True)
     return path

@@ -32,6 +32,7 @@ class PortalDB:
         try:
             con.execute("PRAGMA journal_mode = WAL")  # kept by the file: readers never wait for a writer
             con.executescript(statement("portal/schema"))
+            _add_missing_columns(con)
         finally:
             con.close()
         for p in (self.path, self.path.with_name(self.path.name + "-wal"), self.path.with_name(self.path.name + "-shm")):
@@ -72,6 +73,18 @@ class PortalDB:
         with self.connect() as con:
             con.execute("INSERT INTO setting VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                         (key, value))
+
+
+# Columns added since a table was first created: a database made by an older portal gains them.
+ADDED_COLUMNS = {"evidence": ("event_id TEXT", "region_code TEXT", "indicator_code TEXT")}
+
+
+def _add_missing_columns(con: sqlite3.Connection) -> None:
+    for table, columns in ADDED_COLUMNS.items():
+        have = {row[1] for row in con.execute(f"PRAGMA table_info({table})")}
+        for column in columns:
+            if column.split()[0] not in have:
+                con.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
 
 
 def portal_dir(home: Home) -> Path:

@@ -153,32 +153,44 @@ def build_contexts(con: duckdb.DuckDBPyConnection, fw: Framework, year: int,
                                      [year])]
     used = frame(con, statement("reporting/submissions_used"), {k: p[k] for k in ("run_id", "year")})
     warnings = frame(con, statement("reporting/validation_warnings"), [run_id, year, year])
+    evidence = _by(frame(con, statement("reporting/evidence"), {"framework": fw.id, "year": year}), "submission_id")
 
     veto_by_region_year = defaultdict(list)
     for v in vetoes.iter_rows(named=True):
-        veto_by_region_year[(v["region_code"], v["year"])].append(_veto_item(v))
+        veto_by_region_year[(v["region_code"], v["year"])].append(_veto_item(v, evidence.get(v["submission_id"], [])))
     ctx = _Shared(doc_base, fw, year, results, cats, cat_scores, scores, veto_by_region_year, trend, data_years,
-                  used, warnings, cadres)
+                  used, warnings, cadres, evidence)
     docs = [("bulletin", "bulletin", ctx.bulletin_title, ctx.bulletin() | {"method_annex": method_annex(con, fw, year, run_id)})]
     docs += [("county", r["region_code"], ctx.county_title(r), ctx.county(r)) for r in results.iter_rows(named=True)]
     docs += cadre_contexts(con, fw, year, run_id, doc_base, veto_by_region_year, scores)
     return docs
 
 
-def _veto_item(v: dict) -> dict:
+def _veto_item(v: dict, evidence: list[dict]) -> dict:
+    """One veto hit with its evidence; `evidence`: the 佐证材料 of the hit's submission, of which those
+    proving this hit's event, or this county's value of this indicator (or all its values), are listed."""
+    attachments = [e for e in evidence if (e["event_id"] is not None and e["event_id"] == v["event_id"])
+                   or (e["event_id"] is None and e["region_code"] == v["region_code"]
+                       and e["indicator_code"] in (None, v["indicator_code"]))]
     return {"rule_id": v["rule_id"], "rule_name": v["rule_name"], "effect": v["effect"], "cap_grade": v["cap_grade"],
             "indicator_code": v["indicator_code"], "region_code": v["region_code"],
             "evidence": {"indicator_name": v["indicator_name"], "value": v["value"], "target": v["target"],
                          "target_op": v["target_op"], "unit": v["unit"], "event_kind": v["event_kind"],
                          "event_date": _iso(v["event_date"]), "description": v["description"],
-                         "file_name": v["file_name"], "version": v["version"], "sha256": v["sha256"]}}
+                         "file_name": v["file_name"], "version": v["version"], "sha256": v["sha256"],
+                         "attachments": [_attachment(e) for e in attachments]}}
+
+
+def _attachment(e: dict) -> dict:
+    return {k: e[k] for k in ("department_name", "submission_file", "version", "file_name", "sha256", "size_bytes",
+                              "note", "proves", "attached_at", "attached_by")}
 
 
 class _Shared:
     """The run's frames, indexed once; one method per document kind."""
 
     def __init__(self, doc_base, fw, year, results, cats, cat_scores, scores, vetoes, trend, data_years, used,
-                 warnings, cadres) -> None:
+                 warnings, cadres, evidence) -> None:
         self.doc_base, self.fw, self.year = doc_base, fw, year
         self.results, self.cats = results, cats.to_dicts()
         self.vetoes, self.data_years = vetoes, data_years
@@ -190,6 +202,7 @@ class _Shared:
         self.common_used = self.used.pop(None, [])
         self.warnings = [_Warning(w) for w in warnings.to_dicts()]  # failures parsed once, not once per county
         self.cadres = _by(cadres, "region_code")
+        self.evidence = evidence  # 佐证材料 by submission id
         self.indicator_names = {i.code: i.name for i in fw.indicators}
         self.direction = {i.code: i.direction for i in fw.indicators}
         self.method_note = county_method_note(fw)  # the same for every county: written once
@@ -328,6 +341,9 @@ class _Shared:
                                "warnings_other": counts[u["submission_id"]][1]}
                             for u in sorted(used, key=lambda u: (u["department_name"] or "", u["kind"], u["version"]))],
             "warnings": self._warnings(code, used_ids),
+            # 佐证材料 of the files used: those about the whole file, or about this county (or its events)
+            "evidence": [_attachment(e) for sid in sorted(used_ids) for e in self.evidence.get(sid, [])
+                         if e["scope_region"] in (None, code)],
             "other_warnings": sum(other for _, other in counts.values()),
         }
 

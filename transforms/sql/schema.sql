@@ -62,6 +62,13 @@ CREATE TABLE IF NOT EXISTS signature (
 -- target) confirmed by its department (强制上报, role 'department') or accepted by the office ('office').
 CREATE TABLE IF NOT EXISTS confirmation (
     submission_id INTEGER, role VARCHAR, person VARCHAR, reason VARCHAR, confirmed_at TIMESTAMP);
+-- 佐证材料 (evidence: a PDF or image) a department attached to a submission through the portal, and
+-- what it proves: an event (event_id), a county's value (region_code, indicator_code), or the whole
+-- file (all three NULL). Listed in the reports that cite them; the file stays in the portal's archive.
+CREATE TABLE IF NOT EXISTS evidence (
+    submission_id INTEGER, evidence_no INTEGER, file_name VARCHAR, sha256 VARCHAR, size_bytes BIGINT,
+    note VARCHAR, event_id VARCHAR, region_code VARCHAR, indicator_code VARCHAR, attached_at VARCHAR,
+    attached_by VARCHAR, recorded_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS validation_result (
     submission_id INTEGER, rule_id VARCHAR, expectation_type VARCHAR, column_name VARCHAR,
     severity VARCHAR, success BOOLEAN, unexpected_count INTEGER, message VARCHAR, expected VARCHAR,

@@ -23,11 +23,12 @@ CREATE TABLE IF NOT EXISTS upload (
     findings TEXT, report_dir TEXT, inbox_path TEXT, explanation TEXT, returned_reason TEXT,
     returned_by TEXT, returned_at TEXT);
 CREATE INDEX IF NOT EXISTS upload_cell ON upload (year, department, kind);
--- 佐证材料: evidence (PDF or image) attached to an upload, e.g. for an event or a veto-relevant value
+-- 佐证材料: evidence (PDF or image) attached to an upload, for what it proves: an event (event_id), a
+-- county's value (region_code, indicator_code), or the whole file (all three empty)
 CREATE TABLE IF NOT EXISTS evidence (
     id INTEGER PRIMARY KEY, upload_id INTEGER NOT NULL REFERENCES upload (id), file_name TEXT NOT NULL,
     sha256 TEXT NOT NULL, size INTEGER NOT NULL, path TEXT NOT NULL, note TEXT, uploaded_at TEXT NOT NULL,
-    account TEXT NOT NULL, address TEXT);
+    account TEXT NOT NULL, address TEXT, event_id TEXT, region_code TEXT, indicator_code TEXT);
 CREATE TABLE IF NOT EXISTS setting (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS job (
     id INTEGER PRIMARY KEY, year INTEGER, account TEXT, started_at TEXT, finished_at TEXT, pid INTEGER,
