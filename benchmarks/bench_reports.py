@@ -5,6 +5,7 @@ published reports alone):
 
     python -m benchmarks.bench_reports --year 2025            # home: $ECOASSESS_HOME or var/
     python -m benchmarks.bench_reports --year 2025 --limit 5  # at most 5 documents per kind
+    python -m benchmarks.bench_reports --year 2025 --limit 6 --untagged-too  # what tagged PDF costs
 
 It prints the one-off costs (contexts, renderer set-up: fonts, stylesheet, templates) apart from the
 per-document costs, so it shows that what can be shared across documents is done once per run.
@@ -33,6 +34,8 @@ def main() -> None:
     ap.add_argument("--framework", default=default_framework())
     ap.add_argument("--home", type=Path, default=None)
     ap.add_argument("--limit", type=int, default=0, help="documents per kind (0: all)")
+    ap.add_argument("--untagged-too", action="store_true",
+                    help="also render each PDF untagged, right after the tagged one, and compare CPU time")
     args = ap.parse_args()
 
     home = Home.resolve(args.home)
@@ -50,6 +53,8 @@ def main() -> None:
     t0 = time.perf_counter()
     renderer = Renderer()
     t_setup = time.perf_counter() - t0
+    untagged = Renderer(tagged=False) if args.untagged_too else None
+    cost: dict[str, list[tuple[float, float]]] = defaultdict(list)  # (tagged CPU, untagged CPU) per document
 
     per_kind: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
     counts: dict[str, int] = defaultdict(int)
@@ -70,6 +75,10 @@ def main() -> None:
             t_pdf, c_pdf = time.perf_counter() - t0, time.process_time() - c0
             (out / f"{kind}-{key}.pdf").write_bytes(pdf)
             per_kind[kind].append((t_html, t_pdf, c_pdf))
+            if untagged is not None:
+                c0 = time.process_time()
+                untagged.render_pdf(kind, ctx)
+                cost[kind].append((c_pdf, time.process_time() - c0))
 
     print(f"contexts for {len(docs)} documents: {t_ctx:.2f} s (once per run)")
     print(f"renderer set-up (fonts, stylesheet, templates): {t_setup:.2f} s (once per run)")
@@ -85,6 +94,11 @@ def main() -> None:
         print(f"{kind:10} {len(xs):4d} {1000 * statistics.mean(html_t):13.1f} {statistics.mean(pdf_t):11.2f} "
               f"{statistics.median(pdf_t):13.2f} {max(pdf_t):10.2f} {statistics.mean(x[2] for x in xs):15.2f}")
     print(f"total: HTML {total_html:.2f} s, PDF {total_pdf:.2f} s")
+    if cost:
+        print(f"{'kind':10} {'tagged CPU s':>13} {'untagged CPU s':>15} {'tagging costs':>14}")
+        for kind, xs in cost.items():
+            tagged, plain = sum(x[0] for x in xs), sum(x[1] for x in xs)
+            print(f"{kind:10} {tagged:13.2f} {plain:15.2f} {100 * (tagged / plain - 1):+13.1f}%")
 
 
 if __name__ == "__main__":

@@ -310,7 +310,10 @@ class Renderer:
     callers; the checks then run on the first PDF written.
     """
 
-    def __init__(self, pdf: bool = True) -> None:
+    def __init__(self, pdf: bool = True, tagged: bool = True) -> None:
+        """`pdf`: prepare fonts and the stylesheet for PDFs now. `tagged`: tagged PDF (structure for
+        screen readers, issue 19); off only to measure what tagging costs (benchmarks/bench_reports.py)."""
+        self.tagged = tagged
         self.env = Environment(loader=FileSystemLoader(HERE), autoescape=select_autoescape(["html", "j2"]),
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, finalize=typeset)
         self.env.filters.update(num=fmt_num, signed=fmt_signed, date=fmt_date, pct=fmt_pct, sha=fmt_hash,
@@ -402,7 +405,7 @@ class Renderer:
         # base_url=None keeps relative links (bulletin → county/<code>.html) relative in the PDF; the empty
         # style slot goes, else WeasyPrint would build a stylesheet object for it in every document
         return HTML(string=bare_html.replace(STYLE_SLOT, "", 1), base_url=None, url_fetcher=_refuse_fetch).write_pdf(
-            stylesheets=[self.css], font_config=self.font_config, finisher=compact_fonts, pdf_tags=True)
+            stylesheets=[self.css], font_config=self.font_config, finisher=compact_fonts, pdf_tags=self.tagged)
 
 
 class StepClock:

@@ -328,8 +328,21 @@ def test_a_failed_run_notifies_the_office_on_its_webhook(demo_run, prefect_serve
         hook.shutdown()
 
 
-def test_ecoassess_serve_runs_a_deployment_without_a_work_pool(demo_run, prefect_server, client, tmp_path):
-    home, _ = demo_run
+def test_ecoassess_serve_runs_a_deployment_without_a_work_pool_and_the_portal_starts_one(
+        demo_run, prefect_server, client, tmp_path, monkeypatch):
+    """`ecoassess serve` on a copy of the demo home (the portal's run adds a run the later tests do not
+    expect): a rerender created here, then the year's run started from the portal's office page code,
+    which goes through the deployment `annual-assessment-manual` because a server is configured."""
+    from flows.portal import runs
+    from flows.portal.submissions import Portal
+    from transforms.config.defaults import default_framework
+    from transforms.portal.accounts import Account
+    from transforms.portal.store import PortalDB
+    from transforms.runtime.home import Home
+
+    home = tmp_path / "home"
+    shutil.copytree(demo_run[0], home, ignore=shutil.ignore_patterns(".run.lock", "prefect"))
+    runs_before = _sql(home, "SELECT count(*) FROM run")[0][0]
     for deployment in client.read_deployments():  # serving and a work pool are alternatives: start clean
         client.delete_deployment(deployment.id)
     log = open(tmp_path / "serve.log", "w")
@@ -347,6 +360,26 @@ def test_ecoassess_serve_runs_a_deployment_without_a_work_pool(demo_run, prefect
             assert time.monotonic() < deadline + 300, (tmp_path / "serve.log").read_text()[-3000:]
             time.sleep(0.5)
         assert state.is_completed(), (tmp_path / "serve.log").read_text()[-3000:]
+
+        monkeypatch.setenv("PREFECT_API_URL", prefect_server)  # as the portal's service would be configured
+        portal = Portal(Home.locate(home), DEMO_INBOX, default_framework(), PortalDB(Home.locate(home)))
+        job = runs.start(portal, Account("office1", "office", None), "127.0.0.1", 2025)
+        (started,) = [j for j in runs.jobs(portal) if j["id"] == job]
+        assert started["prefect_flow_run_id"] and started["pid"] is None  # asked the server; no child of its own
+        portal_run = client.read_flow_run(started["prefect_flow_run_id"])
+        assert portal_run.deployment_id == {d.name: d for d in client.read_deployments()}[
+            "annual-assessment-manual"].id
+        assert portal_run.parameters == {"year": 2025, "framework": default_framework(),
+                                        "inbox": str(DEMO_INBOX), "pdf": True}
+        while (followed := next(j for j in runs.jobs(portal) if j["id"] == job))["status"] == "running":
+            assert time.monotonic() < deadline + 600, (tmp_path / "serve.log").read_text()[-3000:]
+            time.sleep(1)
+        assert (followed["status"], followed["status_label"]) == ("succeeded", "已完成"), \
+            (tmp_path / "serve.log").read_text()[-3000:]
+        # the served process ran it on its home: one more succeeded run, linked to that flow run
+        assert _sql(home, "SELECT count(*) FROM run")[0][0] == runs_before + 1
+        assert _sql(home, "SELECT status, prefect_flow_run_id FROM run ORDER BY started_at DESC LIMIT 1")[0] == \
+            ("succeeded", str(portal_run.id))
     finally:
         os.killpg(serve.pid, signal.SIGTERM)
         serve.wait(timeout=60)
