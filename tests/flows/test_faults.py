@@ -107,17 +107,18 @@ def integrity(home: Path) -> dict:
         con.close()
 
 
-def warehouse_fingerprint(home: Path, skip_runs: set[str] = frozenset()) -> str:
-    """sha256 over an ordered export of every table (run rows of `skip_runs` left out; the time
-    the framework file was last loaded, which every run refreshes, too)."""
+def warehouse_fingerprint(home: Path, skip_runs: set[str] = frozenset()) -> dict[str, str]:
+    """Per table, sha256 over an ordered export (run rows of `skip_runs` left out; the time the
+    framework file was last loaded, which every run refreshes, too): a difference names its table."""
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     try:
-        h = hashlib.sha256()
+        out = {}
         for t in sorted(TABLES):
             where = f" WHERE run_id NOT IN ({','.join(repr(r) for r in skip_runs)})" if t == "run" and skip_runs else ""
             columns = "* EXCLUDE (loaded_at)" if t == "framework" else "*"
-            h.update(con.sql(f"SELECT {columns} FROM {t}{where} ORDER BY ALL").pl().write_csv().encode("utf-8"))
-        return h.hexdigest()
+            data = con.sql(f"SELECT {columns} FROM {t}{where} ORDER BY ALL").pl().write_csv().encode("utf-8")
+            out[t] = hashlib.sha256(data).hexdigest()
+        return out
     finally:
         con.close()
 
