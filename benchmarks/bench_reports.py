@@ -14,11 +14,14 @@ per-document costs, so it shows that what can be shared across documents is done
 from __future__ import annotations
 
 import argparse
+import io
 import statistics
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+
+from pypdf import PdfReader
 
 from report_templates.render import Renderer
 from transforms.config.defaults import default_framework, default_year
@@ -56,12 +59,14 @@ def main() -> None:
     untagged = Renderer(tagged=False) if args.untagged_too else None
     cost: dict[str, list[tuple[float, float]]] = defaultdict(list)  # (tagged CPU, untagged CPU) per document
 
-    per_kind: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
+    per_kind: dict[str, list[tuple[float, float, float, int]]] = defaultdict(list)  # HTML s, PDF s, CPU s, pages
     counts: dict[str, int] = defaultdict(int)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         t0 = time.perf_counter()
         renderer.render_pdf(docs[0][0], docs[0][3])  # WeasyPrint's lazy imports and caches, once
+        if untagged is not None:
+            untagged.render_pdf(docs[0][0], docs[0][3])
         print(f"warm-up PDF (not counted below): {time.perf_counter() - t0:.2f} s")
         for kind, key, _title, ctx in docs:
             if args.limit and counts[kind] >= args.limit:
@@ -74,17 +79,19 @@ def main() -> None:
             pdf = renderer.render_pdf(kind, ctx)
             t_pdf, c_pdf = time.perf_counter() - t0, time.process_time() - c0
             (out / f"{kind}-{key}.pdf").write_bytes(pdf)
-            per_kind[kind].append((t_html, t_pdf, c_pdf))
+            per_kind[kind].append((t_html, t_pdf, c_pdf, len(PdfReader(io.BytesIO(pdf)).pages)))
             if untagged is not None:
-                c0 = time.process_time()
-                untagged.render_pdf(kind, ctx)
-                cost[kind].append((c_pdf, time.process_time() - c0))
+                # the same document untagged, right after the tagged one; every other document the
+                # untagged first and the tagged again, so neither gains from going second
+                c_plain = _cpu(untagged, kind, ctx)
+                c_tagged = _cpu(renderer, kind, ctx) if counts[kind] % 2 else c_pdf
+                cost[kind].append((c_tagged, c_plain))
 
     print(f"contexts for {len(docs)} documents: {t_ctx:.2f} s (once per run)")
     print(f"renderer set-up (fonts, stylesheet, templates): {t_setup:.2f} s (once per run)")
     # wall time depends on what else the machine runs; CPU time of this process is the steadier figure
     print(f"{'kind':10} {'n':>4} {'HTML mean ms':>13} {'PDF mean s':>11} {'PDF median s':>13} {'PDF max s':>10} "
-          f"{'PDF CPU mean s':>15}")
+          f"{'PDF CPU mean s':>15} {'pages mean':>11} {'CPU s/page':>11}")
     total_html = total_pdf = 0.0
     for kind, xs in per_kind.items():
         html_t = [x[0] for x in xs]
@@ -92,13 +99,20 @@ def main() -> None:
         total_html += sum(html_t)
         total_pdf += sum(pdf_t)
         print(f"{kind:10} {len(xs):4d} {1000 * statistics.mean(html_t):13.1f} {statistics.mean(pdf_t):11.2f} "
-              f"{statistics.median(pdf_t):13.2f} {max(pdf_t):10.2f} {statistics.mean(x[2] for x in xs):15.2f}")
+              f"{statistics.median(pdf_t):13.2f} {max(pdf_t):10.2f} {statistics.mean(x[2] for x in xs):15.2f} "
+              f"{statistics.mean(x[3] for x in xs):11.1f} {sum(x[2] for x in xs) / sum(x[3] for x in xs):11.3f}")
     print(f"total: HTML {total_html:.2f} s, PDF {total_pdf:.2f} s")
     if cost:
         print(f"{'kind':10} {'tagged CPU s':>13} {'untagged CPU s':>15} {'tagging costs':>14}")
         for kind, xs in cost.items():
             tagged, plain = sum(x[0] for x in xs), sum(x[1] for x in xs)
             print(f"{kind:10} {tagged:13.2f} {plain:15.2f} {100 * (tagged / plain - 1):+13.1f}%")
+
+
+def _cpu(renderer: Renderer, kind: str, ctx: dict) -> float:
+    c0 = time.process_time()
+    renderer.render_pdf(kind, ctx)
+    return time.process_time() - c0
 
 
 if __name__ == "__main__":
