@@ -30,35 +30,36 @@ TO_UNICODE_ENTRY = re.compile(rb"^<([0-9a-f]{4})> (<[0-9a-f]*>)$")
 
 
 def compact_fonts(document, pdf: pydyf.PDF) -> None:
-    """The finisher: renumber each eligible font's used glyphs 0…n and embed only those. The pages
-    are renumbered first, aside; if any glyph drawn is not in its font's list, nothing changes."""
+    """The finisher: renumber each eligible font's used glyphs 0…n and embed only those. The fonts
+    are subset and the pages renumbered aside first; if any glyph drawn is not in its font's new
+    numbering, nothing changes."""
     groups: dict[str, list] = defaultdict(list)
     for font in document.fonts.values():
         groups[font.hash].append(font)
-    remaps, streams = {}, {}
+    remaps, streams, compacted = {}, {}, {}
     for name, fonts in groups.items():
         if any(f.bitmap or f.used_in_forms or f.missing or f.type != "otf" for f in fonts):
             continue
         used = sorted(set().union(*(f.to_unicode for f in fonts)) | {0})
-        streams[name] = next((o for o in pdf.objects if isinstance(o, pydyf.Stream) and o.stream
-                              and any(o.stream[0] is f.file_content for f in fonts)), None)
-        if streams[name] is not None:
-            remaps[name] = {old: new for new, old in enumerate(used)}
+        stream = next((o for o in pdf.objects if isinstance(o, pydyf.Stream) and o.stream
+                       and any(o.stream[0] is f.file_content for f in fonts)), None)
+        compact = _subset(fonts[0].hb_face, used) if stream is not None else None
+        if compact is not None:  # else this font stays as WeasyPrint embedded it (and its pages' codes)
+            streams[name], (compacted[name], remaps[name]) = stream, compact
+    if not remaps:
+        return
+    # glyph codes as the pages write them (4 hex digits), old to new: one dictionary lookup per glyph
+    codes = {name: {b"%04x" % old: b"%04x" % new for old, new in remap.items()} for name, remap in remaps.items()}
     try:
-        pages = {id(o): _renumbered_text(o.stream, remaps) for o in pdf.objects if isinstance(o, pydyf.Stream)}
+        pages = [(o, _renumbered_text(o.stream, codes)) for o in pdf.objects if isinstance(o, pydyf.Stream)]
     except KeyError:
         return  # a glyph drawn that no font lists: keep WeasyPrint's numbering
-    for name in list(remaps):
-        compact = _subset(groups[name][0].hb_face, list(remaps[name]))
-        if compact is None:
-            del remaps[name]  # leave this font as WeasyPrint embedded it (and its pages' codes)
-            continue
-        streams[name].stream = [compact[0]]
-        remaps[name] = compact[1]
+    for name, data in compacted.items():
+        streams[name].stream = [data]
         _renumber_font_dictionaries(pdf, groups[name], remaps[name])
-    for o in pdf.objects:
-        if remaps and isinstance(o, pydyf.Stream) and pages.get(id(o)) is not None:
-            o.stream = _renumbered_text(o.stream, remaps) or o.stream
+    for o, renumbered in pages:
+        if renumbered is not None:
+            o.stream = renumbered
 
 
 def _subset(hb_face, glyphs: list[int]) -> tuple[bytes, dict[int, int]] | None:
@@ -131,9 +132,10 @@ def _widths_array(widths: dict[int, float]) -> pydyf.Array:
     return out
 
 
-def _renumbered_text(ops: list, remaps: dict[str, dict[int, int]]) -> list | None:
-    """`ops` with the glyph codes of TJ operators renumbered, under the font the last Tf chose (saved
-    and restored by q/Q); None if there is no text to renumber. KeyError on a glyph no font lists."""
+def _renumbered_text(ops: list, codes: dict[str, dict[bytes, bytes]]) -> list | None:
+    """`ops` with the glyph codes of TJ operators renumbered (`codes`: per font, old 4-hex-digit code to
+    new), under the font the last Tf chose (saved and restored by q/Q); None if there is no text to
+    renumber. KeyError on a glyph no font lists."""
     font, saved, out, changed = None, [], list(ops), False
     for n, op in enumerate(ops):
         if not isinstance(op, bytes):
@@ -144,9 +146,9 @@ def _renumbered_text(ops: list, remaps: dict[str, dict[int, int]]) -> list | Non
             font = saved.pop() if saved else None
         elif op.endswith(b" Tf"):
             font = op.split(b" ", 1)[0][1:].decode()
-        elif op.endswith(b"] TJ") and font in remaps:
-            remap = remaps[font]
+        elif op.endswith(b"] TJ") and font in codes:
+            code = codes[font]
             out[n] = HEX_RUN.sub(lambda m: b"<" + b"".join(
-                b"%04x" % remap[int(m.group(1)[i:i + 4], 16)] for i in range(0, len(m.group(1)), 4)) + b">", op)
+                code[m.group(1)[i:i + 4]] for i in range(0, len(m.group(1)), 4)) + b">", op)
             changed = True
     return out if changed else None
