@@ -9,6 +9,7 @@ sees half a file, and a portal killed mid-write leaves only a dot-file the next 
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from pathlib import Path
 from typing import BinaryIO
@@ -56,13 +57,24 @@ def clean_file_name(raw: str | None, suffixes: set[str] | None = None) -> tuple[
     return name, None
 
 
+def department_folder(inbox: Path, year: int, department: str) -> Path:
+    """`<inbox>/<year>/<department>/`, made private (owner and group) if it is new."""
+    return private_dir(private_dir(private_dir(inbox) / str(year)) / department)
+
+
 def place(inbox: Path, year: int, department: str, name: str, source: BinaryIO) -> Path:
     """Copy `source` to `<inbox>/<year>/<department>/<name>` atomically and durably."""
-    folder = private_dir(private_dir(private_dir(inbox) / str(year)) / department)
-    target = folder / name
+    target = department_folder(inbox, year, department) / name
     source.seek(0)
     write_atomically(target, iter(lambda: source.read(CHUNK), b""), durable=True)
     return target
+
+
+def _write_sidecar(path: Path, data: dict) -> Path:
+    """A dot-file beside the department's files (the run's pull skips it as a delivery), written whole,
+    atomically and durably."""
+    write_atomically(path, json.dumps(data, ensure_ascii=False, indent=1).encode(), durable=True)
+    return path
 
 
 def record_confirmation(inbox: Path, year: int, department: str, sha256: str, entry: dict) -> Path:
@@ -70,13 +82,9 @@ def record_confirmation(inbox: Path, year: int, department: str, sha256: str, en
     `<year>/<department>/.confirmations.json` ({sha256: {file_name, reason, person, at}}), written
     atomically. The portal never writes the warehouse: a run reads this file to confirm the held
     submission with those bytes (issue 17's confirmation), so the explanation reaches the reports."""
-    import json
-
-    path = private_dir(private_dir(private_dir(inbox) / str(year)) / department) / CONFIRMATIONS
+    path = department_folder(inbox, year, department) / CONFIRMATIONS
     known = json.loads(path.read_text("utf-8")) if path.exists() else {}
-    known[sha256] = entry
-    write_atomically(path, json.dumps(known, ensure_ascii=False, indent=1).encode(), durable=True)
-    return path
+    return _write_sidecar(path, known | {sha256: entry})
 
 
 def record_evidence(inbox: Path, year: int, department: str, entries: list[dict]) -> Path:
@@ -85,11 +93,7 @@ def record_evidence(inbox: Path, year: int, department: str, entries: list[dict]
     uploaded_at, account, event_id, region_code, indicator_code}]}), rewritten whole and atomically
     from the portal's records. The run reads it to list the evidence in the reports that cite the
     file (the evidence files themselves stay in the portal's archive, unchanged)."""
-    import json
-
     by_file: dict[str, list[dict]] = {}
     for e in entries:
         by_file.setdefault(e["upload_sha256"], []).append({k: v for k, v in e.items() if k != "upload_sha256"})
-    path = private_dir(private_dir(private_dir(inbox) / str(year)) / department) / EVIDENCE
-    write_atomically(path, json.dumps(by_file, ensure_ascii=False, indent=1).encode(), durable=True)
-    return path
+    return _write_sidecar(department_folder(inbox, year, department) / EVIDENCE, by_file)
