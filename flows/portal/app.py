@@ -156,11 +156,8 @@ def create_app(portal: Portal, workers: int = 2) -> FastAPI:
     @app.post("/department/upload")
     async def department_upload(request: Request):
         account = require(request, "department")
-        form = await request.form()
-        await check_csrf(request, dict(form))
-        year, kind, file = _int(form.get("year")), str(form.get("kind", "")), form.get("file")
-        if file is None or isinstance(file, str):
-            raise HTTPException(400, "请选择要上传的文件 / no file")
+        form, file = await _form_with_file(request, "请选择要上传的文件 / no file")
+        year, kind = _int(form.get("year")), str(form.get("kind", ""))
         row = await run_in_threadpool(receive_upload, portal, account, client_address(request), year, kind,
                                       file.filename, file.file)
         return RedirectResponse(f"/department?year={year}&shown={row['id']}#result", status_code=303)
@@ -178,11 +175,7 @@ def create_app(portal: Portal, workers: int = 2) -> FastAPI:
     async def department_evidence(request: Request):
         """佐证材料 for one of the department's uploads."""
         account = require(request, "department")
-        form = await request.form()
-        await check_csrf(request, dict(form))
-        file = form.get("file")
-        if file is None or isinstance(file, str):
-            raise HTTPException(400, "请选择佐证材料文件 / no file")
+        form, file = await _form_with_file(request, "请选择佐证材料文件 / no file")
         upload_id = _int(form.get("id"))
         cites = {k: str(form.get(k, "")) for k in ("event_id", "region_code", "indicator_code")}
         await run_in_threadpool(attach_evidence, portal, account, client_address(request), upload_id, file.filename,
@@ -266,11 +259,7 @@ def create_app(portal: Portal, workers: int = 2) -> FastAPI:
     async def api_submit(request: Request):
         """multipart: year, kind, file (the office adds department) → the upload with status and findings."""
         account = require(request, "department", "office")
-        form = await request.form()
-        await check_csrf(request, dict(form))
-        file = form.get("file")
-        if file is None or isinstance(file, str):
-            raise HTTPException(400, "缺少文件 / file required")
+        form, file = await _form_with_file(request, "缺少文件 / file required")
         row = await run_in_threadpool(receive_upload, portal, account, client_address(request), _int(form.get("year")),
                                       str(form.get("kind", "")), file.filename, file.file,
                                       form.get("department") or None)
@@ -302,6 +291,16 @@ def create_app(portal: Portal, workers: int = 2) -> FastAPI:
                                        str(body.get("reason", "")))
 
     return app
+
+
+async def _form_with_file(request: Request, no_file: str):
+    """A multipart form after its CSRF check, and its `file` field; 400 with `no_file` without one."""
+    form = await request.form()
+    await check_csrf(request, dict(form))
+    file = form.get("file")
+    if file is None or isinstance(file, str):
+        raise HTTPException(400, no_file)
+    return form, file
 
 
 def _int(value) -> int:
