@@ -71,8 +71,9 @@ def ingest(spec: RunSpec) -> dict:
     fw = spec.framework
     remove_temporaries(spec.home.archive)  # a copy half-written by a killed run: the file is received again
     with open_warehouse(spec.home) as con:
-        received = pull_inbox(con, spec.home, spec.inbox, load_departments()) if spec.inbox else []
-        evidence = record_evidence(con, spec.inbox, load_departments()) if spec.inbox else 0
+        departments = load_departments()
+        received = pull_inbox(con, spec.home, spec.inbox, departments) if spec.inbox else []
+        evidence = record_evidence(con, spec.inbox, departments) if spec.inbox else 0
         parsed = parse_received(con, spec.home, fw, load_units())
     return {"files_seen": len(received), "new_files": sum(not r.duplicate for r in received),
             "parsed": len(parsed), "new_evidence": evidence}
