@@ -367,4 +367,18 @@ def evidence_cites(portal: Portal, department: str, given: dict[str, str]) -> di
 
 
 def evidence_of(portal: Portal, upload_id: int) -> list[dict]:
-    return portal.db.all(statement("portal/upload_evidence"), (upload_id,))
+    """The upload's 佐证材料, each with what it proves in the words the reports use
+    (transforms/sql/reporting/evidence.sql): 事件…, a county and an indicator (or 全部数据), 整份文件."""
+    found = portal.db.all(statement("portal/upload_evidence"), (upload_id,))
+    counties = portal.counties() if any(e["region_code"] for e in found) else {}
+    names = {i.code: i.name for i in portal.fw.indicators}
+
+    def proves(e: dict) -> str:
+        if e["event_id"]:
+            return f"事件{e['event_id']}"
+        if e["region_code"]:
+            code = e["indicator_code"]
+            return counties.get(e["region_code"], e["region_code"]) + (names.get(code, code) if code else "全部数据")
+        return "整份文件"
+
+    return [e | {"proves": proves(e)} for e in found]

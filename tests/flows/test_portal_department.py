@@ -199,6 +199,8 @@ def test_evidence_says_what_it_proves_and_the_next_run_records_it(portal_env):
                "an event id with markup": attach("x.pdf", pdf, event_id="<b>1</b>")}
     assert {why: r.status_code for why, r in refused.items()} == dict.fromkeys(refused, 400)
     assert "不是本辖区的县（市、区）代码" in refused["乙县 of another jurisdiction"].text
+    shown = c.get("/department", params={"year": 2025, "shown": upload_id}).text  # in the reports' words
+    assert all(f"证明：{what}" in shown for what in ("甲县森林覆盖率", "整份文件", "事件EV-2025-003"))
     sidecar = json.loads((portal_env.inbox / "2025" / "lyj" / ".evidence.json").read_text("utf-8"))
     assert list(sidecar) == [hashlib.sha256(GOOD).hexdigest()]
     assert [(e["file_name"], e["event_id"], e["region_code"], e["indicator_code"]) for e in sidecar[list(sidecar)[0]]] \
