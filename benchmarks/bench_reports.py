@@ -5,7 +5,12 @@ published reports alone):
 
     python -m benchmarks.bench_reports --year 2025            # home: $ECOASSESS_HOME or var/
     python -m benchmarks.bench_reports --year 2025 --limit 5  # at most 5 documents per kind
-    python -m benchmarks.bench_reports --year 2025 --limit 6 --untagged-too  # what tagged PDF costs
+    python -m benchmarks.bench_reports --year 2025 --limit 6 --untagged-too  # tagged PDF against before
+
+`--untagged-too` renders every PDF three ways, one right after the other (the order rotating per
+document, so none gains from going first): as the run does (tagged, long-lived objects frozen from the
+garbage collector, see `freeze_long_lived_objects`), untagged (what tagging costs), and as before
+issue 19 (untagged, nothing frozen).
 
 It prints the one-off costs (contexts, renderer set-up: fonts, stylesheet, templates) apart from the
 per-document costs, so it shows that what can be shared across documents is done once per run.
@@ -14,6 +19,7 @@ per-document costs, so it shows that what can be shared across documents is done
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import statistics
 import tempfile
@@ -23,7 +29,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from report_templates.render import Renderer
+from report_templates.render import Renderer, freeze_long_lived_objects
 from transforms.config.defaults import default_framework, default_year
 from transforms.config.framework import framework_path, load_framework
 from transforms.runtime.home import Home
@@ -38,7 +44,7 @@ def main() -> None:
     ap.add_argument("--home", type=Path, default=None)
     ap.add_argument("--limit", type=int, default=0, help="documents per kind (0: all)")
     ap.add_argument("--untagged-too", action="store_true",
-                    help="also render each PDF untagged, right after the tagged one, and compare CPU time")
+                    help="also render each PDF untagged, and untagged with nothing frozen, and compare CPU time")
     args = ap.parse_args()
 
     home = Home.resolve(args.home)
@@ -57,7 +63,7 @@ def main() -> None:
     renderer = Renderer()
     t_setup = time.perf_counter() - t0
     untagged = Renderer(tagged=False) if args.untagged_too else None
-    cost: dict[str, list[tuple[float, float]]] = defaultdict(list)  # (tagged CPU, untagged CPU) per document
+    cost: dict[str, list[dict[str, float]]] = defaultdict(list)  # CPU per way of rendering, per document
 
     per_kind: dict[str, list[tuple[float, float, float, int]]] = defaultdict(list)  # HTML s, PDF s, CPU s, pages
     counts: dict[str, int] = defaultdict(int)
@@ -67,13 +73,14 @@ def main() -> None:
         renderer.render_pdf(docs[0][0], docs[0][3])  # WeasyPrint's lazy imports and caches, once
         if untagged is not None:
             untagged.render_pdf(docs[0][0], docs[0][3])
+        freeze_long_lived_objects()  # as flows.publish.render_jobs does
         print(f"warm-up PDF (not counted below): {time.perf_counter() - t0:.2f} s")
         for kind, key, _title, ctx in docs:
             if args.limit and counts[kind] >= args.limit:
                 continue
             counts[kind] += 1
             t0 = time.perf_counter()
-            html = renderer.render_html(kind, ctx)
+            renderer.render_html(kind, ctx)
             t_html = time.perf_counter() - t0
             t0, c0 = time.perf_counter(), time.process_time()
             pdf = renderer.render_pdf(kind, ctx)
@@ -81,11 +88,9 @@ def main() -> None:
             (out / f"{kind}-{key}.pdf").write_bytes(pdf)
             per_kind[kind].append((t_html, t_pdf, c_pdf, len(PdfReader(io.BytesIO(pdf)).pages)))
             if untagged is not None:
-                # the same document untagged, right after the tagged one; every other document the
-                # untagged first and the tagged again, so neither gains from going second
-                c_plain = _cpu(untagged, kind, ctx)
-                c_tagged = _cpu(renderer, kind, ctx) if counts[kind] % 2 else c_pdf
-                cost[kind].append((c_tagged, c_plain))
+                ways = {"tagged": (renderer, True), "untagged": (untagged, True), "before": (untagged, False)}
+                order = list(ways)[counts[kind] % 3:] + list(ways)[:counts[kind] % 3]
+                cost[kind].append({w: _cpu(*ways[w], kind, ctx) for w in order})
 
     print(f"contexts for {len(docs)} documents: {t_ctx:.2f} s (once per run)")
     print(f"renderer set-up (fonts, stylesheet, templates): {t_setup:.2f} s (once per run)")
@@ -103,16 +108,27 @@ def main() -> None:
               f"{statistics.mean(x[3] for x in xs):11.1f} {sum(x[2] for x in xs) / sum(x[3] for x in xs):11.3f}")
     print(f"total: HTML {total_html:.2f} s, PDF {total_pdf:.2f} s")
     if cost:
-        print(f"{'kind':10} {'tagged CPU s':>13} {'untagged CPU s':>15} {'tagging costs':>14}")
-        for kind, xs in cost.items():
-            tagged, plain = sum(x[0] for x in xs), sum(x[1] for x in xs)
-            print(f"{kind:10} {tagged:13.2f} {plain:15.2f} {100 * (tagged / plain - 1):+13.1f}%")
+        print("CPU s, the same documents rendered three ways: tagged (as the run), untagged, and as before "
+              "issue 19 (untagged, nothing frozen)")
+        print(f"{'kind':10} {'tagged':>9} {'untagged':>9} {'before':>9} {'tagging costs':>14} {'against before':>15}")
+        for kind, xs in list(cost.items()) + [("all", [x for xs in cost.values() for x in xs])]:
+            t = {w: sum(x[w] for x in xs) for w in ("tagged", "untagged", "before")}
+            print(f"{kind:10} {t['tagged']:9.2f} {t['untagged']:9.2f} {t['before']:9.2f} "
+                  f"{100 * (t['tagged'] / t['untagged'] - 1):+13.1f}% {100 * (t['tagged'] / t['before'] - 1):+14.1f}%")
 
 
-def _cpu(renderer: Renderer, kind: str, ctx: dict) -> float:
+def _cpu(renderer: Renderer, frozen: bool, kind: str, ctx: dict) -> float:
+    """CPU time of one PDF; `frozen`: the long-lived objects hidden from the collector (as in the run),
+    else visible to it (as before): `gc.unfreeze` puts them back, outside the time measured."""
+    if not frozen:
+        gc.unfreeze()
     c0 = time.process_time()
     renderer.render_pdf(kind, ctx)
-    return time.process_time() - c0
+    c = time.process_time() - c0
+    if not frozen:
+        gc.collect()
+        gc.freeze()
+    return c
 
 
 if __name__ == "__main__":
