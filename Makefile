@@ -15,8 +15,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 demo: setup  ## set up, then run the annual assessment on the embedded demo data
 	$(VENV)/bin/ecoassess run --year 2025 --demo
 
-test: setup  ## set up, then run the test suite (two pytest processes, one per core: tests/shards.py)
-	$(VENV)/bin/python -m tests.shards
+test: setup  ## set up, then run the test suite
+	$(VENV)/bin/python -m pytest
 
 setup: system-packages $(VENV)/.installed
 
