@@ -33,7 +33,7 @@ from typing import Iterator
 
 from report_templates.bulletin_xlsx import XLSX_NAME, bulletin_workbook
 from report_templates.index_site import write_index
-from report_templates.render import Renderer, StepClock, freeze_long_lived_objects
+from report_templates.render import Renderer, StepClock, collect_less_often
 from transforms.runtime.home import make_private, private_dir, write_atomically
 
 SUBDIR = {"county": "county", "cadre": "cadre", "bulletin": ""}
@@ -165,7 +165,7 @@ def render_jobs(jobs: list[Job], renderer: Renderer | None = None) -> dict:
     the time taken per document kind and step (HTML, PDF, writes), for benchmarks/run.py."""
     t0, c0 = time.perf_counter(), time.process_time()
     renderer = renderer or process_renderer()
-    freeze_long_lived_objects()
+    collect_less_often()
     timings: dict[str, list[float]] = {}
     digests: dict[str, str] = {}
     written = 0

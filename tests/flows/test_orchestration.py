@@ -3,6 +3,7 @@ on a process pool, stage fingerprints, the deployments of prefect.yaml, the retr
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 import yaml
 
 from flows.publish import plan, relative_paths, render_jobs, render_pooled, write_manifest
+from report_templates.render import RENDERING_GC_THRESHOLD, collect_less_often
 from tests.support.report_contexts import CONTEXTS
 from transforms.runtime.home import Home
 from transforms.runtime.lock import RunLocked, exclusive, holder
@@ -129,6 +131,22 @@ def test_pool_renders_the_same_documents_as_one_process(tmp_path):
     assert third_done["rendered"] == 1  # only the document whose page changed
     assert [e["run_id"] for e in third.manifest["reports"]] == ["run-1", "run-1", "run-3"]
     assert "（更正）" in (pool / relative_paths(docs[2][0], docs[2][1])[0]).read_text("utf-8")
+
+
+def test_a_rendering_process_collects_garbage_less_often(tmp_path):
+    """render_jobs raises the collector's young-generation threshold (WeasyPrint's box trees, see
+    `collect_less_often`); a process that already collects less often keeps its own setting."""
+    docs = [("cadre", "CADRE", "t", CONTEXTS["cadre"]())]
+    saved = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        done = render_jobs(plan(docs, tmp_path, "run-1", 2025, "fw", pdf=False).jobs)
+        assert done["rendered"] == 1 and gc.get_threshold() == (RENDERING_GC_THRESHOLD, 10, 10)
+        gc.set_threshold(50_000, 5, 5)
+        collect_less_often()
+        assert gc.get_threshold() == (50_000, 5, 5)
+    finally:
+        gc.set_threshold(*saved)
 
 
 def test_chunks_cover_every_job_once_and_balance(tmp_path):
