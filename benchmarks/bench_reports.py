@@ -73,6 +73,7 @@ def main() -> None:
         renderer.render_pdf(docs[0][0], docs[0][3])  # WeasyPrint's lazy imports and caches, once
         if untagged is not None:
             untagged.render_pdf(docs[0][0], docs[0][3])
+        before = gc.get_threshold()  # the interpreter's own setting, for the "before" way
         collect_less_often()  # as flows.publish.render_jobs does
         print(f"warm-up PDF (not counted below): {time.perf_counter() - t0:.2f} s")
         for kind, key, _title, ctx in docs:
@@ -88,7 +89,7 @@ def main() -> None:
             (out / f"{kind}-{key}.pdf").write_bytes(pdf)
             per_kind[kind].append((t_html, t_pdf, c_pdf, len(PdfReader(io.BytesIO(pdf)).pages)))
             if untagged is not None:
-                ways = {"tagged": (renderer, True), "untagged": (untagged, True), "before": (untagged, False)}
+                ways = {"tagged": (renderer, None), "untagged": (untagged, None), "before": (untagged, before)}
                 order = list(ways)[counts[kind] % 3:] + list(ways)[:counts[kind] % 3]
                 cost[kind].append({w: _cpu(*ways[w], kind, ctx) for w in order})
 
@@ -117,15 +118,15 @@ def main() -> None:
                   f"{100 * (t['tagged'] / t['untagged'] - 1):+13.1f}% {100 * (t['tagged'] / t['before'] - 1):+14.1f}%")
 
 
-def _cpu(renderer: Renderer, as_run: bool, kind: str, ctx: dict) -> float:
-    """CPU time of one PDF; `as_run`: the collector as the run sets it, else at CPython's default."""
-    threshold = gc.get_threshold()
-    if not as_run:
-        gc.set_threshold(700, *threshold[1:])
+def _cpu(renderer: Renderer, threshold: tuple[int, int, int] | None, kind: str, ctx: dict) -> float:
+    """CPU time of one PDF, with the collector at `threshold` (None: as the run sets it)."""
+    as_run = gc.get_threshold()
+    if threshold is not None:
+        gc.set_threshold(*threshold)
     c0 = time.process_time()
     renderer.render_pdf(kind, ctx)
     c = time.process_time() - c0
-    gc.set_threshold(*threshold)
+    gc.set_threshold(*as_run)
     return c
 
 

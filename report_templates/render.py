@@ -418,7 +418,7 @@ def collect_less_often() -> None:
     allocations instead of every 700. WeasyPrint allocates about a million objects per county report
     (boxes, styles, PDF operators) that live as long as the document, so with the default the
     collector walks the growing box tree again and again. Measured in a render worker (5 county and 8
-    cadre reports, twice, one process per setting): 13–19 % less CPU per PDF, peak memory 300 MB
+    cadre reports, twice, one process per setting): 15–23 % less CPU per PDF, peak memory ~300 MB
     instead of 215 (benchmarks/README.md, "Garbage collection"). The document's garbage is still
     collected, a little later; a process that already collects less often is left as it is."""
     young, middle, old = gc.get_threshold()
